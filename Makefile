@@ -1,0 +1,44 @@
+# careercenter — `make run` serves the demo on http://127.0.0.1:5000, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test lint demo-db clean system-deps system-deps-test
+
+run: $(VENV)/.runtime demo-db
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+
+# The embedded default: SQLite in instance/, migrated, with the demo campus.
+demo-db: $(VENV)/.runtime
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+
+system-deps:
+	bash scripts/install-system-deps.sh --runtime
+
+system-deps-test:
+	bash scripts/install-system-deps.sh
+
+$(VENV)/.runtime: setup.cfg pyproject.toml
+	bash scripts/install-system-deps.sh --runtime
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.runtime package.json
+	bash scripts/install-system-deps.sh
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules instance test-artifacts .pytest_cache .hypothesis

@@ -1,0 +1,64 @@
+"""The append-only audit log (hash-chained) and the FERPA disclosure log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from careercenter.db import utcnow
+from careercenter.extensions import db
+
+
+class AuditEvent(db.Model):
+    """One state transition or decision: who did what to which record, and when.
+
+    Each event stores the SHA-256 of its own content and of its predecessor, so an edited,
+    inserted or deleted row breaks the chain that `flask audit verify` walks.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 1, 2, 3… with no gaps; a deleted row shows as a gap.
+    seq: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: person | supervisor | api_client | system
+    actor_type: Mapped[str] = mapped_column(sa.String(20))
+    actor_id: Mapped[str | None] = mapped_column(sa.String(64))
+    action: Mapped[str] = mapped_column(sa.String(80), index=True)
+    subject_type: Mapped[str] = mapped_column(sa.String(40))
+    subject_id: Mapped[str] = mapped_column(sa.String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Unique: two events claiming the same predecessor would be a fork in the chain.
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    __table_args__ = (sa.Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+
+
+class Disclosure(db.Model):
+    """A record of someone other than the student seeing or receiving the student's records.
+
+    34 CFR 99.32 asks for the parties who requested or obtained the records and the
+    legitimate interest they had in them; the student may inspect this log.
+    """
+
+    __tablename__ = "disclosures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    student_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    #: person | api_client | public
+    party_type: Mapped[str] = mapped_column(sa.String(20))
+    party_id: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The party as a person reads it ("Dana Advisor (advisor)", "Banner nightly sync").
+    party_label: Mapped[str] = mapped_column(sa.String(200))
+    #: Which records: "credit request #12", "transcript TR-…", "credit awards".
+    records: Mapped[str] = mapped_column(sa.String(300))
+    #: The legal basis, e.g. "34 CFR 99.31(a)(1) school official".
+    basis: Mapped[str] = mapped_column(sa.String(200))
+    #: The legitimate educational interest, in words.
+    interest: Mapped[str] = mapped_column(sa.String(300))

@@ -1,0 +1,174 @@
+"""Write and check the audit chain; write and read the disclosure log.
+
+Services call `record_event` inside the same transaction as the change they record, so a
+change and its audit event commit or roll back together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from careercenter.audit.models import AuditEvent, Disclosure
+from careercenter.db import utcnow
+
+GENESIS = "0" * 64
+#: Key for PostgreSQL's transaction-level advisory lock that keeps the chain linear.
+_CHAIN_LOCK_KEY = 0x0CA4EE4C
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted: a signed-in person, a supervisor through a link, an API client, the system."""
+
+    type: str
+    id: str | None
+    label: str
+
+    @classmethod
+    def person(cls, person: Any) -> Actor:
+        return cls("person", str(person.id), person.display_name)
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        return cls("system", None, label)
+
+
+def _digest(event: AuditEvent) -> str:
+    body = {
+        "seq": event.seq,
+        "at": event.at.isoformat(),
+        "actor_type": event.actor_type,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "data": event.data,
+        "prev_hash": event.prev_hash,
+    }
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record_event(
+    session: Session,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an event to the chain in the caller's transaction.
+
+    On PostgreSQL an advisory lock held until commit serialises writers, so concurrent app
+    servers extend one linear chain; the unique `prev_hash` turns any fork into an error.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
+    last = session.execute(sa.select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+    event = AuditEvent(
+        seq=seq,
+        at=utcnow(),
+        actor_type=actor.type,
+        actor_id=actor.id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        data=json.loads(json.dumps(data or {}, default=str)),
+        prev_hash=prev,
+    )
+    event.hash = _digest(event)
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    count: int
+    broken_seq: int | None = None
+    reason: str | None = None
+
+    @property
+    def is_ok(self) -> bool:
+        return self.broken_seq is None
+
+
+def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
+    """Walk the whole chain in order and report the first event that does not fit."""
+    expected_prev, expected_seq, count = GENESIS, 1, 0
+    query = sa.select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    result = session.execute(query).scalars()
+    try:
+        for event in result:
+            if event.seq != expected_seq:
+                return ChainReport(count, expected_seq, f"event {expected_seq} is missing")
+            if event.prev_hash != expected_prev:
+                return ChainReport(count, event.seq, "does not follow the event before it")
+            if _digest(event) != event.hash:
+                return ChainReport(count, event.seq, "its content was changed after it was written")
+            expected_prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
+    finally:
+        result.close()
+    return ChainReport(count)
+
+
+SCHOOL_OFFICIAL = "34 CFR 99.31(a)(1) school official"
+
+
+def record_disclosure(
+    session: Session,
+    *,
+    student_id: int,
+    party_type: str,
+    party_id: object,
+    party_label: str,
+    records: str,
+    interest: str,
+    basis: str = SCHOOL_OFFICIAL,
+) -> Disclosure:
+    """Write one disclosure-log entry; the caller decides that the reader is not the student."""
+    entry = Disclosure(
+        student_id=student_id,
+        party_type=party_type,
+        party_id=None if party_id is None else str(party_id),
+        party_label=party_label[:200],
+        records=records[:300],
+        basis=basis,
+        interest=interest[:300],
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def disclose_to_person(session: Session, viewer: Any, student: Any, records: str, interest: str) -> Disclosure | None:
+    """Log that a signed-in person saw `student`'s records, unless the viewer is the student."""
+    if viewer.id == student.id:
+        return None
+    role = viewer.primary_role.value if viewer.primary_role else "person"
+    return record_disclosure(
+        session,
+        student_id=student.id,
+        party_type="person",
+        party_id=viewer.id,
+        party_label=f"{viewer.display_name} ({role})",
+        records=records,
+        interest=interest,
+    )
+
+
+def disclosures_for(session: Session, student_id: int, *, since: datetime | None = None) -> list[Disclosure]:
+    """The disclosure log of one student, newest first."""
+    query = sa.select(Disclosure).where(Disclosure.student_id == student_id)
+    if since is not None:
+        query = query.where(Disclosure.at >= since)
+    return list(session.execute(query.order_by(Disclosure.at.desc(), Disclosure.id.desc())).scalars())

@@ -1,0 +1,57 @@
+"""Registrar pages: find a student, read who has seen their records."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, request
+
+from careercenter.audit.service import disclosures_for
+from careercenter.auth import current_person, login_required, roles_required
+from careercenter.extensions import db
+from careercenter.sso.models import Person, Role, RoleGrant
+from careercenter.sso.service import get_person_by_campus_id
+
+bp = Blueprint("audit", __name__)
+
+
+@bp.get("/registrar/students")
+@roles_required(Role.REGISTRAR, Role.ADMIN)
+def student_search() -> str:
+    q = (request.args.get("q") or "").strip()[:100]
+    query = (
+        sa.select(Person).join(RoleGrant).where(RoleGrant.role == Role.STUDENT).order_by(Person.display_name).limit(50)
+    )
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Person.display_name).like(like),
+                sa.func.lower(Person.email).like(like),
+                Person.campus_id == q,
+            )
+        )
+    students = db.session.execute(query).scalars().all()
+    return render_template("audit/students.html", students=students, q=q)
+
+
+@bp.get("/registrar/students/<campus_id>/disclosures")
+@roles_required(Role.REGISTRAR, Role.ADMIN)
+def student_disclosures(campus_id: str) -> str:
+    """The FERPA 99.32 record of disclosures for one student."""
+    student = get_person_by_campus_id(db.session, campus_id)
+    if student is None or not student.has_role(Role.STUDENT):
+        abort(404)
+    return render_template(
+        "audit/disclosures.html", student=student, disclosures=disclosures_for(db.session, student.id)
+    )
+
+
+@bp.get("/me/disclosures")
+@login_required
+def my_disclosures() -> str:
+    """A student inspects who has seen their records (their FERPA right)."""
+    person = current_person()
+    assert person is not None
+    return render_template(
+        "audit/disclosures.html", student=person, disclosures=disclosures_for(db.session, person.id), own=True
+    )

@@ -1,0 +1,151 @@
+"""Sessions and the one access-control mechanism every view uses.
+
+"Prove who you are" (OIDC, LDAP bind, the development login) lives in `careercenter.sso`;
+each method ends in `login_person`. Here: who is signed in, for how long, and what a role may
+open. Relations (an advisor's own students, a student's own records) are checked by
+`student_visible_or_404` so that a record one may not see looks exactly like one that does not
+exist.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+from careercenter.db import utcnow
+from careercenter.extensions import db
+from careercenter.sso.models import Person, Role
+from careercenter.sso.service import can_view_student
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+HOME_ENDPOINTS = {
+    Role.STUDENT: "main.student_home",
+    Role.ADVISOR: "main.advisor_home",
+    Role.REGISTRAR: "main.registrar_home",
+    Role.ADMIN: "main.admin_home",
+}
+
+
+def current_person() -> Person | None:
+    return g.get("person")
+
+
+def login_person(person: Person, method: str) -> None:
+    """Start a fresh session for `person`: the old session's contents never carry over."""
+    session.clear()
+    now = utcnow().timestamp()
+    session["pid"] = person.id
+    session["method"] = method
+    session["auth_at"] = now
+    session["seen_at"] = now
+    session.permanent = True
+    g.person = person
+
+
+def logout_person() -> None:
+    session.clear()
+    g.person = None
+
+
+def _load_person() -> None:
+    g.person = None
+    pid = session.get("pid")
+    if pid is None:
+        return
+    now = utcnow().timestamp()
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]).total_seconds()
+    absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]).total_seconds()
+    if now - session.get("seen_at", 0) > idle or now - session.get("auth_at", 0) > absolute:
+        session.clear()
+        g.session_expired = True
+        return
+    person = db.session.get(Person, pid)
+    if person is None or not person.is_active:
+        session.clear()
+        return
+    # Refresh the idle clock at most once a minute, so most requests do not rewrite the cookie.
+    if now - session.get("seen_at", 0) > 60:
+        session["seen_at"] = now
+    g.person = person
+
+
+def home_url(person: Person) -> str:
+    role = person.primary_role
+    return url_for(HOME_ENDPOINTS[role]) if role else url_for("main.index")
+
+
+def _unauthenticated() -> Response:
+    if request.path.startswith("/api/"):
+        abort(401)
+    return redirect(url_for("main.login_page", next=request.full_path if request.method == "GET" else None))
+
+
+def login_required(view: F) -> F:
+    """Require a signed-in person; people are sent to sign in, API calls get 401."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_person() is None:
+            return _unauthenticated()
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Require a signed-in person holding one of `roles`; others get 403."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            person = current_person()
+            if person is None:
+                return _unauthenticated()
+            if not person.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.required_roles = roles  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def public(view: F) -> F:
+    """Mark a view as deliberately open to anyone (checked by the route-table test)."""
+    view.is_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def student_visible_or_404(student: Person | None) -> Person:
+    """Return `student` if the current person may see their records, else 404."""
+    viewer = current_person()
+    if student is None or viewer is None or not can_view_student(db.session, viewer, student):
+        abort(404)
+    return student
+
+
+def safe_next(target: str | None) -> str | None:
+    """Accept only a local path as a post-login destination (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_load_person)
+
+    @app.context_processor
+    def inject_person() -> dict[str, Any]:
+        return {"current_person": current_person(), "Role": Role}
+
+
+def session_started_at() -> datetime | None:
+    ts = session.get("auth_at")
+    return datetime.fromtimestamp(ts, tz=utcnow().tzinfo) if ts else None

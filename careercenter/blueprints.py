@@ -1,0 +1,24 @@
+"""Every blueprint is registered here, and only here."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from careercenter.audit.views import bp as audit_bp
+    from careercenter.sso.devlogin import bp as devlogin_bp
+    from careercenter.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(audit_bp)
+    if app.config["DEV_LOGIN"]:
+        app.register_blueprint(devlogin_bp)
+    # -- sso --
+    # -- internships --
+    # -- notify --
+    # -- credits --
+    # -- transcripts --
+    # -- registrar --
+    # -- credentials --
+    # -- operations --

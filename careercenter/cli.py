@@ -1,0 +1,38 @@
+"""Command-line entry points: `flask seed-demo` here, one click group per domain."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from careercenter.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    from careercenter.audit.cli import audit_cli
+
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(seed_demo_command)
+    # -- sso --
+    # -- internships --
+    # -- notify --
+    # -- credits --
+    # -- transcripts --
+    # -- registrar --
+    # -- credentials --
+    # -- operations --
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Fill an empty database with a small, realistic demo campus."""
+    from careercenter.demo import DemoAlreadySeeded, seed_demo
+
+    try:
+        summary = seed_demo(db.session)
+    except DemoAlreadySeeded:
+        click.echo("demo data is already there; nothing changed")
+        return
+    db.session.commit()
+    for line in summary:
+        click.echo(line)

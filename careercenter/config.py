@@ -1,0 +1,169 @@
+"""Configuration layers: code defaults → instance file → environment → test mapping.
+
+Every setting read from the environment is documented in the README's configuration table.
+`check_config` fails fast with one line (a `ConfigError`) on anything that would make a
+production deployment unsafe or unable to work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(Exception):
+    """The configuration cannot work; the message is one line saying what to change."""
+
+
+#: Code defaults. Nothing secret lives here.
+DEFAULTS: dict[str, Any] = {
+    "ENV_NAME": "development",
+    "INSTITUTION_NAME": "Example State University",
+    "PUBLIC_URL": "http://127.0.0.1:5000",
+    "ALLOW_SQLITE": False,
+    "DEV_LOGIN": None,  # None: on in development, off in production
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "careercenter_session",
+    "WTF_CSRF_TIME_LIMIT": None,  # the session's own timeouts bound a token's life
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "MAIL_FROM": "Career Center <careers@example.edu>",
+    "MAIL_REPLY_TO": "careers@example.edu",
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
+    "SMTP_TIMEOUT": 10,
+}
+
+#: Settings read from `CAREERCENTER_<NAME>`, with how to parse each.
+ENV_SETTINGS: dict[str, str] = {
+    "ENV": "str",
+    "INSTITUTION_NAME": "str",
+    "PUBLIC_URL": "str",
+    "ALLOW_SQLITE": "bool",
+    "DEV_LOGIN": "bool",
+    "SESSION_IDLE_MINUTES": "int",
+    "SESSION_ABSOLUTE_HOURS": "int",
+    "RATELIMIT_STORAGE_URL": "str",
+    "MAIL_FROM": "str",
+    "MAIL_REPLY_TO": "str",
+    "SMTP_HOST": "str",
+    "SMTP_PORT": "int",
+    "SMTP_USERNAME": "str",
+    "SMTP_PASSWORD": "str",
+    "SMTP_STARTTLS": "bool",
+    "SMTP_TIMEOUT": "int",
+    # -- sso (sign-in, directory) --
+    # -- internships (sign-off) --
+    # -- credits --
+    # -- transcripts --
+    # -- registrar API --
+    # -- credentials --
+    # -- operations --
+}
+
+MIN_SECRET_KEY_LENGTH = 32
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _parse(name: str, raw: str, kind: str) -> Any:
+    if kind == "bool":
+        low = raw.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ConfigError(f"CAREERCENTER_{name} must be 1 or 0 (true/false), not {raw!r}")
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"CAREERCENTER_{name} must be a whole number, not {raw!r}") from None
+    if kind == "json":
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise ConfigError(f"CAREERCENTER_{name} is not valid JSON: {exc}") from None
+    return raw
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read every documented `CAREERCENTER_*` variable, plus DATABASE_URL and SECRET_KEY."""
+    out: dict[str, Any] = {}
+    for name, kind in ENV_SETTINGS.items():
+        raw = environ.get(f"CAREERCENTER_{name}")
+        if raw is not None:
+            key = {"ENV": "ENV_NAME", "RATELIMIT_STORAGE_URL": "RATELIMIT_STORAGE_URI"}.get(name, name)
+            out[key] = _parse(name, raw, kind)
+    if environ.get("DATABASE_URL"):
+        out["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
+    if environ.get("SECRET_KEY"):
+        out["SECRET_KEY"] = environ["SECRET_KEY"]
+    return out
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual `postgres://` spellings and use the psycopg 3 driver; refuse garbage."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL is malformed: expected e.g. postgresql://user@host:5432/dbname "
+            "or sqlite:////absolute/path.sqlite3"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend in {"postgres", "postgresql"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend != "sqlite":
+        raise ConfigError(f"DATABASE_URL uses {backend!r}: only PostgreSQL (production) and SQLite are supported")
+    return parsed.render_as_string(hide_password=False)
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the development secret kept in the instance folder, making it on first use."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def check_config(config: Mapping[str, Any]) -> None:
+    """Refuse configurations that are unsafe or cannot work, with one line saying why."""
+    env_name = config["ENV_NAME"]
+    if env_name not in {"development", "production", "testing"}:
+        raise ConfigError(f"CAREERCENTER_ENV must be development or production, not {env_name!r}")
+    if env_name != "production":
+        return
+    key = config.get("SECRET_KEY") or ""
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 10:
+        raise ConfigError(
+            f"production needs a strong SECRET_KEY (at least {MIN_SECRET_KEY_LENGTH} random "
+            "characters); make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if config.get("DEV_LOGIN"):
+        raise ConfigError("the development login is on in production: unset CAREERCENTER_DEV_LOGIN")
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite") and not config.get("ALLOW_SQLITE"):
+        raise ConfigError(
+            "production runs on PostgreSQL: set DATABASE_URL, or CAREERCENTER_ALLOW_SQLITE=1 to accept SQLite knowingly"
+        )
+    if not str(config.get("PUBLIC_URL", "")).startswith("https://"):
+        raise ConfigError("CAREERCENTER_PUBLIC_URL must be the service's https:// address in production")

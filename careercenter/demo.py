@@ -1,0 +1,150 @@
+"""`flask seed-demo`: a small, realistic campus that shows every feature.
+
+The people are made here; each domain adds its part through a step listed in `DEMO_STEPS`
+(a function `seed(session, demo) -> list[str]` receiving the people made so far).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from careercenter.audit.service import Actor, record_event
+from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
+
+#: "module:function" steps run after the people exist, in this order.
+DEMO_STEPS: list[str] = [
+    # -- internships --
+    # -- credits --
+    # -- transcripts --
+    # -- registrar --
+    # -- credentials --
+]
+
+
+class DemoAlreadySeeded(Exception):
+    pass
+
+
+@dataclass
+class Demo:
+    """What the steps share: people by short key, and anything a step wants to pass on."""
+
+    people: dict[str, Person] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def students(self) -> list[Person]:
+        return [p for p in self.people.values() if Role.STUDENT in p.roles]
+
+
+STUDENT_MAIL = "@students.example.edu"
+
+# key, campus id, name, email, roles, program, class level
+PEOPLE: list[tuple[str, str, str, str, set[Role], str | None, ClassLevel | None]] = [
+    (
+        "maya",
+        "S1001",
+        "Maya Okafor",
+        "maya.okafor" + STUDENT_MAIL,
+        {Role.STUDENT},
+        "Computer Science",
+        ClassLevel.JUNIOR,
+    ),
+    (
+        "liam",
+        "S1002",
+        "Liam Chen",
+        "liam.chen" + STUDENT_MAIL,
+        {Role.STUDENT},
+        "Business Administration",
+        ClassLevel.SENIOR,
+    ),
+    (
+        "sofia",
+        "S1003",
+        "Sofía Ramírez",
+        "sofia.ramirez" + STUDENT_MAIL,
+        {Role.STUDENT},
+        "Communication",
+        ClassLevel.SOPHOMORE,
+    ),
+    (
+        "noah",
+        "S1004",
+        "Noah Williams",
+        "noah.williams" + STUDENT_MAIL,
+        {Role.STUDENT},
+        "Mechanical Engineering",
+        ClassLevel.SENIOR,
+    ),
+    ("aisha", "S1005", "Aisha Khan", "aisha.khan" + STUDENT_MAIL, {Role.STUDENT}, "Biology", ClassLevel.JUNIOR),
+    (
+        "ethan",
+        "S1006",
+        "Ethan Novak",
+        "ethan.novak" + STUDENT_MAIL,
+        {Role.STUDENT},
+        "Computer Science",
+        ClassLevel.FIRST_YEAR,
+    ),
+    ("grace", "S1007", "Grace Lee", "grace.lee" + STUDENT_MAIL, {Role.STUDENT}, "Data Science", ClassLevel.GRADUATE),
+    (
+        "omar",
+        "S1008",
+        "Omar Haddad",
+        "omar.haddad" + STUDENT_MAIL,
+        {Role.STUDENT},
+        "Business Administration",
+        ClassLevel.JUNIOR,
+    ),
+    ("dana", "F2001", "Dana Whitfield", "dana.whitfield@example.edu", {Role.ADVISOR}, None, None),
+    ("raj", "F2002", "Raj Patel", "raj.patel@example.edu", {Role.ADVISOR}, None, None),
+    ("elena", "F2003", "Elena Petrova", "elena.petrova@example.edu", {Role.ADVISOR}, None, None),
+    ("karen", "R3001", "Karen Mbeki", "karen.mbeki@example.edu", {Role.REGISTRAR}, None, None),
+    ("tom", "R3002", "Tom Brennan", "tom.brennan@example.edu", {Role.REGISTRAR}, None, None),
+    ("alex", "A4001", "Alex Morgan", "alex.morgan@example.edu", {Role.ADMIN, Role.REGISTRAR}, None, None),
+]
+
+ASSIGNMENTS = {
+    "dana": ["maya", "ethan", "grace"],
+    "raj": ["liam", "omar", "sofia"],
+    "elena": ["noah", "aisha"],
+}
+
+
+def seed_demo(session: Session) -> list[str]:
+    """Make the demo campus in the caller's transaction; refuse if people already exist."""
+    if session.execute(sa.select(sa.func.count()).select_from(Person)).scalar_one():
+        raise DemoAlreadySeeded()
+    demo = Demo()
+    for key, campus_id, name, email, roles, program, level in PEOPLE:
+        person = Person(
+            campus_id=campus_id,
+            email=email,
+            display_name=name,
+            program=program,
+            class_level=level,
+            is_demo=True,
+        )
+        person.set_roles(roles)
+        session.add(person)
+        demo.people[key] = person
+    session.flush()
+    for advisor, students in ASSIGNMENTS.items():
+        for student in students:
+            session.add(AdvisorAssignment(advisor_id=demo.people[advisor].id, student_id=demo.people[student].id))
+    record_event(session, Actor.system("seed-demo"), "demo.seeded", "campus", "demo", {"people": len(PEOPLE)})
+    session.flush()
+    summary = [
+        f"people: {len(PEOPLE)} ({len(demo.students())} students, "
+        f"{len(ASSIGNMENTS)} advisors, registrar staff, an admin)"
+    ]
+    for step in DEMO_STEPS:
+        module_name, func_name = step.split(":")
+        func = getattr(importlib.import_module(module_name), func_name)
+        summary.extend(func(session, demo))
+    return summary

@@ -1,0 +1,127 @@
+"""Micro-internships (experiences) and the supervisor's sign-off on them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from careercenter.db import enum_column, utcnow
+from careercenter.extensions import db
+from careercenter.sso.models import Person
+
+
+class ExperienceState(enum.StrEnum):
+    DRAFT = "draft"
+    AWAITING_SIGNOFF = "awaiting_signoff"
+    VERIFIED = "verified"
+    DISPUTED = "disputed"
+
+
+#: ../shared/DESIGN.md "State machines". A verified experience never moves again.
+EXPERIENCE_TRANSITIONS: dict[ExperienceState, frozenset[ExperienceState]] = {
+    ExperienceState.DRAFT: frozenset({ExperienceState.AWAITING_SIGNOFF}),
+    ExperienceState.AWAITING_SIGNOFF: frozenset(
+        {ExperienceState.VERIFIED, ExperienceState.DISPUTED, ExperienceState.DRAFT}
+    ),
+    ExperienceState.DISPUTED: frozenset({ExperienceState.DRAFT}),
+    ExperienceState.VERIFIED: frozenset(),
+}
+
+DEFAULT_SKILLS = ["communication", "time management", "problem solving", "teamwork", "technical skill"]
+
+
+class Experience(db.Model):
+    """One finished micro-internship as the student claims it, and as the supervisor confirmed it."""
+
+    __tablename__ = "experiences"
+    __table_args__ = (
+        sa.CheckConstraint("hours > 0", name="hours_positive"),
+        sa.CheckConstraint("end_date >= start_date", name="dates_ordered"),
+        sa.CheckConstraint("verified_hours IS NULL OR verified_hours > 0", name="verified_hours_positive"),
+        sa.UniqueConstraint("source", "external_id", name="uq_experiences_source_external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    employer: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Field of work, e.g. "Software development", "Marketing", "Data analysis".
+    category: Mapped[str] = mapped_column(sa.String(100), default="")
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    #: Hours the student claims.
+    hours: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
+    skills: Mapped[list[str]] = mapped_column(default=list)
+    supervisor_name: Mapped[str] = mapped_column(sa.String(200))
+    supervisor_title: Mapped[str] = mapped_column(sa.String(200), default="")
+    supervisor_email: Mapped[str] = mapped_column(sa.String(320))
+    #: "manual" for entered by hand, else the platform's name ("Parker Dewey", "Handshake").
+    source: Mapped[str] = mapped_column(sa.String(60), default="manual")
+    external_id: Mapped[str | None] = mapped_column(sa.String(120))
+    state: Mapped[ExperienceState] = mapped_column(
+        enum_column(ExperienceState, "experience_state"), default=ExperienceState.DRAFT, index=True
+    )
+    #: Set at sign-off: the hours the supervisor confirmed (may differ from the claim).
+    verified_hours: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
+    verified_at: Mapped[datetime | None]
+    #: {skill: 1..5} as rated by the supervisor.
+    skill_ratings: Mapped[dict[str, Any] | None]
+    supervisor_feedback: Mapped[str | None] = mapped_column(sa.Text)
+    willing_reference: Mapped[bool | None]
+    #: The name the supervisor typed to attest.
+    attested_name: Mapped[str | None] = mapped_column(sa.String(200))
+    dispute_reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    student: Mapped[Person] = relationship(foreign_keys=[student_id])
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.state is ExperienceState.VERIFIED
+
+    @property
+    def average_rating(self) -> Decimal | None:
+        if not self.skill_ratings:
+            return None
+        values = [Decimal(v) for v in self.skill_ratings.values()]
+        return sum(values, Decimal(0)) / len(values)
+
+
+class SignoffRequest(db.Model):
+    """One emailed sign-off link. Only the SHA-256 of its 256-bit token is kept."""
+
+    __tablename__ = "signoff_requests"
+    __table_args__ = (
+        # At most one live link per experience.
+        sa.Index(
+            "uq_signoff_requests_one_active",
+            "experience_id",
+            unique=True,
+            sqlite_where=sa.text("used_at IS NULL AND withdrawn_at IS NULL"),
+            postgresql_where=sa.text("used_at IS NULL AND withdrawn_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    experience_id: Mapped[int] = mapped_column(sa.ForeignKey("experiences.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    supervisor_email: Mapped[str] = mapped_column(sa.String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    #: confirmed | disputed, once used.
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    ip_address: Mapped[str | None] = mapped_column(sa.String(64))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(400))
+
+    experience: Mapped[Experience] = relationship()

@@ -1,0 +1,105 @@
+"""Pages every role shares: the front page, sign-in choices, role homes, health."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from careercenter.auth import (
+    current_person,
+    home_url,
+    login_required,
+    logout_person,
+    public,
+    roles_required,
+)
+from careercenter.extensions import db
+from careercenter.homepanels import render_panels
+from careercenter.sso.models import Role
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@public
+def index() -> str | Response:
+    person = current_person()
+    if person is not None:
+        return redirect(home_url(person))
+    return render_template("main/index.html")
+
+
+@bp.get("/login")
+@public
+def login_page() -> str | Response:
+    """The sign-in choices: every configured method, plus the development login in dev."""
+    person = current_person()
+    if person is not None:
+        return redirect(home_url(person))
+    methods = current_app.extensions.get("careercenter_login_methods", [])
+    return render_template(
+        "main/login.html",
+        methods=methods,
+        dev_login=current_app.config["DEV_LOGIN"],
+        next=request.args.get("next"),
+    )
+
+
+@bp.post("/logout")
+@public
+def logout() -> Response:
+    """End the local session (SSO methods may also end the provider's, see sso.views)."""
+    hook = current_app.extensions.get("careercenter_logout_hook")
+    target = hook() if hook and current_person() else None
+    logout_person()
+    flash("You have signed out.", "info")
+    return redirect(target or url_for("main.index"))
+
+
+def _home(role: Role, template: str) -> str:
+    person = current_person()
+    assert person is not None
+    return render_template(template, panels=render_panels(role, person), role=role)
+
+
+@bp.get("/student")
+@roles_required(Role.STUDENT)
+def student_home() -> str:
+    return _home(Role.STUDENT, "main/home.html")
+
+
+@bp.get("/advisor")
+@roles_required(Role.ADVISOR)
+def advisor_home() -> str:
+    return _home(Role.ADVISOR, "main/home.html")
+
+
+@bp.get("/registrar")
+@roles_required(Role.REGISTRAR, Role.ADMIN)
+def registrar_home() -> str:
+    return _home(Role.REGISTRAR, "main/home.html")
+
+
+@bp.get("/admin")
+@roles_required(Role.ADMIN)
+def admin_home() -> str:
+    return _home(Role.ADMIN, "main/home.html")
+
+
+@bp.get("/me")
+@login_required
+def me() -> str:
+    return render_template("main/me.html")
+
+
+@bp.get("/healthz")
+@public
+def healthz() -> tuple[Response, int]:
+    """Liveness: 200 when the database answers a query, 503 when it does not."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok"), 200

@@ -1,0 +1,261 @@
+"""Fixtures: one database per test run (SQLite file, or a fresh PostgreSQL database when
+CAREERCENTER_TEST_DATABASE_URL names a server), migrated once with Alembic; each test runs
+inside a transaction that is rolled back, unless it asks for `committed_db`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from careercenter import create_app
+from careercenter.extensions import db
+from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
+
+pytest_plugins = ["tests.peers.fixtures"] if (Path(__file__).parent / "peers" / "fixtures.py").exists() else []  # TEMP
+
+ARTIFACTS = Path(os.environ.get("CAREERCENTER_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
+
+
+def _server_url() -> str | None:
+    return os.environ.get("CAREERCENTER_TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of our own for this run, dropped afterwards."""
+    server = _server_url()
+    if server is None:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    url = make_url(server).set(drivername="postgresql+psycopg")
+    name = f"careercenter_test_{secrets.token_hex(4)}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+def make_test_config(database_url: str, instance: Path, **overrides: Any) -> dict[str, Any]:
+    config = {
+        "TESTING": True,
+        "ENV_NAME": "testing",
+        "SECRET_KEY": "test-" + "x" * 40,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "DEV_LOGIN": True,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PUBLIC_URL": "http://careers.test",
+        "INSTITUTION_NAME": "Example State University",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["CAREERCENTER_INSTANCE_PATH"] = str(instance)
+    app = create_app(make_test_config(database_url, instance))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def make_app(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    """Build another app (other settings) on the test database; its engine is closed after."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        new = create_app(make_test_config(overrides.pop("database_url", database_url), tmp_path, **overrides))
+        made.append(new)
+        return new
+
+    yield make
+    for built in made:
+        with built.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture()
+def _db_transaction(app: Flask) -> Iterator[None]:
+    """Bind the scoped session to one connection whose outer transaction is rolled back."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        db.session = scoped_session(factory, scopefunc=original.registry.scopefunc)  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture()
+def session(app: Flask, _db_transaction: None) -> Iterator[Any]:
+    """The database session inside the test's rolled-back transaction, in an app context."""
+    with app.test_request_context():
+        yield db.session
+
+
+@pytest.fixture()
+def client(app: Flask, _db_transaction: None) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Flask, _db_transaction: None) -> Any:
+    return app.test_cli_runner()
+
+
+def _truncate_all(app: Flask) -> None:
+    with app.app_context():
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(db.metadata.sorted_tables):
+                    conn.execute(table.delete())
+        db.session.remove()
+
+
+@pytest.fixture()
+def committed_db(app: Flask) -> Iterator[Flask]:
+    """For tests whose data other connections or threads must see (browser, workers, races):
+    real commits, every table emptied afterwards."""
+    _truncate_all(app)
+    try:
+        yield app
+    finally:
+        _truncate_all(app)
+
+
+# ---- factories -------------------------------------------------------------------------
+
+_counter = iter(range(10_000, 10_000_000))
+
+
+@pytest.fixture()
+def make_person(session: Any) -> Any:
+    def make(
+        roles: set[Role] | Role = Role.STUDENT,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        campus_id: str | None = None,
+        program: str | None = "Computer Science",
+        class_level: ClassLevel | None = ClassLevel.JUNIOR,
+        is_demo: bool = True,
+    ) -> Person:
+        n = next(_counter)
+        person = Person(
+            campus_id=campus_id or f"T{n}",
+            email=email or f"person{n}@example.edu",
+            display_name=name or f"Person {n}",
+            program=program,
+            class_level=class_level,
+            is_demo=is_demo,
+        )
+        person.set_roles({roles} if isinstance(roles, Role) else set(roles))
+        session.add(person)
+        session.flush()
+        return person
+
+    return make
+
+
+@pytest.fixture()
+def make_student(make_person: Any) -> Any:
+    return lambda **kw: make_person(Role.STUDENT, **kw)
+
+
+@pytest.fixture()
+def make_advisor(make_person: Any, session: Any) -> Any:
+    def make(students: list[Person] = (), **kw: Any) -> Person:  # type: ignore[assignment]
+        advisor = make_person(Role.ADVISOR, program=None, class_level=None, **kw)
+        for student in students:
+            session.add(AdvisorAssignment(advisor_id=advisor.id, student_id=student.id))
+        session.flush()
+        return advisor
+
+    return make
+
+
+@pytest.fixture()
+def make_experience(session: Any) -> Any:
+    from careercenter.internships.models import Experience, ExperienceState
+
+    def make(student: Person, *, state: ExperienceState = ExperienceState.DRAFT, **kw: Any) -> Experience:
+        today = date.today()
+        values: dict[str, Any] = {
+            "employer": "Acme Analytics",
+            "title": "Customer churn dashboard",
+            "description": "Built a dashboard of monthly churn for the sales team.",
+            "category": "Data analysis",
+            "start_date": today - timedelta(days=30),
+            "end_date": today - timedelta(days=10),
+            "hours": Decimal("20"),
+            "skills": ["communication", "problem solving"],
+            "supervisor_name": "Pat Supervisor",
+            "supervisor_title": "Analytics Lead",
+            "supervisor_email": "pat@acme.example.com",
+        }
+        values.update(kw)
+        experience = Experience(student_id=student.id, state=state, **values)
+        if state is ExperienceState.VERIFIED:
+            from careercenter.db import utcnow
+
+            experience.verified_hours = experience.verified_hours or experience.hours
+            experience.verified_at = experience.verified_at or utcnow()
+            experience.skill_ratings = experience.skill_ratings or {s: 4 for s in experience.skills}
+            experience.supervisor_feedback = experience.supervisor_feedback or "Reliable and thorough."
+            experience.attested_name = experience.attested_name or experience.supervisor_name
+        session.add(experience)
+        session.flush()
+        return experience
+
+    return make
+
+
+@pytest.fixture()
+def login(client: FlaskClient) -> Any:
+    """Sign `client` in as `person` through the development login."""
+
+    def do(person: Person, c: FlaskClient | None = None) -> FlaskClient:
+        target = c or client
+        response = target.post("/dev/login", data={"person_id": person.id})
+        assert response.status_code == 302, response.data
+        return target
+
+    return do
