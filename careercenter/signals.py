@@ -1,0 +1,15 @@
+"""Cross-domain events, so a domain can react to another's change without importing its views.
+
+Receivers run inside the sender's transaction (they get the session) and must only `flush()`.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sent by credits when registrar staff rescind an award: (sender, session, award, actor, reason)
+award_rescinded = _signals.signal("award-rescinded")
+#: sent by transcripts when a transcript is revoked: (sender, session, transcript, actor, reason)
+transcript_revoked = _signals.signal("transcript-revoked")

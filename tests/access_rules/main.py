@@ -1,0 +1,25 @@
+"""Access rules for the shared pages, the audit pages and the development login."""
+
+from tests.access import ALLOWED, DENIED, Rule, expect, public
+
+RULES = [
+    Rule("GET", "/", public(ALLOWED)),
+    Rule("GET", "/login", public(ALLOWED)),
+    Rule("POST", "/logout", public(302)),
+    Rule("GET", "/healthz", public(200)),
+    Rule("GET", "/student", expect(student=200)),
+    Rule("GET", "/advisor", expect(advisor=200)),
+    Rule("GET", "/registrar", expect(registrar=200)),
+    Rule("GET", "/admin", expect(registrar=DENIED, admin=200)),
+    Rule("GET", "/me", expect(student=200, advisor=200, registrar=200)),
+    Rule("GET", "/me/disclosures", expect(student=200, advisor=200, registrar=200)),
+    Rule("GET", "/registrar/students", expect(registrar=200)),
+    Rule(
+        "GET",
+        "/registrar/students/{campus_id}/disclosures",
+        expect(registrar=200),
+        setup=lambda w: {"campus_id": w.student.campus_id},
+    ),
+    Rule("GET", "/dev/login", public(200)),
+    Rule("POST", "/dev/login", public(400), data={}),
+]
