@@ -24,7 +24,7 @@ from careercenter import create_app
 from careercenter.extensions import db
 from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
 
-pytest_plugins = ["tests.peers.fixtures"] if (Path(__file__).parent / "peers" / "fixtures.py").exists() else []  # TEMP
+pytest_plugins = ["tests.peers.fixtures"]
 
 ARTIFACTS = Path(os.environ.get("CAREERCENTER_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
 
