@@ -20,5 +20,8 @@ def register_blueprints(app: Flask) -> None:
     # -- credits --
     # -- transcripts --
     # -- registrar --
+    from careercenter.registrar.views import bp as registrar_bp
+
+    app.register_blueprint(registrar_bp)
     # -- credentials --
     # -- operations --

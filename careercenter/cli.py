@@ -19,6 +19,9 @@ def register_cli(app: Flask) -> None:
     # -- credits --
     # -- transcripts --
     # -- registrar --
+    from careercenter.registrar.cli import api_clients_cli
+
+    app.cli.add_command(api_clients_cli)
     # -- credentials --
     # -- operations --
 

@@ -72,6 +72,10 @@ ENV_SETTINGS: dict[str, str] = {
     # -- credits --
     # -- transcripts --
     # -- registrar API --
+    "REGISTRAR_TOKEN_LIFETIME_SECONDS": "int",
+    "REGISTRAR_RATE_LIMIT": "str",
+    "REGISTRAR_TOKEN_RATE_LIMIT": "str",
+    "REGISTRAR_SQLITE_SETTLE_SECONDS": "int",
     # -- credentials --
     # -- operations --
 }

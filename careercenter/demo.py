@@ -22,6 +22,7 @@ DEMO_STEPS: list[str] = [
     # -- credits --
     # -- transcripts --
     # -- registrar --
+    "careercenter.registrar.demo:seed",
     # -- credentials --
 ]
 

@@ -8,4 +8,5 @@ from careercenter.sso.models import AdvisorAssignment, Person, RoleGrant  # noqa
 
 # -- transcripts --
 # -- registrar --
+from careercenter.registrar.models import ApiClient, ApiToken  # noqa: F401, E402
 # -- credentials --

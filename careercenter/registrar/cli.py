@@ -1,0 +1,52 @@
+"""`flask api-clients …`: make, list and revoke the registrar systems' API clients."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from careercenter.errors import CareerCenterError
+from careercenter.extensions import db
+from careercenter.registrar import service
+
+api_clients_cli = AppGroup("api-clients", help="Registrar API clients (OAuth2 client credentials).")
+
+
+@api_clients_cli.command("create")
+@click.argument("name")
+@click.option("--scopes", default="credits:read", show_default=True, help='e.g. "credits:read credits:write"')
+def create_command(name: str, scopes: str) -> None:
+    """Make a client; print its client_id and secret (shown this once, only a hash is kept)."""
+    try:
+        made = service.create_client(db.session, name, scopes)
+    except CareerCenterError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"client_id: {made.client.client_id}")
+    click.echo(f"client_secret: {made.secret}")
+
+
+@api_clients_cli.command("list")
+def list_command() -> None:
+    """One line per client: name, client_id, scopes, state."""
+    clients = service.list_clients(db.session)
+    if not clients:
+        click.echo("no API clients")
+        return
+    for client in clients:
+        state = f"revoked {client.revoked_at:%Y-%m-%d %H:%M}Z" if client.revoked_at else "active"
+        used = f"last token {client.last_used_at:%Y-%m-%d %H:%M}Z" if client.last_used_at else "never used"
+        click.echo(f"{client.name}\t{client.client_id}\t{client.scopes}\t{state}\t{used}")
+
+
+@api_clients_cli.command("revoke")
+@click.argument("name")
+def revoke_command(name: str) -> None:
+    """Revoke a client: no new tokens, and its issued tokens stop working at once."""
+    try:
+        client = service.revoke_client(db.session, name)
+    except service.NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"revoked {client.name} ({client.client_id})")

@@ -1,0 +1,214 @@
+"""OAuth2 client credentials through authlib: the token endpoint's server, bearer-token checks
+on API calls, and per-client rate limits."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import MissingAuthorizationError, UnsupportedTokenTypeError, grants
+from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator, InsufficientScopeError, InvalidTokenError
+from flask import Flask, current_app, g, request
+from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+from careercenter.extensions import db
+from careercenter.registrar import service
+from careercenter.registrar.models import SCOPES, ApiClient, ApiToken
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+REALM = "careercenter registrar API"
+
+DEFAULTS: dict[str, Any] = {
+    "REGISTRAR_TOKEN_LIFETIME_SECONDS": 3600,
+    "REGISTRAR_RATE_LIMIT": "600 per minute",
+    "REGISTRAR_TOKEN_RATE_LIMIT": "30 per minute",
+    "REGISTRAR_SQLITE_SETTLE_SECONDS": 30,
+}
+
+
+class ApiProblem(Exception):
+    """An API error that becomes an RFC 9457 problem+json response."""
+
+    def __init__(self, status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.headers = headers or {}
+
+
+# -- the token endpoint -------------------------------------------------------------------
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+def _query_client(client_id: str) -> ApiClient | None:
+    return service.active_client(db.session, client_id)
+
+
+def _save_token(token: dict[str, Any], oauth_request: Any) -> None:
+    service.save_token(db.session, oauth_request.client, token["access_token"], token["scope"], token["expires_in"])
+
+
+def _access_token(**_: Any) -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _expires_in(client: ApiClient, grant_type: str) -> int:
+    return int(current_app.config["REGISTRAR_TOKEN_LIFETIME_SECONDS"])
+
+
+def authorization_server(app: Flask) -> AuthorizationServer:
+    """The app's own authorization server (one per app, so test apps never share settings)."""
+    server = app.extensions.get("registrar_authorization")
+    if server is None:
+        server = AuthorizationServer(app, query_client=_query_client, save_token=_save_token)
+        server.register_token_generator("default", BearerTokenGenerator(_access_token, None, _expires_in))
+        server.scopes_supported = list(SCOPES)
+        server.register_grant(ClientCredentialsGrant)
+        app.extensions["registrar_authorization"] = server
+    return server
+
+
+def init_app(app: Flask) -> None:
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    authorization_server(app)
+
+
+# -- bearer tokens on API calls -----------------------------------------------------------
+
+
+class TokenValidator(BearerTokenValidator):
+    def authenticate_token(self, token_string: str) -> ApiToken | None:
+        return service.find_token(db.session, token_string)
+
+    def validate_token(self, token: ApiToken | None, scopes: list[str] | None, request: Any) -> None:
+        if token is None:
+            raise InvalidTokenError("The access token is not known here. Request a new one at /oauth/token.")
+        if token.is_revoked():
+            raise InvalidTokenError("The access token was revoked with its client.")
+        if token.is_expired():
+            raise InvalidTokenError("The access token has expired. Request a new one at /oauth/token.")
+        if self.scope_insufficient(token.get_scope(), scopes):
+            raise InsufficientScopeError(f"This call needs the {' '.join(scopes or [])} scope.")
+
+
+protector = ResourceProtector()
+protector.register_token_validator(TokenValidator(realm=REALM))
+
+
+def _problem_from(error: OAuth2Error, scope: str) -> ApiProblem:
+    if isinstance(error, InsufficientScopeError):
+        return ApiProblem(
+            403,
+            "Missing scope",
+            f"This call needs an access token with the {scope} scope; ask for it at /oauth/token "
+            "(the API client must have been created with it).",
+            {"WWW-Authenticate": f'Bearer realm="{REALM}", error="insufficient_scope", scope="{scope}"'},
+        )
+    if isinstance(error, MissingAuthorizationError):
+        detail = (
+            "This API takes an OAuth2 bearer token (Authorization: Bearer <token>) from /oauth/token "
+            "with client credentials; browser sessions are not accepted."
+        )
+        return ApiProblem(401, "Access token required", detail, {"WWW-Authenticate": f'Bearer realm="{REALM}"'})
+    if isinstance(error, UnsupportedTokenTypeError):
+        detail = "Send the access token as Authorization: Bearer <token>."
+    else:
+        detail = error.description or "The access token is not valid."
+    return ApiProblem(
+        401,
+        "Invalid access token",
+        detail,
+        {"WWW-Authenticate": f'Bearer realm="{REALM}", error="invalid_token", error_description="{detail}"'},
+    )
+
+
+def api_auth(scope: str) -> Callable[[F], F]:
+    """Require a valid bearer token with `scope`; then apply the client's rate limit.
+
+    The session cookie is ignored: `g.person` is cleared, so nothing in an API view can act as
+    a signed-in person.
+    """
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            g.person = None
+            try:
+                token = protector.validate_request([scope], FlaskJsonRequest(request))
+            except OAuth2Error as error:
+                raise _problem_from(error, scope) from None
+            g.api_client = token.client
+            g.api_token = token
+            check_rate_limit(token.client)
+            return view(*args, **kwargs)
+
+        wrapper.api_scope = scope  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def current_client() -> ApiClient:
+    return g.api_client
+
+
+# -- rate limits --------------------------------------------------------------------------
+
+
+def _rate_limiter(app: Flask) -> FixedWindowRateLimiter:
+    """The app's limiter, on the configured storage (Redis or memory), made on first use."""
+    limiter = app.extensions.get("registrar_rate_limiter")
+    if limiter is None:
+        storage = storage_from_string(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+        limiter = FixedWindowRateLimiter(storage)
+        app.extensions["registrar_rate_limiter"] = limiter
+    return limiter
+
+
+def _check(namespace: str, key: str, setting: str) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("RATELIMIT_ENABLED", True):
+        return
+    limiter = _rate_limiter(app)
+    try:
+        for item in parse_many(app.config[setting]):
+            if not limiter.hit(item, namespace, key):
+                reset_at, _ = limiter.get_window_stats(item, namespace, key)
+                retry = max(1, math.ceil(reset_at - time.time()))
+                raise ApiProblem(
+                    429,
+                    "Too many requests",
+                    f"The rate limit is {item}; try again in {retry} seconds.",
+                    {"Retry-After": str(retry)},
+                )
+    except ApiProblem:
+        raise
+    except Exception:  # the limit store is down: serve rather than fail the registrar's sync
+        log.warning("rate-limit storage unavailable; request allowed", exc_info=True)
+
+
+def check_rate_limit(client: ApiClient) -> None:
+    """Count one call for `client`; 429 with Retry-After past the configured limit."""
+    _check("registrar-api", client.client_id, "REGISTRAR_RATE_LIMIT")
+
+
+def check_token_rate_limit() -> None:
+    """Count one token request per remote address: slows guessing of client secrets."""
+    _check("registrar-token", request.remote_addr or "unknown", "REGISTRAR_TOKEN_RATE_LIMIT")
