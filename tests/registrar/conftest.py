@@ -100,7 +100,11 @@ def make_award(session: Any, make_student: Any, make_advisor: Any, make_experien
             make_experience(student, state=ExperienceState.VERIFIED, hours=Decimal(h), employer=f"Employer {i}")
             for i, h in enumerate(hours)
         ]
-        return build_award(session, student, experiences, rules["rule"], approver=approver, status=status, **kw)
+        award = build_award(session, student, experiences, rules["rule"], approver=approver, status=status, **kw)
+        # Commit (to the test's savepoint): an API error rolls the view's session back, and
+        # that must not take the test's records with it.
+        session.commit()
+        return award
 
     return make
 
@@ -111,7 +115,7 @@ def make_api_client(session: Any) -> Any:
 
     def make(scopes: str = "credits:read credits:write", name: str | None = None) -> service.NewClient:
         made = service.create_client(session, name or f"Test SIS {next(counter)}", scopes)
-        session.flush()
+        session.commit()
         return made
 
     return make
