@@ -1,0 +1,175 @@
+"""The paging guarantee on PostgreSQL, with other connections changing awards while a client
+pages: a client that pages from updated_since=T to the end, run after run from its watermark,
+sees the latest change of every award at least once — including a change made by a slow
+transaction that committed after the client had paged past the time it was stamped.
+
+The control test shows that plain keyset paging (no safe horizon) does skip that change, so the
+guarantee test would fail if the horizon broke.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from careercenter.credits.models import CreditAward
+from careercenter.db import utcnow
+from careercenter.extensions import db
+from careercenter.internships.models import Experience, ExperienceState
+from careercenter.registrar import feed, service
+from careercenter.sso.models import Person, Role
+from tests.registrar.conftest import basic, build_award, build_rule
+
+pytestmark = pytest.mark.postgres_only
+
+
+@pytest.fixture()
+def pg(committed_db: Any, is_postgres: bool) -> Iterator[Any]:
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL: concurrent transactions and pg_stat_activity")
+    yield committed_db
+
+
+def _seed(app: Any, count: int) -> tuple[list[int], dict[str, str]]:
+    """Commit `count` awards and an API client; return award ids and bearer headers."""
+    with app.app_context():
+        session = db.session
+        rule = build_rule(session)
+        ids = []
+        for n in range(count):
+            student = Person(campus_id=f"P{n}", email=f"p{n}@students.example.edu", display_name=f"Student {n}")
+            student.set_roles({Role.STUDENT})
+            session.add(student)
+            session.flush()
+            experience = Experience(
+                student_id=student.id, employer="Acme", title="Dashboard", start_date=date(2026, 6, 1),
+                end_date=date(2026, 6, 20), hours=Decimal("45"), supervisor_name="Pat",
+                supervisor_email="pat@acme.example.com", state=ExperienceState.VERIFIED,
+                verified_hours=Decimal("45"), verified_at=utcnow(),
+            )
+            session.add(experience)
+            session.flush()
+            ids.append(build_award(session, student, [experience], rule).id)
+        made = service.create_client(session, "Concurrent SIS", "credits:read")
+        session.commit()
+        client_id, secret = made.client.client_id, made.secret
+    response = app.test_client().post("/oauth/token", data={"grant_type": "client_credentials"},
+                                      headers=basic(client_id, secret))
+    return ids, {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+class Puller:
+    """A registrar client: runs from a watermark to next_cursor null, remembering what it saw."""
+
+    def __init__(self, client: Any, headers: dict[str, str], watermark: str) -> None:
+        self.client, self.headers, self.watermark = client, headers, watermark
+        self.seen: set[tuple[int, str]] = set()
+
+    def run(self, between_pages: Any = None, limit: int = 2) -> None:
+        cursor, since = None, self.watermark
+        while True:
+            query = {"updated_since": since, "limit": limit, **({"cursor": cursor} if cursor else {})}
+            response = self.client.get("/api/v1/credit-awards", query_string=query, headers=self.headers)
+            assert response.status_code == 200, response.get_json()
+            body = response.get_json()
+            for award in body["data"]:
+                self.seen.add((award["id"], award["updated_at"]))
+                self.watermark = award["updated_at"]
+            cursor = body["next_cursor"]
+            if between_pages:
+                between_pages()
+            if cursor is None:
+                return
+
+
+def _final_versions(app: Any) -> set[tuple[int, str]]:
+    with app.app_context():
+        rows = db.session.execute(sa.select(CreditAward.id, CreditAward.updated_at)).all()
+        db.session.remove()
+    return {(award_id, service.rfc3339(updated_at)) for award_id, updated_at in rows}
+
+
+def _touch(conn: sa.Connection, award_id: int) -> None:
+    # Any change: the trigger stamps updated_at from the database clock.
+    conn.execute(sa.text("UPDATE credit_awards SET grading_basis = grading_basis WHERE id = :id"), {"id": award_id})
+
+
+def _late_commit_scenario(app: Any) -> tuple[set[tuple[int, str]], set[tuple[int, str]], int]:
+    """A slow transaction stamps award 0, fast ones change awards 1–2 and commit, the client
+    pages to the end, then the slow one commits, then the client runs again from its watermark."""
+    ids, headers = _seed(app, 6)
+    puller = Puller(app.test_client(), headers, (utcnow() - timedelta(hours=1)).isoformat())
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    slow = engine.connect()
+    try:
+        slow_tx = slow.begin()
+        _touch(slow, ids[0])  # stamped now, committed only later
+        time.sleep(0.01)
+        with engine.begin() as fast:  # changed after the slow stamp, committed at once
+            _touch(fast, ids[1])
+            _touch(fast, ids[2])
+        puller.run()
+        slow_tx.commit()
+        puller.run()
+    finally:
+        slow.close()
+        engine.dispose()
+    return puller.seen, _final_versions(app), ids[0]
+
+
+def test_a_late_commit_is_not_skipped(pg: Any) -> None:
+    seen, final, slow_id = _late_commit_scenario(pg)
+    assert final <= seen, f"never served: {sorted(final - seen)}"
+    assert any(award_id == slow_id for award_id, _ in final & seen)
+
+
+def test_control_plain_keyset_paging_skips_the_late_commit(pg: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feed, "safe_horizon", lambda session, **kw: utcnow() + timedelta(days=1))
+    seen, final, slow_id = _late_commit_scenario(pg)
+    missed = final - seen
+    assert [award_id for award_id, _ in missed] == [slow_id]
+
+
+def test_paging_while_awards_change_concurrently(pg: Any) -> None:
+    """A writer thread keeps changing random awards (short transactions and, now and then, one
+    held open across several of the client's pages) while the client runs again and again."""
+    ids, headers = _seed(pg, 12)
+    puller = Puller(pg.test_client(), headers, (utcnow() - timedelta(hours=1)).isoformat())
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    rng = random.Random(20261126)
+
+    def writer() -> None:
+        engine = sa.create_engine(pg.config["SQLALCHEMY_DATABASE_URI"])
+        try:
+            while not stop.is_set():
+                with engine.begin() as conn:
+                    for award_id in rng.sample(ids, 2):
+                        _touch(conn, award_id)
+                    if rng.random() < 0.2:
+                        time.sleep(0.05)  # a slow transaction: stamped now, committed later
+        except BaseException as exc:  # surfaced in the main thread
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        for _ in range(15):
+            puller.run(limit=3)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not errors, errors
+    puller.run(limit=3)  # after the writer stopped: the rest from the watermark
+    final = _final_versions(pg)
+    assert final <= puller.seen, f"never served: {sorted(final - puller.seen)}"
