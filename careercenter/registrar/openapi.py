@@ -33,9 +33,7 @@ _WWW_AUTH = {
         "required": True,
     }
 }
-_RETRY_AFTER = {
-    "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "string", "pattern": r"^\d+$"}}
-}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "string", "pattern": r"^\d+$"}}}
 _COMMON = {
     "401": {"$ref": "#/components/responses/Unauthorized"},
     "403": {"$ref": "#/components/responses/Forbidden"},
@@ -85,8 +83,10 @@ def _page_responses() -> dict[str, Any]:
             "description": "One page of awards in (updated_at, id) order. `next_cursor` is null on the last page.",
             "content": {"application/json": {"schema": _ref("AwardPage")}},
         },
-        "422": _problem("A bad parameter: unknown status, malformed date, limit out of range, bad or foreign cursor.",
-                        "ValidationProblem"),
+        "422": _problem(
+            "A bad parameter: unknown status, malformed date, limit out of range, bad or foreign cursor.",
+            "ValidationProblem",
+        ),
         **_COMMON,
     }
 
@@ -98,8 +98,20 @@ def _schemas() -> dict[str, Any]:
             "type": "object",
             "additionalProperties": False,
             "required": [
-                "id", "student", "course", "credits", "grading_basis", "term", "rule", "experiences",
-                "approved_by", "approved_at", "status", "sis_reference", "posted_at", "updated_at",
+                "id",
+                "student",
+                "course",
+                "credits",
+                "grading_basis",
+                "term",
+                "rule",
+                "experiences",
+                "approved_by",
+                "approved_at",
+                "status",
+                "sis_reference",
+                "posted_at",
+                "updated_at",
             ],
             "properties": {
                 "id": {"type": "integer"},
@@ -173,8 +185,12 @@ def _schemas() -> dict[str, Any]:
                     "required": ["status", "sis_reference"],
                     "properties": {
                         "status": {"const": "posted"},
-                        "sis_reference": {"type": "string", "minLength": 1, "maxLength": MAX_SIS_REFERENCE,
-                                          "pattern": r"\S"},
+                        "sis_reference": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": MAX_SIS_REFERENCE,
+                            "pattern": r"\S",
+                        },
                         "note": {"type": ["string", "null"], "maxLength": MAX_NOTE},
                     },
                 },
@@ -278,12 +294,18 @@ def openapi_document() -> dict[str, Any]:
                         "content": {"application/x-www-form-urlencoded": {"schema": _ref("TokenRequest")}},
                     },
                     "responses": {
-                        "200": {"description": "A bearer token.",
-                                "content": {"application/json": {"schema": _ref("Token")}}},
-                        "400": {"description": "Bad request (RFC 6749).",
-                                "content": {"application/json": {"schema": _ref("OAuthError")}}},
-                        "401": {"description": "Unknown client or wrong secret.",
-                                "content": {"application/json": {"schema": _ref("OAuthError")}}},
+                        "200": {
+                            "description": "A bearer token.",
+                            "content": {"application/json": {"schema": _ref("Token")}},
+                        },
+                        "400": {
+                            "description": "Bad request (RFC 6749).",
+                            "content": {"application/json": {"schema": _ref("OAuthError")}},
+                        },
+                        "401": {
+                            "description": "Unknown client or wrong secret.",
+                            "content": {"application/json": {"schema": _ref("OAuthError")}},
+                        },
                         "429": {"$ref": "#/components/responses/TooManyRequests"},
                     },
                 }
@@ -302,8 +324,10 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "exportCreditAwards",
                     "parameters": _FILTERS,
                     "responses": {
-                        "200": {"description": "CSV with a header row.",
-                                "content": {"text/csv": {"schema": {"type": "string"}}}},
+                        "200": {
+                            "description": "CSV with a header row.",
+                            "content": {"text/csv": {"schema": {"type": "string"}}},
+                        },
                         "422": _problem("A bad parameter.", "ValidationProblem"),
                         **_COMMON,
                     },
@@ -315,8 +339,10 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "getCreditAward",
                     "parameters": [id_param],
                     "responses": {
-                        "200": {"description": "The award.",
-                                "content": {"application/json": {"schema": _ref("Award")}}},
+                        "200": {
+                            "description": "The award.",
+                            "content": {"application/json": {"schema": _ref("Award")}},
+                        },
                         "404": not_found,
                         **_COMMON,
                     },
@@ -357,8 +383,12 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "This document",
                     "security": [],
-                    "responses": {"200": {"description": "OpenAPI 3.1",
-                                          "content": {"application/json": {"schema": {"type": "object"}}}}},
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
                 }
             },
         },
@@ -376,8 +406,11 @@ def openapi_document() -> dict[str, Any]:
                         }
                     },
                 },
-                "clientBasic": {"type": "http", "scheme": "basic",
-                                "description": "client_id and client_secret (client_secret_basic)"},
+                "clientBasic": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": "client_id and client_secret (client_secret_basic)",
+                },
             },
             "schemas": _schemas(),
             "responses": {

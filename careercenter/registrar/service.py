@@ -83,7 +83,9 @@ def revoke_client(session: Session, name: str) -> ApiClient:
         now = utcnow()
         client.revoked_at = now
         session.execute(
-            sa.update(ApiToken).where(ApiToken.client_pk == client.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+            sa.update(ApiToken)
+            .where(ApiToken.client_pk == client.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
         )
         session.flush()
     return client

@@ -90,8 +90,13 @@ def build_award(
 def make_award(session: Any, make_student: Any, make_advisor: Any, make_experience: Any) -> Any:
     rules: dict[str, CreditRule] = {}
 
-    def make(student: Any = None, *, status: AwardStatus = AwardStatus.PENDING, hours: tuple[str, ...] = ("20", "25.5"),
-             **kw: Any) -> CreditAward:
+    def make(
+        student: Any = None,
+        *,
+        status: AwardStatus = AwardStatus.PENDING,
+        hours: tuple[str, ...] = ("20", "25.5"),
+        **kw: Any,
+    ) -> CreditAward:
         student = student or make_student()
         if "rule" not in rules:
             rules["rule"] = build_rule(session)

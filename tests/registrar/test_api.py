@@ -46,16 +46,29 @@ def _all_pages(client: Any, headers: dict[str, str], path: str = "/api/v1/credit
             return seen
 
 
-def test_award_json_is_exactly_as_documented(client: Any, read: dict[str, str], make_award: Any,
-                                             make_student: Any) -> None:
+def test_award_json_is_exactly_as_documented(
+    client: Any, read: dict[str, str], make_award: Any, make_student: Any
+) -> None:
     student = make_student(name="Maya Okafor", email="maya@students.example.edu", campus_id="S1001")
     award = make_award(student, credits=Decimal("1.5"), hours=("20", "25.5"))
     response = client.get(f"/api/v1/credit-awards/{award.id}", headers=read)
     assert response.status_code == 200 and response.mimetype == "application/json"
     body = response.get_json()
     assert set(body) == {
-        "id", "student", "course", "credits", "grading_basis", "term", "rule", "experiences",
-        "approved_by", "approved_at", "status", "sis_reference", "posted_at", "updated_at",
+        "id",
+        "student",
+        "course",
+        "credits",
+        "grading_basis",
+        "term",
+        "rule",
+        "experiences",
+        "approved_by",
+        "approved_at",
+        "status",
+        "sis_reference",
+        "posted_at",
+        "updated_at",
     }
     assert body["student"] == {"campus_id": "S1001", "name": "Maya Okafor", "email": "maya@students.example.edu"}
     assert body["course"] == {"subject": "INTR", "number": "295", "title": "Micro-internship Practicum"}
@@ -128,8 +141,9 @@ def test_student_listing(client: Any, read: dict[str, str], make_award: Any, mak
         ({"term": "x" * 21}, "term", "1 to 20"),
     ],
 )
-def test_bad_parameters_are_422(client: Any, read: dict[str, str], params: dict[str, str], name: str,
-                                words: str) -> None:
+def test_bad_parameters_are_422(
+    client: Any, read: dict[str, str], params: dict[str, str], name: str, words: str
+) -> None:
     response = client.get("/api/v1/credit-awards", query_string=params, headers=read)
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     body = response.get_json()
@@ -143,8 +157,9 @@ def test_several_bad_parameters_are_named_together(client: Any, read: dict[str, 
     assert {p["name"] for p in body["invalid-params"]} == {"status", "limit"}
 
 
-def test_forged_and_foreign_cursors_are_422(client: Any, read: dict[str, str], make_award: Any,
-                                            make_student: Any) -> None:
+def test_forged_and_foreign_cursors_are_422(
+    client: Any, read: dict[str, str], make_award: Any, make_student: Any
+) -> None:
     student = make_student(campus_id="S3001")
     for _ in range(3):
         make_award(student)
@@ -155,7 +170,9 @@ def test_forged_and_foreign_cursors_are_422(client: Any, read: dict[str, str], m
     assert r.status_code == 422 and "not issued by this server" in r.get_json()["invalid-params"][0]["reason"]
     # Same server, other filters: refused rather than silently paging a different listing.
     r = client.get("/api/v1/credit-awards", query_string={"cursor": cursor, "status": "posted"}, headers=read)
-    assert r.status_code == 422 and "different listing or different filters" in r.get_json()["invalid-params"][0]["reason"]
+    assert (
+        r.status_code == 422 and "different listing or different filters" in r.get_json()["invalid-params"][0]["reason"]
+    )
     r = client.get("/api/v1/students/S3001/credit-awards", query_string={"cursor": cursor}, headers=read)
     assert r.status_code == 422
     # Signed with another server's key.
@@ -168,8 +185,9 @@ def test_forged_and_foreign_cursors_are_422(client: Any, read: dict[str, str], m
     assert r.status_code == 422
 
 
-def test_reads_write_disclosures_naming_the_client(client: Any, session: Any, make_api_client: Any,
-                                                   get_token: Any, make_award: Any) -> None:
+def test_reads_write_disclosures_naming_the_client(
+    client: Any, session: Any, make_api_client: Any, get_token: Any, make_award: Any
+) -> None:
     made = make_api_client("credits:read", name="Banner nightly sync")
     headers = {"Authorization": f"Bearer {get_token(made)['access_token']}"}
     award = make_award()
@@ -195,8 +213,9 @@ def _post(client: Any, headers: dict[str, str], award_id: int, **body: Any) -> A
     return client.post(f"/api/v1/credit-awards/{award_id}/posting", json=body, headers=headers)
 
 
-def test_posting_moves_the_award_and_is_idempotent(client: Any, session: Any, write: dict[str, str],
-                                                   make_award: Any) -> None:
+def test_posting_moves_the_award_and_is_idempotent(
+    client: Any, session: Any, write: dict[str, str], make_award: Any
+) -> None:
     award = make_award()
     before = client.get(f"/api/v1/credit-awards/{award.id}", headers=write).get_json()["updated_at"]
     first = _post(client, write, award.id, status="posted", sis_reference="BANNER-2026FA-0042", note="Posted")
@@ -207,16 +226,24 @@ def test_posting_moves_the_award_and_is_idempotent(client: Any, session: Any, wr
     session.expire_all()
     stored = session.get(CreditAward, award.id)
     assert stored.status is AwardStatus.POSTED and stored.posting_note == "Posted"
-    events = list(session.execute(
-        sa.select(AuditEvent).where(AuditEvent.subject_type == "credit_awards", AuditEvent.subject_id == str(award.id))
-    ).scalars())
+    events = list(
+        session.execute(
+            sa.select(AuditEvent).where(
+                AuditEvent.subject_type == "credit_awards", AuditEvent.subject_id == str(award.id)
+            )
+        ).scalars()
+    )
     assert [(e.action, e.actor_type) for e in events] == [("award.posted", "api_client")]
     assert events[0].data["sis_reference"] == "BANNER-2026FA-0042"
     # The same body again: 200, the same result, nothing new recorded.
     again = _post(client, write, award.id, status="posted", sis_reference="BANNER-2026FA-0042", note="Posted")
     assert again.status_code == 200 and again.get_json() == body
-    assert session.execute(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.subject_type == "credit_awards")).scalar_one() == 1
+    assert (
+        session.execute(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.subject_type == "credit_awards")
+        ).scalar_one()
+        == 1
+    )
     # A different posting conflicts.
     other = _post(client, write, award.id, status="posted", sis_reference="BANNER-OTHER")
     assert other.status_code == 409 and other.mimetype == "application/problem+json"
@@ -234,8 +261,9 @@ def test_posted_award_shows_as_posted_in_the_feed(client: Any, write: dict[str, 
     assert seen["id"] == award.id and seen["sis_reference"] == "PS-1"
 
 
-def test_rejection_needs_a_note_and_is_recorded(client: Any, session: Any, write: dict[str, str],
-                                               make_award: Any) -> None:
+def test_rejection_needs_a_note_and_is_recorded(
+    client: Any, session: Any, write: dict[str, str], make_award: Any
+) -> None:
     award = make_award()
     no_note = _post(client, write, award.id, status="rejected_by_registrar")
     assert no_note.status_code == 422 and no_note.get_json()["invalid-params"][0]["name"] == "note"
@@ -257,8 +285,9 @@ def test_rejection_needs_a_note_and_is_recorded(client: Any, session: Any, write
         (["posted"], "body"),
     ],
 )
-def test_bad_postings_are_422_and_change_nothing(client: Any, session: Any, write: dict[str, str],
-                                                 make_award: Any, body: Any, name: str) -> None:
+def test_bad_postings_are_422_and_change_nothing(
+    client: Any, session: Any, write: dict[str, str], make_award: Any, body: Any, name: str
+) -> None:
     award = make_award()
     response = client.post(f"/api/v1/credit-awards/{award.id}/posting", json=body, headers=write)
     assert response.status_code == 422
@@ -283,12 +312,13 @@ def test_posting_rescinded_or_missing_award(client: Any, write: dict[str, str], 
 # -- CSV ------------------------------------------------------------------------------------
 
 
-def test_csv_streams_every_matching_award(client: Any, session: Any, read: dict[str, str], make_award: Any,
-                                          make_student: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_csv_streams_every_matching_award(
+    client: Any, session: Any, read: dict[str, str], make_award: Any, make_student: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from careercenter.registrar import views
 
     monkeypatch.setattr(views, "CSV_BATCH", 2)  # several batches
-    student = make_student(name="=HYPERLINK(\"http://evil\")", campus_id="S4001")
+    student = make_student(name='=HYPERLINK("http://evil")', campus_id="S4001")
     awards = [make_award(student) for _ in range(3)] + [make_award(status=AwardStatus.POSTED)]
     ids, student_id = [a.id for a in awards], student.id
     response = client.get("/api/v1/credit-awards.csv", query_string={"status": "pending"}, headers=read)
@@ -310,8 +340,9 @@ def test_csv_rejects_bad_filters(client: Any, read: dict[str, str]) -> None:
 # -- the SQLite settle window ---------------------------------------------------------------
 
 
-def test_sqlite_serves_only_settled_changes(app: Any, client: Any, read: dict[str, str], make_award: Any,
-                                            monkeypatch: pytest.MonkeyPatch, is_postgres: bool) -> None:
+def test_sqlite_serves_only_settled_changes(
+    app: Any, client: Any, read: dict[str, str], make_award: Any, monkeypatch: pytest.MonkeyPatch, is_postgres: bool
+) -> None:
     if is_postgres:
         pytest.skip("PostgreSQL uses the open-transaction horizon (test_feed_postgres.py)")
     from careercenter.registrar import feed

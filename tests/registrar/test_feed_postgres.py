@@ -50,10 +50,17 @@ def _seed(app: Any, count: int) -> tuple[list[int], dict[str, str]]:
             session.add(student)
             session.flush()
             experience = Experience(
-                student_id=student.id, employer="Acme", title="Dashboard", start_date=date(2026, 6, 1),
-                end_date=date(2026, 6, 20), hours=Decimal("45"), supervisor_name="Pat",
-                supervisor_email="pat@acme.example.com", state=ExperienceState.VERIFIED,
-                verified_hours=Decimal("45"), verified_at=utcnow(),
+                student_id=student.id,
+                employer="Acme",
+                title="Dashboard",
+                start_date=date(2026, 6, 1),
+                end_date=date(2026, 6, 20),
+                hours=Decimal("45"),
+                supervisor_name="Pat",
+                supervisor_email="pat@acme.example.com",
+                state=ExperienceState.VERIFIED,
+                verified_hours=Decimal("45"),
+                verified_at=utcnow(),
             )
             session.add(experience)
             session.flush()
@@ -61,8 +68,9 @@ def _seed(app: Any, count: int) -> tuple[list[int], dict[str, str]]:
         made = service.create_client(session, "Concurrent SIS", "credits:read")
         session.commit()
         client_id, secret = made.client.client_id, made.secret
-    response = app.test_client().post("/oauth/token", data={"grant_type": "client_credentials"},
-                                      headers=basic(client_id, secret))
+    response = app.test_client().post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(client_id, secret)
+    )
     return ids, {"Authorization": f"Bearer {response.get_json()['access_token']}"}
 
 

@@ -62,8 +62,9 @@ def test_list_and_revoke(runner: Any, make_api_client: Any) -> None:
 
 def test_token_by_basic_auth_is_hashed_and_expires_in_an_hour(client: Any, session: Any, make_api_client: Any) -> None:
     made = make_api_client()
-    response = client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                           headers=basic(made.client.client_id, made.secret))
+    response = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(made.client.client_id, made.secret)
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
@@ -76,16 +77,22 @@ def test_token_by_basic_auth_is_hashed_and_expires_in_an_hour(client: Any, sessi
 
 def test_token_by_post_body_with_narrower_scope(client: Any, make_api_client: Any) -> None:
     made = make_api_client()
-    response = client.post("/oauth/token", data={
-        "grant_type": "client_credentials", "client_id": made.client.client_id,
-        "client_secret": made.secret, "scope": "credits:read",
-    })
+    response = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": made.client.client_id,
+            "client_secret": made.secret,
+            "scope": "credits:read",
+        },
+    )
     assert response.status_code == 200
     assert response.get_json()["scope"] == "credits:read"
 
 
-def test_token_lifetime_is_configurable(app: Any, client: Any, make_api_client: Any,
-                                        monkeypatch: pytest.MonkeyPatch, get_token: Any) -> None:
+def test_token_lifetime_is_configurable(
+    app: Any, client: Any, make_api_client: Any, monkeypatch: pytest.MonkeyPatch, get_token: Any
+) -> None:
     monkeypatch.setitem(app.config, "REGISTRAR_TOKEN_LIFETIME_SECONDS", 120)
     assert get_token(make_api_client())["expires_in"] == 120
 
@@ -103,16 +110,20 @@ def test_token_refusals(client: Any, make_api_client: Any, change: dict[str, str
     data = {"grant_type": change.get("grant_type", "client_credentials")}
     if "scope" in change:
         data["scope"] = change["scope"]
-    response = client.post("/oauth/token", data=data,
-                           headers=basic(made.client.client_id, change.get("secret", made.secret)))
+    response = client.post(
+        "/oauth/token", data=data, headers=basic(made.client.client_id, change.get("secret", made.secret))
+    )
     assert response.status_code == status
     assert response.get_json()["error"] == error
 
 
 def test_read_only_client_cannot_get_write_scope(client: Any, make_api_client: Any) -> None:
     made = make_api_client("credits:read")
-    response = client.post("/oauth/token", data={"grant_type": "client_credentials", "scope": "credits:write"},
-                           headers=basic(made.client.client_id, made.secret))
+    response = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "credits:write"},
+        headers=basic(made.client.client_id, made.secret),
+    )
     assert response.status_code == 400 and response.get_json()["error"] == "invalid_scope"
 
 
@@ -159,23 +170,28 @@ def test_expired_token_stops_working(client: Any, session: Any, make_api_client:
     assert "expired" in body["detail"]
 
 
-def test_revoking_a_client_stops_its_tokens_at_once(client: Any, runner: Any, make_api_client: Any,
-                                                    get_token: Any) -> None:
+def test_revoking_a_client_stops_its_tokens_at_once(
+    client: Any, runner: Any, make_api_client: Any, get_token: Any
+) -> None:
     made = make_api_client(name="Workday Student")
     headers = {"Authorization": f"Bearer {get_token(made)['access_token']}"}
     assert client.get("/api/v1/credit-awards", headers=headers).status_code == 200
     assert runner.invoke(args=["api-clients", "revoke", "Workday Student"]).exit_code == 0
     body = _assert_401(client.get("/api/v1/credit-awards", headers=headers), error="invalid_token")
     assert "revoked" in body["detail"]
-    again = client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                        headers=basic(made.client.client_id, made.secret))
+    again = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(made.client.client_id, made.secret)
+    )
     assert again.status_code == 401 and again.get_json()["error"] == "invalid_client"
 
 
 def test_missing_scope_is_403(client: Any, bearer: Any, make_award: Any) -> None:
     award = make_award()
-    response = client.post(f"/api/v1/credit-awards/{award.id}/posting", headers=bearer("credits:read"),
-                           json={"status": "posted", "sis_reference": "B-1"})
+    response = client.post(
+        f"/api/v1/credit-awards/{award.id}/posting",
+        headers=bearer("credits:read"),
+        json={"status": "posted", "sis_reference": "B-1"},
+    )
     assert response.status_code == 403
     assert response.mimetype == "application/problem+json"
     assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
@@ -214,14 +230,20 @@ def _redis_up() -> bool:
 def test_rate_limit_per_client(make_app: Any, session: Any, make_api_client: Any, storage: str) -> None:
     if storage.startswith("redis") and not _redis_up():
         pytest.fail("Redis is expected on 127.0.0.1:6379 for this test")
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage, REGISTRAR_RATE_LIMIT="3 per minute",
-                   REGISTRAR_TOKEN_RATE_LIMIT="100 per minute", REGISTRAR_SQLITE_SETTLE_SECONDS=0)
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=storage,
+        REGISTRAR_RATE_LIMIT="3 per minute",
+        REGISTRAR_TOKEN_RATE_LIMIT="100 per minute",
+        REGISTRAR_SQLITE_SETTLE_SECONDS=0,
+    )
     c = app.test_client()
     first, second = make_api_client(), make_api_client()
 
     def token(made: Any) -> dict[str, str]:
-        r = c.post("/oauth/token", data={"grant_type": "client_credentials"},
-                   headers=basic(made.client.client_id, made.secret))
+        r = c.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(made.client.client_id, made.secret)
+        )
         return {"Authorization": f"Bearer {r.get_json()['access_token']}"}
 
     h1, h2 = token(first), token(second)
@@ -239,6 +261,10 @@ def test_rate_limit_per_client(make_app: Any, session: Any, make_api_client: Any
 def test_token_endpoint_rate_limit(make_app: Any, session: Any) -> None:
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", REGISTRAR_TOKEN_RATE_LIMIT="2 per minute")
     c = app.test_client()
-    codes = [c.post("/oauth/token", data={"grant_type": "client_credentials"},
-                    headers=basic("cc_nobody", "guess")).status_code for _ in range(3)]
+    codes = [
+        c.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, headers=basic("cc_nobody", "guess")
+        ).status_code
+        for _ in range(3)
+    ]
     assert codes == [401, 401, 429]
