@@ -8,5 +8,6 @@ from careercenter.sso.models import AdvisorAssignment, Person, RoleGrant  # noqa
 
 # -- transcripts --
 # -- registrar --
+# isort: split
 from careercenter.registrar.models import ApiClient, ApiToken  # noqa: F401, E402
 # -- credentials --
