@@ -1,0 +1,106 @@
+"""The demo and the worked example: `flask seed-demo` makes an API client whose printed
+credentials let examples/registrar_sync.py pull every award over HTTP, acknowledge each, and
+find them posted; a second run from the saved watermark acknowledges nothing new."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from careercenter.credits.models import AwardStatus, CreditAward
+from careercenter.db import utcnow
+from careercenter.demo import seed_demo
+from careercenter.extensions import db
+from careercenter.internships.models import Experience, ExperienceState
+from careercenter.registrar.models import ApiClient
+from careercenter.sso.models import Person
+from tests.peers.live_server import LiveServer
+from tests.registrar.conftest import build_award, build_rule
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "registrar_sync.py"
+
+
+def _credentials(summary: list[str]) -> tuple[str, str]:
+    values = {}
+    for line in summary:
+        key, _, value = line.strip().partition(": ")
+        if key in ("client_id", "client_secret"):
+            values[key] = value
+    return values["client_id"], values["client_secret"]
+
+
+def _demo_with_awards(app: Any) -> tuple[str, str, list[int]]:
+    with app.app_context():
+        session = db.session
+        summary = seed_demo(session)
+        rule = build_rule(session)
+        ids = []
+        for campus_id in ("S1001", "S1002"):  # Maya Okafor and Liam Chen of the demo campus
+            student = session.execute(sa.select(Person).where(Person.campus_id == campus_id)).scalar_one()
+            experience = Experience(
+                student_id=student.id,
+                employer="Northwind Analytics",
+                title="Churn dashboard",
+                start_date=date(2026, 6, 1),
+                end_date=date(2026, 6, 30),
+                hours=Decimal("45"),
+                supervisor_name="Pat Lee",
+                supervisor_email="pat@northwind.example.com",
+                state=ExperienceState.VERIFIED,
+                verified_hours=Decimal("45"),
+                verified_at=utcnow(),
+            )
+            session.add(experience)
+            session.flush()
+            ids.append(build_award(session, student, [experience], rule).id)
+        session.commit()
+        db.session.remove()
+    client_id, secret = _credentials(summary)
+    return client_id, secret, ids
+
+
+def test_demo_prints_a_working_api_client(committed_db: Any) -> None:
+    with committed_db.app_context():
+        summary = seed_demo(db.session)
+        db.session.commit()
+        client_id, _ = _credentials(summary)
+        client = db.session.execute(sa.select(ApiClient)).scalar_one()
+        assert client.client_id == client_id and client.scopes == "credits:read credits:write"
+        db.session.remove()
+
+
+def test_example_script_syncs_the_demo(committed_db: Any, tmp_path: Path) -> None:
+    client_id, secret, ids = _demo_with_awards(committed_db)
+    watermark = tmp_path / "sync.watermark"
+    env = dict(os.environ, REGISTRAR_CLIENT_ID=client_id, REGISTRAR_CLIENT_SECRET=secret)
+    with LiveServer(committed_db) as server:
+        command = [
+            sys.executable,
+            str(EXAMPLE),
+            "--base-url",
+            server.url,
+            "--watermark-file",
+            str(watermark),
+            "--limit",
+            "1",
+        ]
+        first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert first.returncode == 0, first.stderr
+        assert "acknowledged 2 award(s)" in first.stdout
+        assert "S1001 INTR 295 1.50 cr (P/NP) 2026FA" in first.stdout
+        assert watermark.read_text().strip().endswith("Z")
+        second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 0, second.stderr
+        assert "acknowledged 0 award(s)" in second.stdout
+    with committed_db.app_context():
+        awards = db.session.execute(sa.select(CreditAward).where(CreditAward.id.in_(ids))).scalars().all()
+        assert {a.status for a in awards} == {AwardStatus.POSTED}
+        assert sorted(a.sis_reference for a in awards) == [f"SIS-2026FA-S1001-{ids[0]}", f"SIS-2026FA-S1002-{ids[1]}"]
+        db.session.remove()
