@@ -48,6 +48,9 @@ MAX_TERM_LENGTH = 20
 _RFC3339 = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
 )
+#: Control characters (NUL among them) never occur in a term; PostgreSQL refuses NUL outright.
+_CONTROL = re.compile(r"[\x00-\x1f]")
+TERM_PATTERN = r"^[^\x00-\x1f]+$"
 _CURSOR_SALT = "careercenter.registrar.cursor"
 
 
@@ -112,8 +115,8 @@ def parse_feed_args(args: Mapping[str, str], *, paged: bool = True) -> tuple[Fee
                 f"{raw[:40]!r} is not an RFC 3339 date-time with a time zone, e.g. 2026-09-01T00:00:00Z."
             )
     term = args.get("term")
-    if term is not None and not (1 <= len(term) <= MAX_TERM_LENGTH):
-        errors["term"] = f"A term is 1 to {MAX_TERM_LENGTH} characters, e.g. 2026FA."
+    if term is not None and (not (1 <= len(term) <= MAX_TERM_LENGTH) or _CONTROL.search(term)):
+        errors["term"] = f"A term is 1 to {MAX_TERM_LENGTH} characters without control characters, e.g. 2026FA."
     limit = DEFAULT_LIMIT
     cursor = None
     if paged:

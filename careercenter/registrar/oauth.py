@@ -21,6 +21,7 @@ from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+from careercenter.config import ConfigError
 from careercenter.extensions import db
 from careercenter.registrar import service
 from careercenter.registrar.models import SCOPES, ApiClient, ApiToken
@@ -85,8 +86,21 @@ def authorization_server(app: Flask) -> AuthorizationServer:
 
 
 def init_app(app: Flask) -> None:
+    """Fill this domain's defaults, refuse unusable settings (one line each), make the server."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+    for key in ("REGISTRAR_RATE_LIMIT", "REGISTRAR_TOKEN_RATE_LIMIT"):
+        try:
+            parse_many(str(app.config[key]))
+        except ValueError:
+            raise ConfigError(
+                f"CAREERCENTER_{key} must be a rate such as '600 per minute' or '100/minute; 5000/hour', "
+                f"not {app.config[key]!r}"
+            ) from None
+    if int(app.config["REGISTRAR_TOKEN_LIFETIME_SECONDS"]) < 60:
+        raise ConfigError("CAREERCENTER_REGISTRAR_TOKEN_LIFETIME_SECONDS must be at least 60")
+    if int(app.config["REGISTRAR_SQLITE_SETTLE_SECONDS"]) < 0:
+        raise ConfigError("CAREERCENTER_REGISTRAR_SQLITE_SETTLE_SECONDS cannot be negative")
     authorization_server(app)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app
 
-from careercenter.registrar.feed import DEFAULT_LIMIT, MAX_LIMIT, MAX_TERM_LENGTH
+from careercenter.registrar.feed import DEFAULT_LIMIT, MAX_LIMIT, MAX_TERM_LENGTH, TERM_PATTERN
 from careercenter.registrar.service import MAX_NOTE, MAX_SIS_REFERENCE
 
 PROBLEM = "application/problem+json"
@@ -58,7 +58,7 @@ _FILTERS = [
         "name": "term",
         "in": "query",
         "description": "Only awards for this academic term, e.g. `2026FA`.",
-        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_TERM_LENGTH},
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_TERM_LENGTH, "pattern": TERM_PATTERN},
     },
 ]
 _PAGING = [

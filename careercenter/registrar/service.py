@@ -99,8 +99,11 @@ def active_client(session: Session, client_id: str) -> ApiClient | None:
 
 
 def save_token(session: Session, client: ApiClient, access_token: str, scope: str, expires_in: int) -> ApiToken:
-    """Keep the hash of a freshly issued access token."""
+    """Keep the hash of a freshly issued access token (and drop the client's long-dead ones)."""
     now = utcnow()
+    session.execute(
+        sa.delete(ApiToken).where(ApiToken.client_pk == client.id, ApiToken.expires_at < now - timedelta(days=1))
+    )
     token = ApiToken(
         client_pk=client.id,
         token_hash=sha256_hex(access_token),
@@ -183,7 +186,14 @@ def _award_query() -> sa.Select[tuple[CreditAward]]:
     )
 
 
+#: The largest id an INTEGER primary key holds; larger ones cannot exist (and PostgreSQL
+#: would refuse to compare them).
+MAX_ID = 2**31 - 1
+
+
 def get_award(session: Session, award_id: int, *, for_update: bool = False) -> CreditAward:
+    if not 1 <= award_id <= MAX_ID:
+        raise NotFound(f"No credit award has id {award_id}.")
     stmt = _award_query().where(CreditAward.id == award_id)
     if for_update:
         stmt = stmt.with_for_update(of=CreditAward)

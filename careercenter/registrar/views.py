@@ -122,7 +122,9 @@ def list_awards() -> Response:
 @api_auth(READ)
 def student_awards(campus_id: str) -> Response:
     query, cursor = feed.parse_feed_args(request.args)
-    student_id = db.session.execute(sa.select(Person.id).where(Person.campus_id == campus_id)).scalar_one_or_none()
+    student_id = None
+    if len(campus_id) <= 64 and "\x00" not in campus_id:  # nothing longer, or with NUL, can be stored
+        student_id = db.session.execute(sa.select(Person.id).where(Person.campus_id == campus_id)).scalar_one_or_none()
     if student_id is None:
         raise service.NotFound(f"No student has campus id {campus_id[:64]!r}.")
     return _listing(_with(query, student_id=student_id), cursor, "student")

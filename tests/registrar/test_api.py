@@ -89,6 +89,8 @@ def test_unknown_award_is_problem_404(client: Any, read: dict[str, str]) -> None
     response = client.get("/api/v1/credit-awards/999999", headers=read)
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
     assert response.get_json()["detail"] == "No credit award has id 999999."
+    # Beyond the id column's range (found by schemathesis: PostgreSQL refused the comparison).
+    assert client.get(f"/api/v1/credit-awards/{2**60}", headers=read).status_code == 404
 
 
 def test_paging_visits_every_award_once_in_order(client: Any, read: dict[str, str], make_award: Any) -> None:
@@ -125,6 +127,7 @@ def test_student_listing(client: Any, read: dict[str, str], make_award: Any, mak
     assert [a["id"] for a in seen] == [a.id for a in mine]
     missing = client.get("/api/v1/students/NOPE/credit-awards", headers=read)
     assert missing.status_code == 404 and "NOPE" in missing.get_json()["detail"]
+    assert client.get("/api/v1/students/S%00/credit-awards", headers=read).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -139,6 +142,7 @@ def test_student_listing(client: Any, read: dict[str, str], make_award: Any, mak
         ({"updated_since": "2026-13-01T00:00:00Z"}, "updated_since", "RFC 3339"),
         ({"cursor": "not-a-cursor"}, "cursor", "not issued by this server"),
         ({"term": "x" * 21}, "term", "1 to 20"),
+        ({"term": "2026\x00FA"}, "term", "control characters"),
     ],
 )
 def test_bad_parameters_are_422(
@@ -352,3 +356,28 @@ def test_sqlite_serves_only_settled_changes(
     assert client.get("/api/v1/credit-awards", headers=read).get_json()["data"] == []
     monkeypatch.setattr(feed, "utcnow", lambda: award.updated_at + timedelta(seconds=31))
     assert [a["id"] for a in client.get("/api/v1/credit-awards", headers=read).get_json()["data"]] == [award.id]
+
+
+def test_page_queries_do_not_grow_with_the_page(app: Any, client: Any, read: dict[str, str], make_award: Any) -> None:
+    from careercenter.extensions import db
+
+    for _ in range(8):
+        make_award()
+    selects: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    def selects_for(limit: int) -> int:
+        selects.clear()
+        assert client.get("/api/v1/credit-awards", query_string={"limit": limit}, headers=read).status_code == 200
+        return len(selects)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        small, large = selects_for(2), selects_for(8)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert small == large
+    assert large <= 9

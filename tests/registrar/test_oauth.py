@@ -268,3 +268,40 @@ def test_token_endpoint_rate_limit(make_app: Any, session: Any) -> None:
         for _ in range(3)
     ]
     assert codes == [401, 401, 429]
+
+
+# -- settings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "words"),
+    [
+        ("REGISTRAR_RATE_LIMIT", "lots", "CAREERCENTER_REGISTRAR_RATE_LIMIT must be a rate"),
+        ("REGISTRAR_TOKEN_RATE_LIMIT", "5 per fortnight", "CAREERCENTER_REGISTRAR_TOKEN_RATE_LIMIT"),
+        ("REGISTRAR_TOKEN_LIFETIME_SECONDS", 5, "at least 60"),
+    ],
+)
+def test_bad_settings_stop_start_up_with_one_line(make_app: Any, setting: str, value: Any, words: str) -> None:
+    from careercenter import ConfigError
+
+    with pytest.raises(ConfigError, match=words):
+        make_app(**{setting: value})
+
+
+def test_environment_settings_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from careercenter.config import from_environment
+
+    config = from_environment(
+        {"CAREERCENTER_REGISTRAR_TOKEN_LIFETIME_SECONDS": "900", "CAREERCENTER_REGISTRAR_RATE_LIMIT": "5/second"}
+    )
+    assert config["REGISTRAR_TOKEN_LIFETIME_SECONDS"] == 900 and config["REGISTRAR_RATE_LIMIT"] == "5/second"
+
+
+def test_long_dead_tokens_are_dropped(session: Any, make_api_client: Any, get_token: Any) -> None:
+    made = make_api_client()
+    old = get_token(made)["access_token"]
+    _token_row(session, old).expires_at = utcnow() - timedelta(days=2)
+    session.commit()
+    get_token(made)
+    digest = hashlib.sha256(old.encode()).hexdigest()
+    assert session.execute(sa.select(ApiToken).where(ApiToken.token_hash == digest)).first() is None
