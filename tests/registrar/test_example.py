@@ -104,3 +104,28 @@ def test_example_script_syncs_the_demo(committed_db: Any, tmp_path: Path) -> Non
         assert {a.status for a in awards} == {AwardStatus.POSTED}
         assert sorted(a.sis_reference for a in awards) == [f"SIS-2026FA-S1001-{ids[0]}", f"SIS-2026FA-S1002-{ids[1]}"]
         db.session.remove()
+
+
+def test_readme_curl_example_works(committed_db: Any, tmp_path: Path) -> None:
+    """Run the README's worked curl example, as written, against the demo over HTTP."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("**A worked example with curl**", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    client_id, secret, ids = _demo_with_awards(committed_db)
+    with LiveServer(committed_db) as server:
+        script = block.replace("BASE=http://127.0.0.1:5000", f"BASE={server.url}").replace(
+            "credit-awards/7/posting", f"credit-awards/{ids[0]}/posting"
+        )
+        env = dict(os.environ, CLIENT_ID=client_id, CLIENT_SECRET=secret)
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 0, result.stderr
+    assert '"next_cursor":null' in result.stdout.replace(" ", "")
+    assert '"sis_reference":"BANNER-2026FA-000731"' in result.stdout.replace(" ", "")
+    rows = (tmp_path / "awards.csv").read_text().splitlines()
+    assert rows[0].startswith("id,student_campus_id") and len(rows) == 3
