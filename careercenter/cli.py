@@ -21,6 +21,9 @@ def register_cli(app: Flask) -> None:
     # -- registrar --
     # -- credentials --
     # -- operations --
+    from careercenter.doctor import doctor_command
+
+    app.cli.add_command(doctor_command)
 
 
 @click.command("seed-demo")

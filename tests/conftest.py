@@ -88,8 +88,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture()
-def make_app(database_url: str, tmp_path: Path) -> Iterator[Any]:
-    """Build another app (other settings) on the test database; its engine is closed after."""
+def make_app(app: Flask, database_url: str, tmp_path: Path) -> Iterator[Any]:
+    """Build another app (other settings) on the (migrated) test database; its engine is closed after."""
     made: list[Flask] = []
 
     def make(**overrides: Any) -> Flask:
