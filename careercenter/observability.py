@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import os
 import re
 import secrets
 import sys
@@ -184,8 +185,14 @@ def metrics_view() -> Response:
     if not _metrics_allowed():
         abort(403)
     registry = CollectorRegistry()
-    for collector in (REQUESTS, LATENCY):
-        registry.register(collector)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Several gunicorn workers: sum what every worker process has counted.
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        for collector in (REQUESTS, LATENCY):
+            registry.register(collector)
     registry.register(QueueCollector(current_app._get_current_object()))  # type: ignore[attr-defined]
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
