@@ -29,3 +29,12 @@ RULES += [
     Rule("GET", "/readyz", public(200)),
     Rule("GET", "/metrics", public(200)),
 ]
+
+RULES += [
+    Rule(
+        "GET",
+        "/registrar/students/{campus_id}/export.json",
+        expect(registrar=200),
+        setup=lambda w: {"campus_id": w.student.campus_id},
+    ),
+]
