@@ -24,7 +24,9 @@ def sync_command() -> None:
 
     directory = current_app.extensions.get("careercenter_directory")
     if directory is None:
-        raise click.ClickException("no directory is configured: set CAREERCENTER_LDAP_URL and CAREERCENTER_LDAP_BASE_DN")
+        raise click.ClickException(
+            "no directory is configured: set CAREERCENTER_LDAP_URL and CAREERCENTER_LDAP_BASE_DN"
+        )
     try:
         report = sync_directory(db.session, directory, current_app.extensions["careercenter_role_map"])
     except DirectoryUnavailable as exc:

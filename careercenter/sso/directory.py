@@ -117,9 +117,7 @@ class Directory:
         )
 
     def _search(self, conn: LDAPObject, base: str, filterstr: str, attrs: list[str] | None) -> list[tuple[str, dict]]:
-        results = conn.search_ext_s(
-            base, ldap.SCOPE_SUBTREE, filterstr, attrlist=attrs, timeout=self.settings.timeout
-        )
+        results = conn.search_ext_s(base, ldap.SCOPE_SUBTREE, filterstr, attrlist=attrs, timeout=self.settings.timeout)
         return [(dn, entry) for dn, entry in results if dn]  # drop search continuation references
 
     # -- reading entries ---------------------------------------------------------------------

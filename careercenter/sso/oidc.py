@@ -39,11 +39,24 @@ ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES2
 METADATA_MAX_AGE = 3600
 #: Clock skew allowed on exp/iat, in seconds.
 LEEWAY = 60
-PROTOCOL_CLAIMS = {"iss", "sub", "aud", "exp", "iat", "nonce", "azp", "at_hash", "c_hash", "auth_time", "acr", "amr", "sid"}
+PROTOCOL_CLAIMS = {
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nonce",
+    "azp",
+    "at_hash",
+    "c_hash",
+    "auth_time",
+    "acr",
+    "amr",
+    "sid",
+}
 
 _PROVIDER_DOWN = (
-    "The campus sign-in service cannot be reached right now, so nobody can sign in. "
-    "Please try again in a few minutes."
+    "The campus sign-in service cannot be reached right now, so nobody can sign in. Please try again in a few minutes."
 )
 _START_AGAIN = "Your sign-in could not be completed. Please start again from the sign-in page."
 
@@ -76,7 +89,12 @@ class CampusOidcClient(FlaskOAuth2App):
         return metadata
 
     def parse_id_token(
-        self, token: dict[str, Any], nonce: str, claims_options: Any = None, claims_cls: Any = None, leeway: int = LEEWAY
+        self,
+        token: dict[str, Any],
+        nonce: str,
+        claims_options: Any = None,
+        claims_cls: Any = None,
+        leeway: int = LEEWAY,
     ) -> UserInfo | None:
         if "id_token" not in token:
             return None

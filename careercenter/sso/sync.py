@@ -123,10 +123,7 @@ def sync_directory(session: Session, directory: Directory, role_map: Mapping[str
         record_event(session, ACTOR, "person.deactivated", "person", person.id, {"reason": "not in the directory"})
 
     wanted = _advisor_pairs(directory, entries, people_by_dn)
-    existing = {
-        (a.advisor_id, a.student_id): a
-        for a in session.execute(sa.select(AdvisorAssignment)).scalars()
-    }
+    existing = {(a.advisor_id, a.student_id): a for a in session.execute(sa.select(AdvisorAssignment)).scalars()}
     names = {p.id: p for p in people_by_dn.values()}
     for pair in sorted(wanted - existing.keys()):
         session.add(AdvisorAssignment(advisor_id=pair[0], student_id=pair[1], source="directory"))

@@ -31,7 +31,11 @@ def _resolve(session: Any, directory: Directory, username: str | None = None, em
 def test_lookup_reads_the_entry_and_groups(campus: CampusDirectory) -> None:
     entry = _directory(campus).find_person(username="dana")
     assert entry is not None
-    assert (entry.display_name, entry.email, entry.campus_id) == ("Dana Whitfield", "dana.whitfield@example.edu", "F2001")
+    assert (entry.display_name, entry.email, entry.campus_id) == (
+        "Dana Whitfield",
+        "dana.whitfield@example.edu",
+        "F2001",
+    )
     assert [g.lower() for g in entry.groups] == [ADVISORS.lower()]
     assert set(entry.affiliations) == {"faculty", "employee"}
 

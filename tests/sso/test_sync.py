@@ -58,9 +58,7 @@ def test_sync_changes_and_removes(session: Any, make_app: Any, campus: CampusDir
     try:
         code, lines = _sync(app)
     finally:
-        campus.add_person(
-            "karen", "Karen Mbeki", "karen.mbeki@example.edu", "R3001", ["staff", "employee"], None, None
-        )
+        campus.add_person("karen", "Karen Mbeki", "karen.mbeki@example.edu", "R3001", ["staff", "employee"], None, None)
         campus.add_member("registrar-staff", "karen")
         campus.modify_person("liam", departmentNumber="Business Administration")
         campus.modify_person("maya", manager=person_dn("dana"))
