@@ -165,7 +165,10 @@ class Directory:
 
     def _groups_of(self, conn: LDAPObject, dn: str) -> tuple[str, ...]:
         member = ldap.filter.escape_filter_chars(dn)
-        filterstr = f"(|(&(objectClass=groupOfNames)(member={member}))(&(objectClass=groupOfUniqueNames)(uniqueMember={member})))"
+        filterstr = (
+            f"(|(&(objectClass=groupOfNames)(member={member}))"
+            f"(&(objectClass=groupOfUniqueNames)(uniqueMember={member})))"
+        )
         return tuple(gdn for gdn, _ in self._search(conn, self.settings.groups_base, filterstr, ["1.1"]))
 
     def find_person(self, *, username: str | None = None, email: str | None = None) -> DirectoryEntry | None:

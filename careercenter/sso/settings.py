@@ -104,7 +104,8 @@ def directory_settings(config: Mapping[str, Any]) -> DirectorySettings | None:
         raise ConfigError("CAREERCENTER_LDAP_BIND_PASSWORD is required with CAREERCENTER_LDAP_BIND_DN")
     if config.get("IS_PRODUCTION") and scheme == "ldap" and not config.get("LDAP_STARTTLS"):
         raise ConfigError(
-            "production sends directory passwords encrypted only: use an ldaps:// URL or set CAREERCENTER_LDAP_STARTTLS=1"
+            "production sends directory passwords encrypted only: "
+            "use an ldaps:// URL or set CAREERCENTER_LDAP_STARTTLS=1"
         )
     timeout = float(config.get("LDAP_TIMEOUT") or 5)
     if timeout <= 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -27,7 +28,9 @@ def test_environment_names() -> None:
         "CAREERCENTER_LDAP_BIND_PASSWORD": "pw",
         "CAREERCENTER_LDAP_BASE_DN": "dc=example,dc=edu",
         "CAREERCENTER_LDAP_USER_FILTER": "(uid={username})",
-        "CAREERCENTER_LDAP_ROLE_MAP": '{"cn=career-advisors,ou=groups,dc=example,dc=edu": "advisor", "student": "student"}',
+        "CAREERCENTER_LDAP_ROLE_MAP": json.dumps(
+            {"cn=career-advisors,ou=groups,dc=example,dc=edu": "advisor", "student": "student"}
+        ),
         "CAREERCENTER_LDAP_STARTTLS": "0",
         "CAREERCENTER_LDAP_TIMEOUT": "3",
         "CAREERCENTER_LDAP_ADVISOR_ATTRIBUTE": "manager",
