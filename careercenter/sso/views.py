@@ -59,9 +59,16 @@ def _rate_limit() -> str:
     return str(current_app.config["LDAP_LOGIN_RATE_LIMIT"])
 
 
+def _username_key() -> str:
+    # A second budget per username, so guessing one person's password from many addresses is
+    # as slow as from one.
+    return "directory-login:" + (request.form.get("username") or "").strip().lower()[:256]
+
+
 @bp.post("/login/directory")
 @public
 @limiter.limit(_rate_limit)
+@limiter.limit(_rate_limit, key_func=_username_key)
 def directory_login() -> Response | tuple[str, int]:
     """The directory login form: bind as the person with their password."""
     if not current_app.extensions.get("careercenter_directory_login"):

@@ -131,6 +131,12 @@ def test_the_form_is_rate_limited(make_app: Any, session: Any, campus: CampusDir
     assert statuses == [401, 401, 401, 429]
     response = client.post("/login/directory", data={"username": "maya", "password": "secret"})
     assert response.status_code == 429 and "Too many requests" in response.get_data(as_text=True)
+    # From another address, the same username is still limited; another username is not.
+    elsewhere = {"REMOTE_ADDR": "192.0.2.7"}
+    response = client.post("/login/directory", data={"username": "maya", "password": "x"}, environ_base=elsewhere)
+    assert response.status_code == 429
+    response = client.post("/login/directory", data={"username": "liam", "password": "x"}, environ_base=elsewhere)
+    assert response.status_code == 401
 
 
 def test_form_has_csrf(make_app: Any, session: Any, campus: CampusDirectory) -> None:

@@ -303,3 +303,34 @@ def test_oidc_needs_the_directory(make_app: Any, provider: OidcProvider) -> None
 
     with pytest.raises(ConfigError, match="CAREERCENTER_LDAP_URL is not"):
         make_app(OIDC_ISSUER=provider.issuer, OIDC_CLIENT_ID="x")
+
+
+def test_set_up_from_the_environment_as_the_readme_says(
+    session: Any, make_app: Any, provider: OidcProvider, campus: CampusDirectory, monkeypatch: Any
+) -> None:
+    from tests.peers.ldap import READER_DN, READER_PASSWORD, SUFFIX
+
+    env = {
+        "CAREERCENTER_OIDC_ISSUER": provider.issuer,
+        "CAREERCENTER_OIDC_CLIENT_ID": provider.client.client_id,
+        "CAREERCENTER_OIDC_CLIENT_SECRET": provider.client.client_secret,
+        "CAREERCENTER_LDAP_URL": campus.ldap_uri,
+        "CAREERCENTER_LDAP_STARTTLS": "1",
+        "CAREERCENTER_LDAP_CA_CERT_FILE": campus.cafile,
+        "CAREERCENTER_LDAP_BIND_DN": READER_DN,
+        "CAREERCENTER_LDAP_BIND_PASSWORD": READER_PASSWORD,
+        "CAREERCENTER_LDAP_BASE_DN": f"ou=people,{SUFFIX}",
+        "CAREERCENTER_LDAP_GROUP_BASE_DN": f"ou=groups,{SUFFIX}",
+        "CAREERCENTER_LDAP_ROLE_MAP": f"""{{"cn=career-advisors,ou=groups,{SUFFIX}": "advisor",
+  "cn=registrar-staff,ou=groups,{SUFFIX}": "registrar",
+  "cn=career-admins,ou=groups,{SUFFIX}": "admin", "student": "student"}}""",
+        "CAREERCENTER_DEV_LOGIN": "0",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    app = make_app(DEV_LOGIN=False)
+    for login, home in [("maya", "/student"), ("dana", "/advisor"), ("karen", "/registrar")]:
+        client = app.test_client()
+        response = sign_in(client, login)
+        assert response.status_code == 302 and response.headers["Location"] == home
+        assert client.get(home).status_code == 200
