@@ -168,3 +168,26 @@ def _self_signed_ca() -> bytes:
         .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def test_without_a_base_dn_the_servers_naming_context_is_used(campus: CampusDirectory) -> None:
+    entry = _directory(campus, LDAP_BASE_DN=None).find_person(username="dana")
+    assert entry is not None and entry.campus_id == "F2001" and len(entry.groups) == 1
+
+
+@pytest.mark.parametrize(
+    ("user", "status", "words"),
+    [
+        ("alex", "OK", "campus id A4001, roles admin, registrar"),
+        ("vic", "FAIL", "maps to no role; check CAREERCENTER_LDAP_ROLE_MAP"),
+        ("nobody", "FAIL", "not found by CAREERCENTER_LDAP_USER_FILTER"),
+    ],
+)
+def test_doctor_looks_a_person_up_as_a_sign_in_would(
+    make_app: Any, campus: CampusDirectory, user: str, status: str, words: str
+) -> None:
+    from careercenter.sso.directory import doctor_lookup
+
+    app = make_app(**directory_config(campus))
+    result = doctor_lookup(app, user)
+    assert result[0] == status and words in result[1]
