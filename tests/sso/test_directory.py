@@ -137,6 +137,20 @@ def test_starttls_with_the_campus_ca(campus: CampusDirectory) -> None:
     assert directory.find_person(username="maya") is not None
 
 
+def test_ldaps_with_the_campus_ca(campus: Any) -> None:
+    directory = _directory(campus, LDAP_URL=campus.ldaps_uri, LDAP_CA_CERT_FILE=campus.cafile)
+    assert directory.find_person(username="maya") is not None
+    assert directory.authenticate("maya", "secret").campus_id == "S1001"
+
+
+def test_ldaps_refuses_an_untrusted_certificate(campus: Any, tmp_path: Any) -> None:
+    other_ca = tmp_path / "other-ca.pem"
+    other_ca.write_bytes(_self_signed_ca())
+    directory = _directory(campus, LDAP_URL=campus.ldaps_uri, LDAP_CA_CERT_FILE=str(other_ca))
+    with pytest.raises(DirectoryUnavailable):
+        directory.find_person(username="maya")
+
+
 def test_starttls_refuses_an_untrusted_certificate(campus: CampusDirectory, tmp_path: Any) -> None:
     other_ca = tmp_path / "other-ca.pem"
     other_ca.write_bytes(_self_signed_ca())
