@@ -106,6 +106,7 @@ def apply_entry(session: Session, entry: DirectoryEntry, roles: set[Role]) -> tu
         "program": entry.program,
         "class_level": class_level_from(entry.class_level),
         "is_active": True,
+        "is_demo": False,  # the directory vouches for them: no longer pickable on the dev login
     }
     for name, value in values.items():
         if getattr(person, name) != value:

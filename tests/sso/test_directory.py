@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from careercenter.audit.models import AuditEvent
 from careercenter.sso.directory import Directory
-from careercenter.sso.errors import DirectoryUnavailable, InvalidCredentials, NoRole, UnknownPerson
+from careercenter.sso.errors import DirectoryUnavailable, InvalidCredentials, NoRole, SignInRefused, UnknownPerson
 from careercenter.sso.models import ClassLevel, Person, Role
 from careercenter.sso.service import Identity, resolve_person
 from careercenter.sso.settings import directory_settings, parse_role_map
@@ -205,3 +205,17 @@ def test_doctor_looks_a_person_up_as_a_sign_in_would(
     app = make_app(**directory_config(campus))
     result = doctor_lookup(app, user)
     assert result[0] == status and words in result[1]
+
+
+def test_an_email_held_by_another_account_is_refused(session: Any, campus: CampusDirectory, make_student: Any) -> None:
+    make_student(email="maya.okafor@students.example.edu", campus_id="OLD-1")
+    with pytest.raises(SignInRefused, match="belongs to another account"):
+        _resolve(session, _directory(campus), username="maya")
+
+
+def test_a_demo_person_the_directory_confirms_becomes_real(
+    session: Any, campus: CampusDirectory, make_student: Any
+) -> None:
+    demo = make_student(campus_id="S1001", email="maya@demo.example.edu", is_demo=True)
+    person = _resolve(session, _directory(campus), username="maya")
+    assert person.id == demo.id and person.is_demo is False and person.email == "maya.okafor@students.example.edu"
