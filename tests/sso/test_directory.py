@@ -219,3 +219,11 @@ def test_a_demo_person_the_directory_confirms_becomes_real(
     demo = make_student(campus_id="S1001", email="maya@demo.example.edu", is_demo=True)
     person = _resolve(session, _directory(campus), username="maya")
     assert person.id == demo.id and person.is_demo is False and person.email == "maya.okafor@students.example.edu"
+
+
+def test_flask_doctor_user_uses_the_directory_lookup(make_app: Any, campus: CampusDirectory) -> None:
+    app = make_app(**directory_config(campus))
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["doctor", "--user", "alex"])
+    line = next(line for line in result.output.splitlines() if "ldap user" in line)
+    assert line.startswith("OK") and "campus id A4001, roles admin, registrar" in line
