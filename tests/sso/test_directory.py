@@ -227,3 +227,23 @@ def test_flask_doctor_user_uses_the_directory_lookup(make_app: Any, campus: Camp
         result = app.test_cli_runner().invoke(args=["doctor", "--user", "alex"])
     line = next(line for line in result.output.splitlines() if "ldap user" in line)
     assert line.startswith("OK") and "campus id A4001, roles admin, registrar" in line
+
+
+def test_a_concurrent_first_sign_in_finds_the_person_the_other_made(
+    session: Any, campus: CampusDirectory, monkeypatch: Any
+) -> None:
+    import careercenter.sso.service as service
+
+    directory = _directory(campus)
+    first = _resolve(session, directory, username="liam")
+    real_lookup = service.get_person_by_campus_id
+    calls: list[str] = []
+
+    def late_lookup(session: Any, campus_id: str) -> Person | None:
+        calls.append(campus_id)
+        return None if len(calls) == 1 else real_lookup(session, campus_id)  # the other request's row
+
+    monkeypatch.setattr(service, "get_person_by_campus_id", late_lookup)
+    session.execute(sa.update(Person).where(Person.id == first.id).values(email="x@example.edu"))
+    again = _resolve(session, directory, username="liam")
+    assert again.id == first.id and again.email == "liam.chen@students.example.edu" and len(calls) == 2
