@@ -15,6 +15,9 @@ def register_blueprints(app: Flask) -> None:
     if app.config["DEV_LOGIN"]:
         app.register_blueprint(devlogin_bp)
     # -- sso --
+    from careercenter.sso.setup import init_sso
+
+    init_sso(app)
     # -- internships --
     # -- notify --
     # -- credits --
