@@ -70,6 +70,8 @@ ENV_SETTINGS: dict[str, str] = {
     # -- sso (sign-in, directory) --
     # -- internships (sign-off) --
     # -- credits --
+    "CREDITS_TERM_STARTS": "str",
+    "CREDITS_QUEUE_PAGE_SIZE": "int",
     # -- transcripts --
     # -- registrar API --
     # -- credentials --
