@@ -98,10 +98,9 @@ class Evaluation:
         )
 
 
-def fmt(value: Decimal) -> str:
-    """45 → "45", 38.50 → "38.5": numbers as people write them."""
-    text = format(value.normalize(), "f")
-    return text
+def fmt(value: Decimal | int) -> str:
+    """45 → "45", 38.50 → "38.5", 0.00 → "0": numbers as people write them."""
+    return format(Decimal(value).normalize(), "f")
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:

@@ -202,7 +202,7 @@ def _render_request(
     )
     if may_decide and form is None:
         form = DecisionForm()
-        form.credits.data = service.fmt(credit_request.computed_credits or 0)
+        form.credits.data = service.fmt(credit_request.computed_credits or Decimal(0))
         form.version.data = str(credit_request.version_id)
     evaluation = Evaluation.from_dict(credit_request.evaluation) if credit_request.evaluation else None
     return (

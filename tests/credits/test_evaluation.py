@@ -72,34 +72,74 @@ def test_credits_round_down_to_the_increment_and_stop_at_the_maximum() -> None:
         ({}, STUDENT, [exp(1, "44")], "hours", False, "found 44 hours in 1 micro-internship"),
         ({"categories": ("Marketing",)}, STUDENT, [exp(1, "50")], "category", False, "is Data analysis"),
         ({"categories": ("Data analysis",)}, STUDENT, [exp(1, "50")], "category", True, "all 1 are"),
-        ({"min_hours_per_experience": D(10)}, STUDENT, [exp(1, "40"), exp(2, "8")], "min_hours_each", False,
-         "Employer 2 – Project 2 has 8"),
+        (
+            {"min_hours_per_experience": D(10)},
+            STUDENT,
+            [exp(1, "40"), exp(2, "8")],
+            "min_hours_each",
+            False,
+            "Employer 2 – Project 2 has 8",
+        ),
         ({"min_supervisor_rating": D("4.5")}, STUDENT, [exp(1, "50")], "min_rating", False, "averages 4"),
-        ({"min_supervisor_rating": D(3)}, STUDENT, [exp(1, "50", skill_ratings={})], "min_rating", False,
-         "has no ratings"),
-        ({"required_skills": ("teamwork",)}, STUDENT, [exp(1, "50")], "required_skills", False,
-         "no rating for teamwork"),
+        (
+            {"min_supervisor_rating": D(3)},
+            STUDENT,
+            [exp(1, "50", skill_ratings={})],
+            "min_rating",
+            False,
+            "has no ratings",
+        ),
+        (
+            {"required_skills": ("teamwork",)},
+            STUDENT,
+            [exp(1, "50")],
+            "required_skills",
+            False,
+            "no rating for teamwork",
+        ),
         ({"required_skills": ("Communication",)}, STUDENT, [exp(1, "50")], "required_skills", True, "all were rated"),
         ({"completed_within_days": 5}, STUDENT, [exp(1, "50")], "completed_within", False, "ended 2026-09-21"),
         ({"completed_within_days": 30}, STUDENT, [exp(1, "50")], "completed_within", True, "all 1 did"),
-        ({"completed_within_days": 30}, STUDENT, [exp(1, "50", end_date=TODAY + timedelta(days=3))],
-         "completed_within", False, "ended 2026-10-04"),
+        (
+            {"completed_within_days": 30},
+            STUDENT,
+            [exp(1, "50", end_date=TODAY + timedelta(days=3))],
+            "completed_within",
+            False,
+            "ended 2026-10-04",
+        ),
         ({"max_experiences": 2}, STUDENT, [exp(1), exp(2), exp(3)], "combine", False, "this request has 3"),
-        ({"programs": ("Business Administration",)}, STUDENT, [exp(1, "50")], "program", False,
-         "the student's program is Computer Science"),
+        (
+            {"programs": ("Business Administration",)},
+            STUDENT,
+            [exp(1, "50")],
+            "program",
+            False,
+            "the student's program is Computer Science",
+        ),
         ({"class_levels": ("senior",)}, STUDENT, [exp(1, "50")], "class_level", False, "the student is junior"),
         ({"open_from": "2027SP"}, STUDENT, [exp(1, "50")], "term_open", False, "not open in 2026FA"),
         ({"open_until": "2026SU"}, STUDENT, [exp(1, "50")], "term_open", False, "not open in 2026FA"),
         ({"retired": True}, STUDENT, [exp(1, "50")], "term_open", False, "is retired"),
         ({}, STUDENT, [exp(1, "50", is_verified=False)], "verified", False, "not signed off: Employer 1"),
-        ({}, STUDENT, [exp(1, "50", counted_in="credit request 7 (approved)")], "not_counted_before", False,
-         "already counted in credit request 7 (approved)"),
+        (
+            {},
+            STUDENT,
+            [exp(1, "50", counted_in="credit request 7 (approved)")],
+            "not_counted_before",
+            False,
+            "already counted in credit request 7 (approved)",
+        ),
         ({}, STUDENT, [], "experiences", False, "none was chosen"),
     ],
 )
 def test_each_kind_of_check(
-    rule_change: dict[str, object], student: StudentFacts, experiences: list[ExperienceFacts], code: str,
-    passes: bool, words: str,
+    rule_change: dict[str, object],
+    student: StudentFacts,
+    experiences: list[ExperienceFacts],
+    code: str,
+    passes: bool,
+    words: str,
 ) -> None:
     result = evaluate(replace(BASE, **rule_change), student, experiences, [], TODAY)
     found = check(result, code)
@@ -120,8 +160,11 @@ def test_reflection_word_count() -> None:
 
 def test_term_credit_cap_counts_earlier_awards_of_the_same_rule_in_the_term() -> None:
     rule = replace(BASE, term_credit_cap=D(3))
-    prior = [PriorAward("INTR-295", "2026FA", D(2)), PriorAward("INTR-295", "2026SP", D(3)),
-             PriorAward("OTHER", "2026FA", D(3))]
+    prior = [
+        PriorAward("INTR-295", "2026FA", D(2)),
+        PriorAward("INTR-295", "2026SP", D(3)),
+        PriorAward("OTHER", "2026FA", D(3)),
+    ]
     result = evaluate(rule, STUDENT, [exp(1, "135")], prior, TODAY)
     assert result.eligible and result.credits == D(1)
     assert "2 already awarded in 2026FA, so 1 can be granted" in check(result, "term_credit_cap").text

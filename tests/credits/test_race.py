@@ -20,8 +20,12 @@ from tests.credits.helpers import load_test_rules, submitted_request, verified_e
 
 def _person(key: str, role: Role) -> Person:
     person = Person(
-        campus_id=key, email=f"{key}@example.edu", display_name=key.title(), program="Biology",
-        class_level=ClassLevel.JUNIOR if role is Role.STUDENT else None, is_demo=True,
+        campus_id=key,
+        email=f"{key}@example.edu",
+        display_name=key.title(),
+        program="Biology",
+        class_level=ClassLevel.JUNIOR if role is Role.STUDENT else None,
+        is_demo=True,
     )
     person.set_roles({role})
     db.session.add(person)

@@ -87,14 +87,26 @@ def test_student_checks_then_submits_a_request_combining_two_experiences(
     [
         ({"rule": "", "action": "submit"}, "rule", "Choose a rule from the list."),
         ({"rule": "NOPE-1", "action": "submit"}, "rule", "Choose a rule from the list."),
-        ({"rule": "INTR-295", "action": "submit", "experiences": []}, "experiences",
-         "Choose at least one verified micro-internship."),
-        ({"rule": "INTR-295", "action": "submit", "experiences": ["OTHER"]}, "experiences",
-         "Choose only your own verified micro-internships"),
-        ({"rule": "INTR-295", "action": "submit", "experiences": ["DRAFT"]}, "experiences",
-         "Choose only your own verified micro-internships"),
-        ({"rule": "INTR-295", "action": "submit", "experiences": ["HELD"]}, "experiences",
-         "Choose only your own verified micro-internships"),
+        (
+            {"rule": "INTR-295", "action": "submit", "experiences": []},
+            "experiences",
+            "Choose at least one verified micro-internship.",
+        ),
+        (
+            {"rule": "INTR-295", "action": "submit", "experiences": ["OTHER"]},
+            "experiences",
+            "Choose only your own verified micro-internships",
+        ),
+        (
+            {"rule": "INTR-295", "action": "submit", "experiences": ["DRAFT"]},
+            "experiences",
+            "Choose only your own verified micro-internships",
+        ),
+        (
+            {"rule": "INTR-295", "action": "submit", "experiences": ["HELD"]},
+            "experiences",
+            "Choose only your own verified micro-internships",
+        ),
     ],
 )
 def test_bad_request_input_changes_nothing(
@@ -140,7 +152,11 @@ def test_a_request_keeps_its_rule_version(runner: Any, session: Any, people: dic
     request = submitted_request(session, maya, [verified_experience(session, maya, "50")])
     v1 = request.rule
     path = tmp_path / "r.yaml"
-    path.write_text(TEST_RULES.replace("hours_per_credit: 45\n    credit_increment: 0.5", "hours_per_credit: 60\n    credit_increment: 0.5"))
+    path.write_text(
+        TEST_RULES.replace(
+            "hours_per_credit: 45\n    credit_increment: 0.5", "hours_per_credit: 60\n    credit_increment: 0.5"
+        )
+    )
     assert "v2 loaded" in runner.invoke(args=["credits", "load-rules", str(path)]).output
     session.refresh(request)
     assert request.rule_id == v1.id and request.rule.version == 1
@@ -158,7 +174,11 @@ def test_advisor_sees_everything_and_the_viewing_is_disclosed(
 ) -> None:
     maya = people["maya"]
     exp = verified_experience(
-        session, maya, "50", skill_ratings={"communication": 5, "teamwork": 3}, supervisor_feedback="Asked sharp questions."
+        session,
+        maya,
+        "50",
+        skill_ratings={"communication": 5, "teamwork": 3},
+        supervisor_feedback="Asked sharp questions.",
     )
     request = submitted_request(session, maya, [exp], code="BUS-390", reflection=REFLECTION)
     login(people["dana"])
@@ -207,7 +227,10 @@ def test_approve_creates_the_award_and_emails_the_student(
     assert request.reduction_reason == "Part of the hours were training."
     award = session.execute(sa.select(CreditAward)).scalar_one()
     assert (award.credits, award.status, award.term, award.grading_basis) == (
-        Decimal("1.5"), AwardStatus.PENDING, request.term, "P/NP",
+        Decimal("1.5"),
+        AwardStatus.PENDING,
+        request.term,
+        "P/NP",
     )
     [mail] = session.execute(sa.select(OutboxMessage)).scalars().all()
     assert mail.to_address == "maya@students.example.edu"
@@ -347,7 +370,11 @@ def test_bulk_approve_takes_only_eligible_requests(
     assert f"Request {theirs.id} is not in your queue." in body
     for r in (good, bad, theirs):
         session.refresh(r)
-    assert (good.state, bad.state, theirs.state) == (RequestState.APPROVED, RequestState.SUBMITTED, RequestState.SUBMITTED)
+    assert (good.state, bad.state, theirs.state) == (
+        RequestState.APPROVED,
+        RequestState.SUBMITTED,
+        RequestState.SUBMITTED,
+    )
     assert good.decision_comment == "Approved in this week's review."
 
 
@@ -406,7 +433,9 @@ def test_registrar_lists_filters_and_rescinds_with_the_signal(
     client: Any, login: Any, session: Any, people: dict[str, Any]
 ) -> None:
     maya, liam = people["maya"], people["liam"]
-    posted = posted_award(session, submitted_request(session, maya, [verified_experience(session, maya, "50")]), people["dana"])
+    posted = posted_award(
+        session, submitted_request(session, maya, [verified_experience(session, maya, "50")]), people["dana"]
+    )
     pending = service.approve_request(
         session, submitted_request(session, liam, [verified_experience(session, liam, "90")]), people["raj"], ""
     )
@@ -450,7 +479,9 @@ def test_home_panels(client: Any, login: Any, session: Any, people: dict[str, An
     login(maya)
     assert "My credit requests" in client.get("/student").get_data(as_text=True)
     login(people["dana"])
-    assert "1 submitted request from your students, 1 meeting its rule." in client.get("/advisor").get_data(as_text=True)
+    assert "1 submitted request from your students, 1 meeting its rule." in client.get("/advisor").get_data(
+        as_text=True
+    )
     login(people["karen"])
     body = client.get("/registrar").get_data(as_text=True)
     assert "Credit awards" in body and "0 pending" in body
@@ -471,10 +502,21 @@ def test_demo_seed_fills_the_queues(session: Any) -> None:
 
     lines = seed_demo(session)
     assert any(line.startswith("credit requests: 6 waiting") for line in lines)
-    waiting = session.execute(sa.select(CreditRequest).where(CreditRequest.state == RequestState.SUBMITTED)).scalars().all()
+    waiting = (
+        session.execute(sa.select(CreditRequest).where(CreditRequest.state == RequestState.SUBMITTED)).scalars().all()
+    )
     assert {r.is_eligible for r in waiting} == {True, False}
     texts = {c["text"] for r in waiting for c in r.evaluation["checks"] if not c["passed"]}
     assert "Needs at least 45 verified hours; found 38.5 hours in 3 micro-internships." in texts
     assert "Needs a written reflection of at least 300 words; it has 70 words." in texts
     statuses = session.execute(sa.select(CreditAward.status)).scalars().all()
     assert sorted(s.value for s in statuses) == ["pending", "pending", "posted", "posted"]
+
+
+def test_advisor_opens_an_ineligible_request(client: Any, login: Any, session: Any, people: dict[str, Any]) -> None:
+    maya = people["maya"]
+    request = submitted_request(session, maya, [verified_experience(session, maya, "12")])
+    login(people["dana"])
+    body = client.get(f"/credits/requests/{request.id}").get_data(as_text=True)
+    assert "Does not meet the rule" in body and "found 12 hours in 1 micro-internship" in body
+    assert ">Approve</button>" not in body and ">Return</button>" in body

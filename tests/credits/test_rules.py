@@ -48,17 +48,26 @@ def test_the_demo_rules_file_is_valid_and_has_what_the_issue_asks() -> None:
     [
         (("hours_per_credit: 30", "hours_per_credit: -3"), "rules[1].hours_per_credit: must be a positive number"),
         (("hours_per_credit: 30", "hours_per_credit: lots"), "rules[1].hours_per_credit: must be a positive number"),
-        (("min_credits: 0.5", "min_credits: 0.75"), "rules[1].min_credits: must be a multiple of credit_increment (0.5)"),
+        (
+            ("min_credits: 0.5", "min_credits: 0.75"),
+            "rules[1].min_credits: must be a multiple of credit_increment (0.5)",
+        ),
         (("max_credits: 0.5", "max_credits: 0"), "rules[1].max_credits: must be a positive number"),
         (("grading_basis: P/NP", "grading_basis: A-F"), "rules[1].grading_basis: must be one of P/NP, S/U, letter"),
         (("open_from: 2026SP", "open_from: spring"), "rules[1].open_from: must be a term code"),
         (("open_from: 2026SP", "open_from: 2026SP\n    colour: blue"), "rules[1].colour: unknown key"),
-        (("open_from: 2026SP", "open_from: 2026SP\n    class_levels: [junior, alien]"),
-         "rules[1].class_levels: alien is not a class level"),
-        (("open_from: 2026SP", "open_from: 2026SP\n    reflection_min_words: 300"),
-         "rules[1].reflection_min_words: set reflection_required: true"),
-        (("open_from: 2026SP", "open_from: 2026SP\n    open_until: 2025FA"),
-         "rules[1].open_until: must not be before open_from"),
+        (
+            ("open_from: 2026SP", "open_from: 2026SP\n    class_levels: [junior, alien]"),
+            "rules[1].class_levels: alien is not a class level",
+        ),
+        (
+            ("open_from: 2026SP", "open_from: 2026SP\n    reflection_min_words: 300"),
+            "rules[1].reflection_min_words: set reflection_required: true",
+        ),
+        (
+            ("open_from: 2026SP", "open_from: 2026SP\n    open_until: 2025FA"),
+            "rules[1].open_until: must not be before open_from",
+        ),
         (("code: PDEV-110", "code: INTR-295"), "rules[1].code: INTR-295 is already defined by rules[0]"),
         (("    name: Professional development unit\n", ""), "rules[1].name: is required"),
         (("title: Professional Development Unit}", "title: }"), "rules[1].course.title: is required"),
@@ -99,7 +108,11 @@ def test_load_list_and_version(runner: Any, session: Any, tmp_path: Path) -> Non
     assert "INTR-295 v1 unchanged" in again.output and "BUS-390 v1 unchanged" in again.output
     assert len(_rules(session)) == 2
 
-    path.write_text(TEST_RULES.replace("hours_per_credit: 45\n    credit_increment: 0.5", "hours_per_credit: 40\n    credit_increment: 0.5"))
+    path.write_text(
+        TEST_RULES.replace(
+            "hours_per_credit: 45\n    credit_increment: 0.5", "hours_per_credit: 40\n    credit_increment: 0.5"
+        )
+    )
     changed = runner.invoke(args=["credits", "load-rules", str(path)])
     assert "INTR-295 v2 loaded (INTR 295, 1–3 credits, active); v1 superseded" in changed.output
     assert "BUS-390 v1 unchanged" in changed.output
