@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import IO
 
 import click
 
@@ -19,7 +20,7 @@ def credits_cli() -> None:
 
 @credits_cli.command("load-rules")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
-def load_rules_command(file: click.utils.LazyFile) -> None:
+def load_rules_command(file: IO[str]) -> None:
     """Validate a whole rules file, then load it: a changed rule becomes a new version.
 
     Nothing is loaded when any rule is invalid; each problem is printed with its path.

@@ -520,3 +520,18 @@ def test_advisor_opens_an_ineligible_request(client: Any, login: Any, session: A
     body = client.get(f"/credits/requests/{request.id}").get_data(as_text=True)
     assert "Does not meet the rule" in body and "found 12 hours in 1 micro-internship" in body
     assert ">Approve</button>" not in body and ">Return</button>" in body
+
+
+def test_a_cap_used_up_after_submission_limits_the_approval(session: Any, people: dict[str, Any]) -> None:
+    from careercenter.errors import ValidationFailed
+
+    maya, dana = people["maya"], people["dana"]
+    first = submitted_request(session, maya, [verified_experience(session, maya, "100")])
+    second = submitted_request(session, maya, [verified_experience(session, maya, "100")])
+    assert first.computed_credits == second.computed_credits == Decimal("2")  # term cap 3, nothing awarded yet
+    service.approve_request(session, first, dana, "")
+    with pytest.raises(ValidationFailed) as caught:
+        service.approve_request(session, second, dana, "", credits=Decimal("2"))
+    assert caught.value.errors["credits"].startswith("You can grant at most 1 credits")
+    award = service.approve_request(session, second, dana, "")
+    assert award.credits == Decimal("1")
