@@ -309,8 +309,28 @@ def _store(request: CreditRequest, draft: Draft) -> None:
     request.submitted_at = utcnow()
 
 
+def _claim(session: Session, draft: Draft, request_id: int | None) -> None:
+    """Lock the chosen experiences' rows and make sure no other request took them meanwhile.
+
+    On PostgreSQL a second submission with the same experience waits here for the first to
+    commit, then sees its request and is refused; SQLite serialises writers anyway.
+    """
+    ids = [e.id for e in draft.experiences]
+    session.execute(sa.select(Experience.id).where(Experience.id.in_(ids)).with_for_update())
+    held = _held_by(session, ids, request_id)
+    if held:
+        names = "; ".join(
+            f"{experience_label(e)} is counted in {held[e.id]}" for e in draft.experiences if e.id in held
+        )
+        raise ValidationFailed(
+            "Please correct the marked fields.",
+            {"experiences": f"A micro-internship counts toward one credit request only: {names}."},
+        )
+
+
 def submit_request(session: Session, student: Person, draft: Draft, actor: Actor) -> CreditRequest:
     """Create the request and submit it, pinning the rule version and the evaluation."""
+    _claim(session, draft, None)
     request = CreditRequest(student_id=student.id, student=student, rule=draft.rule, term=draft.evaluation.term)
     session.add(request)
     _store(request, draft)
@@ -331,6 +351,7 @@ def resubmit_request(session: Session, request: CreditRequest, draft: Draft, act
     """Submit a returned request again with the student's changes, evaluated afresh."""
     if request.state is not RequestState.RETURNED:
         raise Conflict(f"This request is {request.state.value} and cannot be edited.")
+    _claim(session, draft, request.id)
     _store(request, draft)
     session.flush()
     move(

@@ -136,16 +136,21 @@ def _request_form_page(credit_request: CreditRequest | None) -> tuple[str, int] 
             evaluation = draft.evaluation
             if request.form.get("action") == "submit":
                 actor = Actor.person(student)
-                if credit_request is None:
-                    saved = service.submit_request(db.session, student, draft, actor)
+                try:
+                    if credit_request is None:
+                        saved = service.submit_request(db.session, student, draft, actor)
+                    else:
+                        saved = service.resubmit_request(db.session, credit_request, draft, actor)
+                except ValidationFailed as exc:
+                    # Another request took an experience between the check and the save.
+                    db.session.rollback()
+                    _apply_errors(form, exc)
+                    experiences = service.claimable_experiences(db.session, student, credit_request)
+                    evaluation, status = None, 422
                 else:
-                    saved = service.resubmit_request(db.session, credit_request, draft, actor)
-                db.session.commit()
-                flash(
-                    f"Your request for {saved.rule.course_label} was submitted to your advisor.",
-                    "success",
-                )
-                return redirect(url_for("credits.request_detail", request_id=saved.id), code=303)
+                    db.session.commit()
+                    flash(f"Your request for {saved.rule.course_label} was submitted to your advisor.", "success")
+                    return redirect(url_for("credits.request_detail", request_id=saved.id), code=303)
     elif request.method == "POST":
         status = 422
     rule_by_code = {r.code: r for r in rules}

@@ -95,3 +95,45 @@ def test_two_advisors_at_once_exactly_one_wins(committed_db: Any, second: str) -
             assert request.state is RequestState.DENIED and awards == []
         assert request.version_id == 3  # submitted (2), then exactly one decision (3)
         db.session.remove()
+
+
+@pytest.mark.postgres_only
+def test_two_submissions_of_the_same_experience_at_once_make_one_request(committed_db: Any) -> None:
+    from careercenter.audit.service import Actor
+    from careercenter.errors import ValidationFailed
+
+    app = committed_db
+    with app.test_request_context():
+        student = _person("doublesubmit", Role.STUDENT)
+        db.session.flush()
+        load_test_rules(db.session)
+        student_id, exp_id = student.id, verified_experience(db.session, student, "60").id
+        db.session.commit()
+
+    prepared = threading.Barrier(2, timeout=10)
+    outcomes: list[str] = []
+
+    def submit() -> None:
+        with app.test_request_context():
+            try:
+                person = db.session.get(Person, student_id)
+                draft = service.prepare_request(db.session, person, "INTR-295", [exp_id], "")
+                prepared.wait()  # both saw the experience as free
+                service.submit_request(db.session, person, draft, Actor.person(person))
+                db.session.commit()
+                outcomes.append("submitted")
+            except ValidationFailed as exc:
+                db.session.rollback()
+                outcomes.append(f"refused: {exc.errors['experiences']}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(o.split(":")[0] for o in outcomes) == ["refused", "submitted"], outcomes
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(CreditRequest)).scalar_one() == 1
+        db.session.remove()

@@ -535,3 +535,41 @@ def test_a_cap_used_up_after_submission_limits_the_approval(session: Any, people
     assert caught.value.errors["credits"].startswith("You can grant at most 1 credits")
     award = service.approve_request(session, second, dana, "")
     assert award.credits == Decimal("1")
+
+
+def test_submitting_an_experience_another_request_took_meanwhile_is_refused(
+    session: Any, people: dict[str, Any]
+) -> None:
+    from careercenter.audit.service import Actor
+    from careercenter.errors import ValidationFailed
+
+    maya = people["maya"]
+    exp = verified_experience(session, maya, "50", employer="Cobalt Freight", title="Dashboard")
+    first = service.prepare_request(session, maya, "INTR-295", [exp.id], "")
+    second = service.prepare_request(session, maya, "INTR-295", [exp.id], "")  # prepared before the first is saved
+    taken = service.submit_request(session, maya, first, Actor.person(maya))
+    with pytest.raises(ValidationFailed) as caught:
+        service.submit_request(session, maya, second, Actor.person(maya))
+    assert caught.value.errors["experiences"] == (
+        "A micro-internship counts toward one credit request only: "
+        f"Cobalt Freight – Dashboard is counted in credit request {taken.id} (submitted)."
+    )
+    assert len(_requests(session)) == 1
+
+
+def test_the_form_reports_an_experience_taken_between_check_and_submit(
+    client: Any, login: Any, session: Any, people: dict[str, Any], monkeypatch: Any
+) -> None:
+    maya = people["maya"]
+    exp = verified_experience(session, maya, "50", employer="Cobalt Freight", title="Dashboard")
+    other = submitted_request(session, maya, [verified_experience(session, maya, "50")])
+    # Simulate the race: the check passes, then the save finds the experience held.
+    monkeypatch.setattr(
+        service, "_held_by", lambda s, ids, rid: {i: f"credit request {other.id} (submitted)" for i in ids}
+    )
+    monkeypatch.setattr(service, "claimable_experiences", lambda *a, **k: [exp])
+    login(maya)
+    response = client.post("/credits/new", data={"rule": "INTR-295", "experiences": [exp.id], "action": "submit"})
+    assert response.status_code == 422
+    assert "Cobalt Freight – Dashboard is counted in credit request" in response.get_data(as_text=True)
+    assert len(_requests(session)) == 1
