@@ -103,6 +103,11 @@ def fmt(value: Decimal | int) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
+def credit_words(value: Decimal | int) -> str:
+    """1 → "1 credit", 1.5 → "1.5 credits"."""
+    return f"{fmt(value)} credit{'' if Decimal(value) == 1 else 's'}"
+
+
 def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
@@ -217,7 +222,7 @@ def evaluate(
         add(
             "min_credits",
             False,
-            f"{rule.course_label} grants at least {fmt(rule.min_credits)} credits; only {fmt(credits)} are possible.",
+            f"{rule.course_label} grants at least {credit_words(rule.min_credits)}; only {fmt(credits)} possible.",
         )
     eligible = all(c.passed for c in checks)
     return Evaluation(
@@ -314,7 +319,7 @@ def _caps(
         add(
             "term_credit_cap",
             left >= rule.min_credits,
-            f"At most {fmt(rule.term_credit_cap)} credits of {rule.course_label} per term; "
+            f"At most {credit_words(rule.term_credit_cap)} of {rule.course_label} per term; "
             f"{fmt(used)} already awarded in {term}, so {fmt(left)} can be granted.",
         )
         credits = min(credits, left)
@@ -324,7 +329,7 @@ def _caps(
         add(
             "lifetime_credit_cap",
             left >= rule.min_credits,
-            f"At most {fmt(rule.lifetime_credit_cap)} credits of {rule.course_label} in all; "
+            f"At most {credit_words(rule.lifetime_credit_cap)} of {rule.course_label} in all; "
             f"{fmt(used)} already awarded, so {fmt(left)} can be granted.",
         )
         credits = min(credits, left)

@@ -23,6 +23,7 @@ from careercenter.credits.evaluation import (
     ExperienceFacts,
     PriorAward,
     StudentFacts,
+    credit_words,
     evaluate,
     fmt,
 )
@@ -481,13 +482,13 @@ def approve_request(
     granted = computed if credits is None else credits
     errors: dict[str, str] = {}
     if granted > computed:
-        errors["credits"] = f"You can grant at most {fmt(computed)} credits: that is what the rule allows here."
+        errors["credits"] = f"You can grant at most {credit_words(computed)}: that is what the rule allows here."
     elif granted < spec.min_credits:
-        errors["credits"] = f"{spec.course_label} grants at least {fmt(spec.min_credits)} credits."
+        errors["credits"] = f"{spec.course_label} grants at least {credit_words(spec.min_credits)}."
     elif (granted / spec.credit_increment) != (granted / spec.credit_increment).to_integral_value():
         errors["credits"] = f"Credits go in steps of {fmt(spec.credit_increment)}."
     elif granted < computed and not reason:
-        errors["reason"] = f"Say why you grant fewer than the {fmt(computed)} credits the rule allows."
+        errors["reason"] = f"Say why you grant fewer than the {credit_words(computed)} the rule allows."
     if errors:
         raise ValidationFailed("Please correct the marked fields.", errors)
     request.reduction_reason = reason if granted < computed else None
@@ -520,7 +521,7 @@ def approve_request(
         award.id,
         {"request": request.id, "credits": str(granted), "term": award.term, "course": request.rule.course_label},
     )
-    _tell_student(session, request, advisor, f"approved: {fmt(granted)} credits, {award.grading_basis}")
+    _tell_student(session, request, advisor, f"approved: {credit_words(granted)}, {award.grading_basis}")
     return award
 
 

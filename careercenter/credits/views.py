@@ -13,7 +13,7 @@ from careercenter.auth import current_person, login_required, roles_required, st
 from careercenter.config import ConfigError
 from careercenter.credits import awards as award_service
 from careercenter.credits import service
-from careercenter.credits.evaluation import Evaluation
+from careercenter.credits.evaluation import Evaluation, credit_words
 from careercenter.credits.forms import BulkApproveForm, CreditRequestForm, DecisionForm, RescindForm
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
 from careercenter.credits.rules import requirements
@@ -51,6 +51,12 @@ def credits_filter(value: object) -> str:
     if value is None:
         return ""
     return service.fmt(Decimal(str(value)))
+
+
+@bp.app_template_filter("credit_words")
+def credit_words_filter(value: object) -> str:
+    """1 → "1 credit", 1.5 → "1.5 credits"."""
+    return credit_words(Decimal(str(value or 0)))
 
 
 def _me() -> Person:

@@ -63,7 +63,7 @@ def test_student_checks_then_submits_a_request_combining_two_experiences(
     checked = client.post("/credits/new", data=form)
     body = checked.get_data(as_text=True)
     assert checked.status_code == 200
-    assert "Meets the rule: 1 credits" in body
+    assert "Meets the rule: 1 credit</strong>" in body
     assert "Needs at least 45 verified hours; found 52.5 hours in 2 micro-internships." in body
     assert "Submit request" in body
     assert _requests(session) == []  # checking saves nothing
@@ -184,7 +184,7 @@ def test_advisor_sees_everything_and_the_viewing_is_disclosed(
     login(people["dana"])
     body = client.get(f"/credits/requests/{request.id}").get_data(as_text=True)
     assert "Needs a written reflection of at least 300 words; it has 350 words." in body
-    assert "50 confirmed by the supervisor" in body
+    assert "50 hours confirmed by the supervisor" in body
     assert "communication: 5 of 5; teamwork: 3 of 5" in body
     assert "Asked sharp questions." in body
     assert "I learned to plan work" in body
@@ -532,7 +532,7 @@ def test_a_cap_used_up_after_submission_limits_the_approval(session: Any, people
     service.approve_request(session, first, dana, "")
     with pytest.raises(ValidationFailed) as caught:
         service.approve_request(session, second, dana, "", credits=Decimal("2"))
-    assert caught.value.errors["credits"].startswith("You can grant at most 1 credits")
+    assert caught.value.errors["credits"].startswith("You can grant at most 1 credit")
     award = service.approve_request(session, second, dana, "")
     assert award.credits == Decimal("1")
 

@@ -71,7 +71,7 @@ def test_student_requests_credit_advisor_approves_student_sees_award(
     page.wait_for_load_state()
     check_accessibility(page)
     evaluation = page.locator("#evaluation")
-    assert "Meets the rule: 1 credits" in evaluation.inner_text()
+    assert "Meets the rule: 1 credit (52.5 verified hours" in evaluation.inner_text()
     assert "found 52.5 hours in 2 micro-internships" in evaluation.inner_text()
     page.get_by_role("button", name="Submit request").click()
     page.wait_for_url(f"{base}/credits/requests/*")
@@ -105,7 +105,7 @@ def test_student_requests_credit_advisor_approves_student_sees_award(
     page.wait_for_url(request_url)
     check_accessibility(page)
     award = page.get_by_role("region", name="Credit award")
-    assert "1 credits in INTR 295, P/NP" in award.inner_text()
+    assert "1 credit in INTR 295, P/NP" in award.inner_text()
     assert "pending" in award.inner_text()
     assert "Two solid projects; approved." in page.content()
 
