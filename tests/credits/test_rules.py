@@ -149,3 +149,23 @@ def test_a_bad_term_calendar_stops_start_up(make_app: Any) -> None:
         make_app(CREDITS_TERM_STARTS="SP=01-01,FALL=08-15")
     with pytest.raises(ConfigError, match="CAREERCENTER_CREDITS_QUEUE_PAGE_SIZE"):
         make_app(CREDITS_QUEUE_PAGE_SIZE=0)
+
+
+def test_retiring_a_rule_and_bringing_it_back(runner: Any, session: Any, tmp_path: Path) -> None:
+    from careercenter.credits import service
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(GOOD)
+    runner.invoke(args=["credits", "load-rules", str(path)])
+    path.write_text(GOOD + "    retired: true\n")
+    retired = runner.invoke(args=["credits", "load-rules", str(path)])
+    assert "PDEV-110 v2 loaded (PDEV 110, 0.5 credits, retired); v1 superseded" in retired.output
+    assert service.active_rules(session) == []
+    path.write_text(GOOD)
+    back = runner.invoke(args=["credits", "load-rules", str(path)])
+    assert "PDEV-110 v3 loaded (PDEV 110, 0.5 credits, active); v2 superseded" in back.output
+    assert [(r.version, r.status) for r in _rules(session)] == [
+        (1, RuleStatus.SUPERSEDED),
+        (2, RuleStatus.SUPERSEDED),
+        (3, RuleStatus.ACTIVE),
+    ]
