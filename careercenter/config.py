@@ -130,6 +130,8 @@ ENV_SETTINGS: dict[str, str] = {
     "LDAP_LOGIN_RATE_LIMIT": "str",
     # -- internships (sign-off) --
     # -- credits --
+    "CREDITS_TERM_STARTS": "str",
+    "CREDITS_QUEUE_PAGE_SIZE": "int",
     # -- transcripts --
     # -- registrar API --
     # -- credentials --
