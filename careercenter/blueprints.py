@@ -15,9 +15,15 @@ def register_blueprints(app: Flask) -> None:
     if app.config["DEV_LOGIN"]:
         app.register_blueprint(devlogin_bp)
     # -- sso --
+    from careercenter.sso.setup import init_sso
+
+    init_sso(app)
     # -- internships --
     # -- notify --
     # -- credits --
+    from careercenter.credits.views import bp as credits_bp
+
+    app.register_blueprint(credits_bp)
     # -- transcripts --
     # -- registrar --
     from careercenter.registrar.views import bp as registrar_bp

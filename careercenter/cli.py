@@ -9,14 +9,21 @@ from careercenter.extensions import db
 
 
 def register_cli(app: Flask) -> None:
-    from careercenter.audit.cli import audit_cli
+    from careercenter.audit.cli import audit_cli, students_cli
 
     app.cli.add_command(audit_cli)
+    app.cli.add_command(students_cli)
     app.cli.add_command(seed_demo_command)
     # -- sso --
+    from careercenter.sso.cli import directory_cli
+
+    app.cli.add_command(directory_cli)
     # -- internships --
     # -- notify --
     # -- credits --
+    from careercenter.credits.cli import credits_cli
+
+    app.cli.add_command(credits_cli)
     # -- transcripts --
     # -- registrar --
     from careercenter.registrar.cli import api_clients_cli
@@ -24,6 +31,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(api_clients_cli)
     # -- credentials --
     # -- operations --
+    from careercenter.doctor import doctor_command
+
+    app.cli.add_command(doctor_command)
 
 
 @click.command("seed-demo")

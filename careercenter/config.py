@@ -47,6 +47,38 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     "SMTP_STARTTLS": False,
     "SMTP_TIMEOUT": 10,
+    "METRICS_ALLOW": "127.0.0.1/32,::1/128",
+    "METRICS_TOKEN": None,
+    "LOG_LEVEL": "INFO",
+    # sso: sign-in methods and the campus directory (see careercenter/sso/settings.py)
+    "OIDC_ISSUER": None,
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
+    "OIDC_SCOPES": "openid email profile",
+    "OIDC_USERNAME_CLAIM": "preferred_username",
+    "OIDC_TIMEOUT": 10,
+    "LDAP_URL": None,
+    "LDAP_BIND_DN": None,
+    "LDAP_BIND_PASSWORD": None,
+    "LDAP_BASE_DN": None,
+    "LDAP_USER_FILTER": "(|(uid={username})(mail={email}))",
+    "LDAP_ROLE_MAP": {"student": "student"},
+    "LDAP_STARTTLS": False,
+    "LDAP_CA_CERT_FILE": None,
+    "LDAP_TIMEOUT": 5,
+    "LDAP_GROUP_BASE_DN": None,  # None: the base DN
+    "LDAP_SYNC_FILTER": "(objectClass=inetOrgPerson)",
+    "LDAP_USERNAME_ATTRIBUTE": "uid",
+    "LDAP_NAME_ATTRIBUTE": "displayName",
+    "LDAP_EMAIL_ATTRIBUTE": "mail",
+    "LDAP_CAMPUS_ID_ATTRIBUTE": "employeeNumber",
+    "LDAP_PROGRAM_ATTRIBUTE": "departmentNumber",
+    "LDAP_CLASS_LEVEL_ATTRIBUTE": "title",
+    "LDAP_AFFILIATION_ATTRIBUTE": "eduPersonAffiliation",
+    "LDAP_ADVISOR_ATTRIBUTE": "manager",
+    "LDAP_ADVISING_GROUP_FILTER": None,
+    "LDAP_LOGIN": None,  # None: on when the directory is configured and OIDC is not
+    "LDAP_LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
 }
 
 #: Settings read from `CAREERCENTER_<NAME>`, with how to parse each.
@@ -68,8 +100,38 @@ ENV_SETTINGS: dict[str, str] = {
     "SMTP_STARTTLS": "bool",
     "SMTP_TIMEOUT": "int",
     # -- sso (sign-in, directory) --
+    "OIDC_ISSUER": "str",
+    "OIDC_CLIENT_ID": "str",
+    "OIDC_CLIENT_SECRET": "str",
+    "OIDC_SCOPES": "str",
+    "OIDC_USERNAME_CLAIM": "str",
+    "OIDC_TIMEOUT": "int",
+    "LDAP_URL": "str",
+    "LDAP_BIND_DN": "str",
+    "LDAP_BIND_PASSWORD": "str",
+    "LDAP_BASE_DN": "str",
+    "LDAP_USER_FILTER": "str",
+    "LDAP_ROLE_MAP": "json",
+    "LDAP_STARTTLS": "bool",
+    "LDAP_CA_CERT_FILE": "str",
+    "LDAP_TIMEOUT": "int",
+    "LDAP_GROUP_BASE_DN": "str",
+    "LDAP_SYNC_FILTER": "str",
+    "LDAP_USERNAME_ATTRIBUTE": "str",
+    "LDAP_NAME_ATTRIBUTE": "str",
+    "LDAP_EMAIL_ATTRIBUTE": "str",
+    "LDAP_CAMPUS_ID_ATTRIBUTE": "str",
+    "LDAP_PROGRAM_ATTRIBUTE": "str",
+    "LDAP_CLASS_LEVEL_ATTRIBUTE": "str",
+    "LDAP_AFFILIATION_ATTRIBUTE": "str",
+    "LDAP_ADVISOR_ATTRIBUTE": "str",
+    "LDAP_ADVISING_GROUP_FILTER": "str",
+    "LDAP_LOGIN": "bool",
+    "LDAP_LOGIN_RATE_LIMIT": "str",
     # -- internships (sign-off) --
     # -- credits --
+    "CREDITS_TERM_STARTS": "str",
+    "CREDITS_QUEUE_PAGE_SIZE": "int",
     # -- transcripts --
     # -- registrar API --
     "REGISTRAR_TOKEN_LIFETIME_SECONDS": "int",
@@ -78,6 +140,9 @@ ENV_SETTINGS: dict[str, str] = {
     "REGISTRAR_SQLITE_SETTLE_SECONDS": "int",
     # -- credentials --
     # -- operations --
+    "METRICS_ALLOW": "str",
+    "METRICS_TOKEN": "str",
+    "LOG_LEVEL": "str",
 }
 
 MIN_SECRET_KEY_LENGTH = 32
