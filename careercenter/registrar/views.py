@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -106,8 +107,6 @@ def _listing(query: feed.FeedQuery, cursor: str | None, scope: str) -> Response:
 
 
 def _with(query: feed.FeedQuery, **changes: Any) -> feed.FeedQuery:
-    from dataclasses import replace
-
     return replace(query, **changes)
 
 
