@@ -26,8 +26,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(credits_bp)
     # -- transcripts --
     # -- registrar --
+    from careercenter.registrar.pages import bp as registrar_pages_bp
     from careercenter.registrar.views import bp as registrar_bp
 
     app.register_blueprint(registrar_bp)
+    app.register_blueprint(registrar_pages_bp)
     # -- credentials --
     # -- operations --

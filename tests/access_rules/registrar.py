@@ -19,4 +19,6 @@ RULES = [
         API,
         setup=lambda w: {"campus_id": w.student.campus_id},
     ),
+    # The staff page listing API clients (read-only).
+    Rule("GET", "/registrar/api-clients", expect(registrar=200)),
 ]
