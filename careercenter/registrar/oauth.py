@@ -101,6 +101,10 @@ def init_app(app: Flask) -> None:
         raise ConfigError("CAREERCENTER_REGISTRAR_TOKEN_LIFETIME_SECONDS must be at least 60")
     if int(app.config["REGISTRAR_SQLITE_SETTLE_SECONDS"]) < 0:
         raise ConfigError("CAREERCENTER_REGISTRAR_SQLITE_SETTLE_SECONDS cannot be negative")
+    # authlib logs each issued token (the access token itself) at DEBUG: never let that through.
+    authlib_log = logging.getLogger("authlib")
+    if authlib_log.level < logging.INFO:  # NOTSET (follow the root) or DEBUG
+        authlib_log.setLevel(logging.INFO)
     authorization_server(app)
 
 

@@ -305,3 +305,18 @@ def test_long_dead_tokens_are_dropped(session: Any, make_api_client: Any, get_to
     get_token(made)
     digest = hashlib.sha256(old.encode()).hexdigest()
     assert session.execute(sa.select(ApiToken).where(ApiToken.token_hash == digest)).first() is None
+
+
+def test_tokens_and_secrets_never_reach_the_log(
+    client: Any, make_api_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    made = make_api_client()
+    response = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(made.client.client_id, made.secret)
+    )
+    access = response.get_json()["access_token"]
+    client.get("/api/v1/credit-awards", headers={"Authorization": f"Bearer {access}"})
+    assert access not in caplog.text and made.secret not in caplog.text
