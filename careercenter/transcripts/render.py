@@ -1,0 +1,364 @@
+"""The transcript PDF (reportlab), drawn from the snapshot it states.
+
+Text is real text in an embedded TrueType font (extractable, searchable); long employer and
+project names wrap inside their cells. Every page carries the verification code, the
+verification address and a QR code for it; the QR is encoded once per document and drawn
+on each page as one form XObject.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from xml.sax.saxutils import escape
+
+from careercenter.transcripts.models import format_code
+
+#: Searched in order when CAREERCENTER_TRANSCRIPT_FONT is not set (Debian fonts-dejavu-core
+#: first; scripts/install-system-deps.sh installs it).
+FONT_CANDIDATES: list[tuple[str, str]] = [
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    (
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+    ),
+    ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf"),
+]
+REGULAR, BOLD = "TranscriptSans", "TranscriptSans-Bold"
+PAGE_SIZES = {"letter": LETTER, "a4": A4}
+QR_SIZE = 24 * mm
+FOOTER_HEIGHT = QR_SIZE + 10 * mm
+INK = colors.HexColor("#1a1a1a")
+MUTED = colors.HexColor("#4a4a4a")
+LINE = colors.HexColor("#9a9a9a")
+
+_font_lock = threading.Lock()
+_registered: dict[str, tuple[str, str]] = {}
+
+
+class FontUnavailable(Exception):
+    """No TrueType font to embed; the message says what to install or configure."""
+
+
+def register_fonts(regular: str | None = None, bold: str | None = None) -> None:
+    """Register the embedded fonts once per process (reportlab keeps them globally)."""
+    if regular:
+        pairs = [(regular, bold or regular)]
+    else:
+        pairs = FONT_CANDIDATES
+    for reg_path, bold_path in pairs:
+        if not Path(reg_path).is_file():
+            continue
+        wanted = (reg_path, bold_path if Path(bold_path).is_file() else reg_path)
+        with _font_lock:
+            if _registered.get(REGULAR) == wanted:
+                return
+            try:
+                pdfmetrics.registerFont(TTFont(REGULAR, wanted[0]))
+                pdfmetrics.registerFont(TTFont(BOLD, wanted[1]))
+            except TTFError as exc:
+                raise FontUnavailable(f"cannot use the font {wanted[0]}: {exc}") from None
+            _registered[REGULAR] = wanted
+        return
+    if regular:
+        raise FontUnavailable(f"CAREERCENTER_TRANSCRIPT_FONT {regular} does not exist")
+    raise FontUnavailable(
+        "no TrueType font for transcripts: install Debian fonts-dejavu-core "
+        "(scripts/install-system-deps.sh --runtime) or set CAREERCENTER_TRANSCRIPT_FONT to a .ttf file"
+    )
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=REGULAR, fontSize=9.5, leading=12.5, textColor=INK)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=MUTED),
+        "institution": ParagraphStyle("institution", parent=base, fontName=BOLD, fontSize=16, leading=20),
+        "title": ParagraphStyle("title", parent=base, fontName=BOLD, fontSize=13, leading=17, spaceAfter=4),
+        "h2": ParagraphStyle("h2", parent=base, fontName=BOLD, fontSize=12, leading=15, spaceBefore=10, spaceAfter=4),
+        "h3": ParagraphStyle("h3", parent=base, fontName=BOLD, fontSize=10.5, leading=13.5, spaceAfter=2),
+        "label": ParagraphStyle("label", parent=base, fontName=BOLD),
+        "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
+    }
+
+
+def _p(text: Any, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(str(text)), style)
+
+
+def qr_matrix(data: str) -> list[list[bool]]:
+    """The QR code's modules (True = dark), without the quiet zone."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+    code.add_data(data)
+    code.make(fit=True)
+    return code.get_matrix()
+
+
+def _draw_qr(canvas: Canvas, matrix: Sequence[Sequence[bool]], size: float) -> None:
+    """Draw the modules as one filled path, merging each row's runs of dark modules."""
+    n = len(matrix)
+    module = size / n
+    path = canvas.beginPath()
+    for r, row in enumerate(matrix):
+        c = 0
+        while c < n:
+            if row[c]:
+                start = c
+                while c < n and row[c]:
+                    c += 1
+                path.rect(start * module, size - (r + 1) * module, (c - start) * module, module)
+            else:
+                c += 1
+    canvas.setFillColor(colors.black)
+    canvas.drawPath(path, stroke=0, fill=1)
+
+
+def _canvas_class(draw_footer: Callable[[Canvas, int, int], None]) -> type[Canvas]:
+    """A canvas that holds pages back until the end, so each can say "page N of M"."""
+
+    class TranscriptCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._held: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+            self._held.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._held)
+            annotations = 0
+            for number, state in enumerate(self._held, start=1):
+                self.__dict__.update(state)
+                # The annotation counter is part of the held page state; keep it moving on.
+                self._annotationCount = max(self._annotationCount, annotations)
+                draw_footer(self, number, total)
+                annotations = self._annotationCount
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+    return TranscriptCanvas
+
+
+def render_pdf(
+    snapshot: dict[str, Any],
+    *,
+    logo: str | None = None,
+    page_size: str = "letter",
+    font: str | None = None,
+    font_bold: str | None = None,
+) -> bytes:
+    """Lay out the transcript that `snapshot` describes; return unsigned PDF bytes."""
+    register_fonts(font, font_bold)
+    styles = _styles()
+    size = PAGE_SIZES.get(page_size, LETTER)
+    width, height = size
+    margin = 18 * mm
+    code = snapshot["verification_code"]
+    url = snapshot["verify_url"]
+    student = snapshot["student"]
+    matrix = qr_matrix(url)
+    qr_defined = [False]
+
+    def draw_footer(canvas: Canvas, number: int, total: int) -> None:
+        if not qr_defined[0]:
+            canvas.beginForm("verification_qr", 0, 0, QR_SIZE, QR_SIZE)
+            _draw_qr(canvas, matrix, QR_SIZE)
+            canvas.endForm()
+            qr_defined[0] = True
+        canvas.saveState()
+        base = 10 * mm
+        canvas.setStrokeColor(LINE)
+        canvas.setLineWidth(0.5)
+        canvas.line(margin, base + QR_SIZE + 3 * mm, width - margin, base + QR_SIZE + 3 * mm)
+        canvas.translate(width - margin - QR_SIZE, base)
+        canvas.doForm("verification_qr")
+        canvas.restoreState()
+        canvas.saveState()
+        canvas.setFillColor(INK)
+        canvas.setFont(BOLD, 9)
+        y = base + QR_SIZE - 4 * mm
+        canvas.drawString(margin, y, f"Verification code: {format_code(code)}")
+        canvas.setFont(REGULAR, 8.5)
+        canvas.drawString(margin, y - 4.5 * mm, "Check this transcript, and read an accessible version, at:")
+        canvas.drawString(margin, y - 8.5 * mm, url)
+        link_w = pdfmetrics.stringWidth(url, REGULAR, 8.5)
+        canvas.linkURL(url, (margin, y - 9.5 * mm, margin + link_w, y - 5.5 * mm), relative=0)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(
+            margin, y - 13 * mm, f"{snapshot['institution']} · {student['name']} ({student['campus_id']})"[:120]
+        )
+        canvas.drawString(margin, base, f"Page {number} of {total}")
+        canvas.restoreState()
+
+    out = BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=size,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=16 * mm,
+        bottomMargin=FOOTER_HEIGHT + 8 * mm,
+        title=f"Micro-internship transcript: {student['name']}",
+        author=snapshot["institution"],
+        subject=f"Verification code {format_code(code)}",
+        creator="careercenter",
+        lang="en",
+        # Start in the embedded font, so no unembedded Helvetica is ever referenced.
+        initialFontName=REGULAR,
+    )
+    story: list[Any] = []
+    head: list[Any] = [_p(snapshot["institution"], styles["institution"])]
+    if logo:
+        image = Image(logo)
+        scale = min(40 * mm / image.imageWidth, 16 * mm / image.imageHeight)
+        image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale
+        header = Table([[image, head]], colWidths=[44 * mm, None])
+        header.setStyle(TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                ]
+            ))
+        story.append(header)
+    else:
+        story.extend(head)
+    story.append(_p("Micro-internship transcript", styles["title"]))
+    facts = [
+        ("Student", student["name"]),
+        ("Campus ID", student["campus_id"]),
+        ("Program", student.get("program") or "—"),
+        ("Issued", snapshot["issued_on"]),
+    ]
+    story.append(_facts_table(facts, styles, width - 2 * margin))
+    story.append(Spacer(1, 4 * mm))
+
+    story.append(_p("Verified micro-internships", styles["h2"]))
+    if not snapshot["experiences"]:
+        story.append(_p("None.", styles["body"]))
+    for exp in snapshot["experiences"]:
+        story.append(CondPageBreak(40 * mm))
+        story.append(KeepTogether(_experience_block(exp, styles, width - 2 * margin)))
+
+    story.append(CondPageBreak(40 * mm))
+    story.append(_p("Credit awards", styles["h2"]))
+    if snapshot["awards"]:
+        story.append(_awards_table(snapshot["awards"], styles, width - 2 * margin))
+    else:
+        story.append(_p("No course credit awarded.", styles["body"]))
+
+    totals = snapshot["totals"]
+    story.append(CondPageBreak(30 * mm))
+    story.append(_p("Totals", styles["h2"]))
+    story.append(
+        _facts_table(
+            [
+                ("Verified micro-internships", str(totals["experiences"])),
+                ("Verified hours", totals["hours"]),
+                ("Credits awarded", totals["credits"]),
+                ("Credits posted by the registrar", totals["credits_posted"]),
+            ],
+            styles,
+            width - 2 * margin,
+        )
+    )
+    story.append(Spacer(1, 5 * mm))
+    story.append(
+        _p(
+            f"This transcript is digitally signed by {snapshot['institution']}. Any change to the file "
+            "breaks the signature. Whether it still stands (it may have been revoked since it was "
+            "issued) is shown at the address below, for the verification code on every page.",
+            styles["small"],
+        )
+    )
+    doc.build(story, canvasmaker=_canvas_class(draw_footer))
+    return out.getvalue()
+
+
+def _facts_table(rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle], width: float) -> Table:
+    data = [[_p(label, styles["label"]), _p(value, styles["body"])] for label, value in rows]
+    table = Table(data, colWidths=[52 * mm, width - 52 * mm], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return table
+
+
+def _experience_block(exp: dict[str, Any], styles: dict[str, ParagraphStyle], width: float) -> list[Any]:
+    skills = exp.get("skills") or []
+    skills_text = "; ".join(f"{s['skill']}: {s['rating']}/5" if s.get("rating") else s["skill"] for s in skills)
+    supervisor = exp["supervisor_name"] + (f", {exp['supervisor_title']}" if exp.get("supervisor_title") else "")
+    rows = [
+        ("Employer", exp["employer"]),
+        ("Project", exp["title"]),
+        ("Dates", f"{exp['start_date']} to {exp['end_date']}"),
+        ("Verified hours", exp["hours"]),
+        ("Skills (supervisor's rating)", skills_text or "—"),
+        ("Supervisor", supervisor),
+        ("Signed off", exp["signed_off_on"] or "—"),
+    ]
+    table = _facts_table(rows, styles, width)
+    table.setStyle(TableStyle([("LINEBELOW", (0, -1), (-1, -1), 0.5, LINE), ("BOTTOMPADDING", (0, -1), (-1, -1), 6)]))
+    return [_p(f"{exp['employer']}: {exp['title']}", styles["h3"]), table, Spacer(1, 3 * mm)]
+
+
+def _awards_table(awards: list[dict[str, Any]], styles: dict[str, ParagraphStyle], width: float) -> Table:
+    head = ["Course", "Credits", "Term", "Grading", "Status"]
+    data: list[list[Any]] = [[_p(h, styles["label"]) for h in head]]
+    for award in awards:
+        data.append(
+            [
+                _p(f"{award['course']} {award['course_title']}", styles["body"]),
+                _p(award["credits"], styles["right"]),
+                _p(award["term"], styles["body"]),
+                _p(award["grading_basis"], styles["body"]),
+                _p(award["status_label"], styles["body"]),
+            ]
+        )
+    fixed = [18 * mm, 18 * mm, 20 * mm, 34 * mm]
+    table = Table(data, colWidths=[width - sum(fixed), *fixed], repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.3, LINE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return table
