@@ -19,6 +19,9 @@ def register_blueprints(app: Flask) -> None:
     # -- notify --
     # -- credits --
     # -- transcripts --
+    from careercenter.transcripts.views import bp as transcripts_bp
+
+    app.register_blueprint(transcripts_bp)
     # -- registrar --
     # -- credentials --
     # -- operations --

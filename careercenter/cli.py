@@ -18,6 +18,9 @@ def register_cli(app: Flask) -> None:
     # -- notify --
     # -- credits --
     # -- transcripts --
+    from careercenter.transcripts.cli import transcripts_cli
+
+    app.cli.add_command(transcripts_cli)
     # -- registrar --
     # -- credentials --
     # -- operations --

@@ -21,6 +21,7 @@ DEMO_STEPS: list[str] = [
     # -- internships --
     # -- credits --
     # -- transcripts --
+    "careercenter.transcripts.demo:seed",
     # -- registrar --
     # -- credentials --
 ]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
@@ -34,7 +35,6 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from xml.sax.saxutils import escape
 
 from careercenter.transcripts.models import format_code
 
@@ -238,13 +238,15 @@ def render_pdf(
         scale = min(40 * mm / image.imageWidth, 16 * mm / image.imageHeight)
         image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale
         header = Table([[image, head]], colWidths=[44 * mm, None])
-        header.setStyle(TableStyle(
+        header.setStyle(
+            TableStyle(
                 [
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("FONTNAME", (0, 0), (-1, -1), REGULAR),
                 ]
-            ))
+            )
+        )
         story.append(header)
     else:
         story.extend(head)

@@ -313,9 +313,7 @@ def revoke_for_rescinded_award(session: Session, award: CreditAward, *, actor: A
 
 
 def transcripts_of(session: Session, student_id: int) -> list[Transcript]:
-    query = (
-        sa.select(Transcript).where(Transcript.student_id == student_id).order_by(Transcript.issued_at.desc())
-    )
+    query = sa.select(Transcript).where(Transcript.student_id == student_id).order_by(Transcript.issued_at.desc())
     return list(session.execute(query).scalars())
 
 
