@@ -149,3 +149,26 @@ def test_the_qr_form_xobject_is_encoded_once(long_transcript: Any) -> None:
     """The QR is one form XObject drawn on every page, not re-encoded per page."""
     pdf = long_transcript.pdf
     assert pdf.count(b"/Subtype /Form") == 1
+
+
+def test_configured_logo_and_institution_are_drawn(
+    app: Any, make_student: Any, verified: Any, issue: Any, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (240, 80), (11, 79, 138)).save(logo)
+    student = make_student()
+    verified(student)
+    app.config.update(LOGO=str(logo), INSTITUTION_NAME="Northgate Technical College")
+    try:
+        transcript = issue(student)
+    finally:
+        app.config.pop("LOGO")
+        app.config["INSTITUTION_NAME"] = "Example State University"
+    pdf = tmp_path / "t.pdf"
+    pdf.write_bytes(transcript.pdf)
+    images = run_tool("pdfimages", "-list", str(pdf)).splitlines()[2:]
+    assert len([row for row in images if row.strip()]) == 1
+    assert "Northgate Technical College" in run_tool("pdftotext", str(pdf), "-")
+    assert "Signature is Valid." in run_tool("pdfsig", str(pdf))
