@@ -7,9 +7,11 @@ parsed key. The signer for an app is built the first time it is needed and reuse
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from io import BytesIO
@@ -228,7 +230,17 @@ def sign_pdf(loaded: LoadedSigner, pdf: bytes, *, reason: str, location: str) ->
         reason=reason,
         location=location,
     )
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    pdf_signer = signers.PdfSigner(meta, signer=loaded.signer)
-    out = pdf_signer.sign_pdf(writer, bytes_reserved=loaded.bytes_reserved)
-    return out.getvalue()
+
+    def run() -> bytes:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        pdf_signer = signers.PdfSigner(meta, signer=loaded.signer)
+        return pdf_signer.sign_pdf(writer, bytes_reserved=loaded.bytes_reserved).getvalue()
+
+    # pyHanko's synchronous API calls asyncio.run(), which cannot run inside a thread that
+    # already runs an event loop (an async server, an embedding tool): sign in a helper thread then.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="transcript-sign") as pool:
+        return pool.submit(run).result()

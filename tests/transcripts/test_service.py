@@ -187,3 +187,17 @@ def test_configured_key_must_match_the_certificate(make_app: Any, tmp_path: Any,
     app = make_app(SIGNING_KEY=str(other_key), SIGNING_CERT=str(cert))
     with pytest.raises(signing.SigningUnavailable, match="does not belong"):
         signing.get_signer(app)
+
+
+def test_signing_works_inside_a_running_event_loop(make_student: Any, verified: Any, issue: Any) -> None:
+    """pyHanko's sync API uses asyncio.run(); a caller already inside a loop must still get a PDF."""
+    import asyncio
+
+    student = make_student()
+    verified(student)
+
+    async def inside() -> Transcript:
+        return issue(student)
+
+    transcript = asyncio.run(inside())
+    assert transcript.pdf.startswith(b"%PDF-") and b"/ByteRange" in transcript.pdf
