@@ -184,6 +184,18 @@ def render_pdf(
     matrix = qr_matrix(url)
     qr_defined = [False]
 
+    # Platypus frames pad their content by 6 pt on each side; the footer lines up with it.
+    left, right = margin + 6, width - margin - 6
+    content_width = right - left
+    text_room = content_width - QR_SIZE - 4 * mm
+
+    def fitted(canvas: Canvas, x: float, y: float, text: str, font: str, size: float) -> None:
+        """Draw one footer line, smaller if it would run into the QR code (never below 6 pt)."""
+        while size > 6 and pdfmetrics.stringWidth(text, font, size) > text_room:
+            size -= 0.5
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, text)
+
     def draw_footer(canvas: Canvas, number: int, total: int) -> None:
         if not qr_defined[0]:
             canvas.beginForm("verification_qr", 0, 0, QR_SIZE, QR_SIZE)
@@ -194,25 +206,28 @@ def render_pdf(
         base = 10 * mm
         canvas.setStrokeColor(LINE)
         canvas.setLineWidth(0.5)
-        canvas.line(margin, base + QR_SIZE + 3 * mm, width - margin, base + QR_SIZE + 3 * mm)
-        canvas.translate(width - margin - QR_SIZE, base)
+        canvas.line(left, base + QR_SIZE + 3 * mm, right, base + QR_SIZE + 3 * mm)
+        canvas.translate(right - QR_SIZE, base)
         canvas.doForm("verification_qr")
         canvas.restoreState()
         canvas.saveState()
         canvas.setFillColor(INK)
-        canvas.setFont(BOLD, 9)
         y = base + QR_SIZE - 4 * mm
-        canvas.drawString(margin, y, f"Verification code: {format_code(code)}")
-        canvas.setFont(REGULAR, 8.5)
-        canvas.drawString(margin, y - 4.5 * mm, "Check this transcript, and read an accessible version, at:")
-        canvas.drawString(margin, y - 8.5 * mm, url)
-        link_w = pdfmetrics.stringWidth(url, REGULAR, 8.5)
-        canvas.linkURL(url, (margin, y - 9.5 * mm, margin + link_w, y - 5.5 * mm), relative=0)
+        fitted(canvas, left, y, f"Verification code: {format_code(code)}", BOLD, 9)
+        fitted(canvas, left, y - 4.5 * mm, "Check this transcript, and read an accessible version, at:", REGULAR, 8.5)
+        fitted(canvas, left, y - 8.5 * mm, url, REGULAR, 8.5)
+        link_w = min(pdfmetrics.stringWidth(url, REGULAR, 8.5), text_room)
+        canvas.linkURL(url, (left, y - 9.5 * mm, left + link_w, y - 5.5 * mm), relative=0)
         canvas.setFillColor(MUTED)
-        canvas.drawString(
-            margin, y - 13 * mm, f"{snapshot['institution']} · {student['name']} ({student['campus_id']})"[:120]
+        fitted(
+            canvas,
+            left,
+            y - 13 * mm,
+            f"{snapshot['institution']} · {student['name']} ({student['campus_id']})",
+            REGULAR,
+            8.5,
         )
-        canvas.drawString(margin, base, f"Page {number} of {total}")
+        fitted(canvas, left, base, f"Page {number} of {total}", REGULAR, 8.5)
         canvas.restoreState()
 
     out = BytesIO()
@@ -257,7 +272,7 @@ def render_pdf(
         ("Program", student.get("program") or "—"),
         ("Issued", snapshot["issued_on"]),
     ]
-    story.append(_facts_table(facts, styles, width - 2 * margin))
+    story.append(_facts_table(facts, styles, content_width))
     story.append(Spacer(1, 4 * mm))
 
     story.append(_p("Verified micro-internships", styles["h2"]))
@@ -265,12 +280,12 @@ def render_pdf(
         story.append(_p("None.", styles["body"]))
     for exp in snapshot["experiences"]:
         story.append(CondPageBreak(40 * mm))
-        story.append(KeepTogether(_experience_block(exp, styles, width - 2 * margin)))
+        story.append(KeepTogether(_experience_block(exp, styles, content_width)))
 
     story.append(CondPageBreak(40 * mm))
     story.append(_p("Credit awards", styles["h2"]))
     if snapshot["awards"]:
-        story.append(_awards_table(snapshot["awards"], styles, width - 2 * margin))
+        story.append(_awards_table(snapshot["awards"], styles, content_width))
     else:
         story.append(_p("No course credit awarded.", styles["body"]))
 
@@ -286,7 +301,7 @@ def render_pdf(
                 ("Credits posted by the registrar", totals["credits_posted"]),
             ],
             styles,
-            width - 2 * margin,
+            content_width,
         )
     )
     story.append(Spacer(1, 5 * mm))

@@ -172,3 +172,16 @@ def test_configured_logo_and_institution_are_drawn(
     assert len([row for row in images if row.strip()]) == 1
     assert "Northgate Technical College" in run_tool("pdftotext", str(pdf), "-")
     assert "Signature is Valid." in run_tool("pdfsig", str(pdf))
+
+
+def test_an_unbreakable_long_name_is_split_not_cut(
+    make_student: Any, verified: Any, issue: Any, tmp_path: Path
+) -> None:
+    employer = "Hyper" + "long" * 30 + "Industries.example.com"  # 140 characters, no spaces
+    student = make_student()
+    verified(student, employer=employer, title="Short project")
+    pdf = tmp_path / "t.pdf"
+    pdf.write_bytes(issue(student).pdf)
+    text = run_tool("pdftotext", "-layout", str(pdf), "-")
+    assert employer in "".join(text.split()), "the whole name is in the text, whatever the line breaks"
+    assert max(len(line) for line in text.splitlines()) < 140
