@@ -31,7 +31,9 @@ def _seed(app: Any) -> None:
             campus_id="S8001", email="grace.lee@students.example.edu", display_name="Grace Lee", is_demo=True
         )
         student.set_roles({Role.STUDENT})
-        db.session.add(student)
+        registrar = Person(campus_id="R8001", email="tom.b@example.edu", display_name="Tom Brennan", is_demo=True)
+        registrar.set_roles({Role.REGISTRAR})
+        db.session.add_all([student, registrar])
         db.session.flush()
         today = date.today()
         exp = Experience(
@@ -149,3 +151,22 @@ def test_request_download_and_verify(committed_db: Any, page: Any, tmp_path: Pat
         page.goto(f"{server.url}/verify/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
         check_accessibility(page)
         assert "Unknown" in page.locator(".verdict").inner_text()
+
+        # Registrar staff revoke it: the reason is required, then the public page says revoked.
+        page.goto(f"{server.url}/dev/login")
+        page.get_by_role("button", name="Sign in as Tom Brennan").click()
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Transcripts", exact=True).click()
+        check_accessibility(page)
+        page.get_by_role("link", name=re.compile("Transcript of Grace Lee")).click()
+        check_accessibility(page)
+        page.get_by_role("button", name="Revoke transcript").click()
+        check_accessibility(page)
+        assert page.locator("#reason-error").is_visible()
+        page.get_by_label("Reason for revoking").fill("The credit award was posted to the wrong term")
+        page.get_by_role("button", name="Revoke transcript").click()
+        check_accessibility(page)
+        page.context.clear_cookies()
+        page.goto(f"{server.url}/verify/{code}")
+        check_accessibility(page)
+        verdict = page.locator(".verdict").inner_text()
+        assert "Revoked" in verdict and "posted to the wrong term" in verdict

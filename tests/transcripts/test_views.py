@@ -256,3 +256,25 @@ def test_cli_makes_the_dev_signing_pair(make_app: Any, tmp_path: Any, monkeypatc
     )
     refused = prod.test_cli_runner().invoke(args=["transcripts", "make-dev-signing-cert"])
     assert refused.exit_code != 0 and "refusing in production" in refused.output
+
+
+def test_verification_page_costs_one_query(client: Any, people: Any, issue: Any, session: Any) -> None:
+    """The public page reads one row (the snapshot), never the PDF or the live records."""
+    transcript = issue(people["student"])
+    session.commit()  # (a savepoint inside the test's transaction)
+    url = f"/verify/{transcript.verification_code}"
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = session.get_bind().engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1, "\n".join(selects)
+    assert "pdf," not in selects[0] and "transcripts.pdf " not in selects[0]
