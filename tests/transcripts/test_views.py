@@ -85,6 +85,9 @@ def test_registrar_download_is_disclosed_advisor_is_refused(
     assert entry.student_id == people["student"].id
     assert entry.party_id == str(people["registrar"].id)
     assert transcript.display_code in entry.records and "PDF" in entry.records
+    assert client.get(f"/transcripts/{transcript.id}").status_code == 200
+    entries = session.execute(sa.select(Disclosure).order_by(Disclosure.id)).scalars().all()
+    assert len(entries) == 2 and "(HTML)" in entries[1].records
 
 
 def test_registrar_makes_a_transcript_for_a_student(
