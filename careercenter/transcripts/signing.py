@@ -34,9 +34,10 @@ from careercenter.db import utcnow
 
 log = logging.getLogger(__name__)
 
-DEV_DIR = "transcript-signing"
-DEV_KEY = "dev-signing-key.pem"
-DEV_CERT = "dev-signing-cert.pem"
+#: Where `flask doctor` (careercenter/doctor.py) looks for the development pair too.
+DEV_DIR = "signing"
+DEV_KEY = "key.pem"
+DEV_CERT = "cert.pem"
 FIELD_NAME = "InstitutionSignature"
 _EXTENSION_KEY = "careercenter.transcripts.signer"
 _lock = threading.Lock()

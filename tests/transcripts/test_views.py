@@ -245,7 +245,7 @@ def test_cli_makes_the_dev_signing_pair(make_app: Any, tmp_path: Any, monkeypatc
     first = runner.invoke(args=["transcripts", "make-dev-signing-cert"])
     assert first.exit_code == 0, first.output
     assert "made development signing pair" in first.output
-    key = tmp_path / "inst" / "transcript-signing" / "dev-signing-key.pem"
+    key = tmp_path / "inst" / "signing" / "key.pem"
     assert key.is_file() and (key.stat().st_mode & 0o777) == 0o600
     assert "SHA-256 fingerprint:" in first.output
     again = runner.invoke(args=["transcripts", "make-dev-signing-cert"])
@@ -281,3 +281,13 @@ def test_verification_page_costs_one_query(client: Any, people: Any, issue: Any,
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1, "\n".join(selects)
     assert "pdf," not in selects[0] and "transcripts.pdf " not in selects[0]
+
+
+def test_flask_doctor_finds_the_dev_pair(make_app: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    from careercenter.doctor import check_signing
+
+    monkeypatch.setenv("CAREERCENTER_INSTANCE_PATH", str(tmp_path / "inst"))
+    app = make_app()
+    assert app.test_cli_runner().invoke(args=["transcripts", "make-dev-signing-cert"]).exit_code == 0
+    [result] = list(check_signing(app, {}))
+    assert result.status == "OK", result
