@@ -185,3 +185,91 @@ def test_an_unbreakable_long_name_is_split_not_cut(
     text = run_tool("pdftotext", "-layout", str(pdf), "-")
     assert employer in "".join(text.split()), "the whole name is in the text, whatever the line breaks"
     assert max(len(line) for line in text.splitlines()) < 140
+
+
+def _ca_and_leaf(tmp_path: Path, passphrase: bytes) -> tuple[Path, Path, Path]:
+    """An RSA CA and an RSA signing certificate it issued; the leaf key encrypted."""
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    from careercenter.db import utcnow
+
+    now = utcnow()
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Registrar Root CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Northgate College transcripts")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key_path, cert_path, chain_path = tmp_path / "key.pem", tmp_path / "cert.pem", tmp_path / "ca.pem"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(passphrase),
+        )
+    )
+    cert_path.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    chain_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path, chain_path
+
+
+def test_institution_key_with_passphrase_and_chain_is_trusted_through_its_ca(
+    make_app: Any, session: Any, make_student: Any, verified: Any, tmp_path: Path
+) -> None:
+    from careercenter.audit.service import Actor
+    from careercenter.transcripts import service
+
+    key, cert, chain = _ca_and_leaf(tmp_path, b"correct horse battery staple")
+    institution = make_app(
+        SIGNING_KEY=str(key),
+        SIGNING_CERT=str(cert),
+        SIGNING_CHAIN=str(chain),
+        SIGNING_KEY_PASSPHRASE="correct horse battery staple",
+    )
+    student = make_student()
+    verified(student)
+    transcript = service.issue_transcript(
+        session, student, service.settings_from_app(institution), actor=Actor.system("test")
+    )
+    pdf = tmp_path / "t.pdf"
+    pdf.write_bytes(transcript.pdf)
+    # NSS knows only the root: trust follows from the chain embedded in the signature.
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    run_tool("certutil", "-N", "-d", f"sql:{nss}", "--empty-password")
+    run_tool("certutil", "-A", "-d", f"sql:{nss}", "-n", "root", "-t", "CT,C,C", "-a", "-i", str(chain))
+    out = run_tool("pdfsig", "-nssdir", f"sql:{nss}", str(pdf))
+    assert "Signer Certificate Common Name: Northgate College transcripts" in out, out
+    assert "Signature is Valid." in out and "Certificate is Trusted." in out, out
+
+    wrong = make_app(SIGNING_KEY=str(key), SIGNING_CERT=str(cert), SIGNING_KEY_PASSPHRASE="wrong")
+    from careercenter.transcripts.signing import SigningUnavailable, get_signer
+
+    with pytest.raises(SigningUnavailable, match="cannot read the signing key"):
+        get_signer(wrong)
