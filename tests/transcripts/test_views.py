@@ -291,3 +291,25 @@ def test_flask_doctor_finds_the_dev_pair(make_app: Any, tmp_path: Any, monkeypat
     assert app.test_cli_runner().invoke(args=["transcripts", "make-dev-signing-cert"]).exit_code == 0
     [result] = list(check_signing(app, {}))
     assert result.status == "OK", result
+
+
+def test_without_a_usable_key_people_get_a_plain_message_and_nothing_is_made(
+    app: Any, client: Any, login: Any, people: Any, session: Any, tmp_path: Any, caplog: Any
+) -> None:
+    from careercenter.transcripts.signing import forget_signer
+
+    forget_signer(app)
+    app.config.update(SIGNING_KEY=str(tmp_path / "missing.pem"), SIGNING_CERT=str(tmp_path / "missing.crt"))
+    try:
+        login(people["student"])
+        page = client.post("/transcripts", follow_redirects=True).get_data(as_text=True)
+        login(people["registrar"])
+        desk = client.post("/registrar/transcripts", data={"campus_id": "S5003"})
+    finally:
+        app.config.pop("SIGNING_KEY")
+        app.config.pop("SIGNING_CERT")
+        forget_signer(app)
+    assert "Transcripts cannot be issued right now" in page
+    assert desk.status_code == 503 and "Transcripts cannot be issued right now" in desk.get_data(as_text=True)
+    assert _transcripts(session, people["student"].id) == []
+    assert "signing key or certificate file not found" in caplog.text  # the operator's log says what to fix
