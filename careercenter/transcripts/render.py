@@ -22,6 +22,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -60,8 +61,16 @@ _font_lock = threading.Lock()
 _registered: dict[str, tuple[str, str]] = {}
 
 
-class FontUnavailable(Exception):
+class SetupError(Exception):
+    """The configuration cannot make a transcript; the message says what to change."""
+
+
+class FontUnavailable(SetupError):
     """No TrueType font to embed; the message says what to install or configure."""
+
+
+class LogoUnavailable(SetupError):
+    """CAREERCENTER_LOGO is not a readable PNG or JPEG."""
 
 
 def register_fonts(regular: str | None = None, bold: str | None = None) -> None:
@@ -249,9 +258,14 @@ def render_pdf(
     story: list[Any] = []
     head: list[Any] = [_p(snapshot["institution"], styles["institution"])]
     if logo:
-        image = Image(logo)
-        scale = min(40 * mm / image.imageWidth, 16 * mm / image.imageHeight)
-        image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale
+        try:
+            # reportlab reads images lazily; read it now so a bad file is a clear setup error.
+            reader = ImageReader(logo)
+            logo_w, logo_h = reader.getSize()
+        except OSError as exc:
+            raise LogoUnavailable(f"CAREERCENTER_LOGO {logo} cannot be read as an image: {exc}") from None
+        scale = min(40 * mm / logo_w, 16 * mm / logo_h)
+        image = Image(logo, width=logo_w * scale, height=logo_h * scale)
         header = Table([[image, head]], colWidths=[44 * mm, None])
         header.setStyle(
             TableStyle(

@@ -27,7 +27,7 @@ from careercenter.sso.service import get_person_by_campus_id
 from careercenter.transcripts import service
 from careercenter.transcripts.forms import IssueForStudentForm, RequestTranscriptForm, RevokeForm, UploadForm
 from careercenter.transcripts.models import Transcript
-from careercenter.transcripts.render import FontUnavailable
+from careercenter.transcripts.render import SetupError
 from careercenter.transcripts.signing import SigningUnavailable
 
 bp = Blueprint("transcripts", __name__)
@@ -58,7 +58,7 @@ def _issue(student: Person) -> Transcript:
     try:
         settings = service.settings_from_app(current_app)
         return service.issue_transcript(db.session, student, settings, actor=Actor.person(person), issued_by=person)
-    except (SigningUnavailable, FontUnavailable) as exc:
+    except (SigningUnavailable, SetupError) as exc:
         # The operator's log says what to fix; people get a plain sentence.
         current_app.logger.error("transcripts cannot be issued: %s", exc)
         raise CannotIssue(

@@ -206,3 +206,21 @@ def test_signing_works_inside_a_running_event_loop(make_student: Any, verified: 
     else:  # a loop already runs in this thread (Playwright's, after the browser tests)
         transcript = issue(student)
     assert transcript.pdf.startswith(b"%PDF-") and b"/ByteRange" in transcript.pdf
+
+
+def test_a_logo_that_is_not_an_image_is_a_setup_error(
+    app: Any, make_student: Any, verified: Any, issue: Any, tmp_path: Any, session: Any
+) -> None:
+    from careercenter.transcripts.render import LogoUnavailable
+
+    bad = tmp_path / "logo.png"
+    bad.write_text("not an image")
+    student = make_student()
+    verified(student)
+    app.config["LOGO"] = str(bad)
+    try:
+        with pytest.raises(LogoUnavailable, match="CAREERCENTER_LOGO"):
+            issue(student)
+    finally:
+        app.config.pop("LOGO")
+    assert session.execute(sa.select(sa.func.count()).select_from(Transcript)).scalar_one() == 0
