@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     Response,
@@ -152,7 +154,8 @@ def download(transcript_id: int) -> Response:
     ):
         db.session.commit()
     snap = transcript.snapshot
-    filename = f"transcript-{snap['student']['campus_id']}-{snap['issued_on']}-{transcript.verification_code[:8]}.pdf"
+    campus_id = re.sub(r"[^A-Za-z0-9_-]", "", snap["student"]["campus_id"])[:40]
+    filename = f"transcript-{campus_id}-{snap['issued_on']}-{transcript.verification_code[:8]}.pdf"
     response = make_response(transcript.pdf)
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
