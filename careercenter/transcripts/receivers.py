@@ -1,4 +1,4 @@
-"""What transcripts do when another domain changes something they showed."""
+"""What transcripts do when another domain changes something they showed, and their export section."""
 
 from __future__ import annotations
 
@@ -15,3 +15,23 @@ def _on_award_rescinded(sender: Any, *, session: Any, award: Any, actor: Any, re
 
 
 award_rescinded.connect(_on_award_rescinded, weak=False)
+
+
+def _export_section() -> None:
+    """Put the student's transcripts in their FERPA export (`flask students export`)."""
+    import sqlalchemy as sa
+
+    from careercenter.audit.export import EXTRA_SECTIONS, Section
+    from careercenter.transcripts.models import Transcript
+
+    if any(section.name == "transcripts" for section in EXTRA_SECTIONS):
+        return
+    EXTRA_SECTIONS.append(
+        Section(
+            "transcripts",
+            lambda student: sa.select(Transcript).where(Transcript.student_id == student.id).order_by(Transcript.id),
+        )
+    )
+
+
+_export_section()

@@ -224,3 +224,15 @@ def test_a_logo_that_is_not_an_image_is_a_setup_error(
     finally:
         app.config.pop("LOGO")
     assert session.execute(sa.select(sa.func.count()).select_from(Transcript)).scalar_one() == 0
+
+
+def test_the_ferpa_export_lists_transcripts(make_student: Any, verified: Any, issue: Any, session: Any) -> None:
+    from careercenter.audit.export import export_student
+
+    student = make_student()
+    verified(student)
+    transcript = issue(student)
+    [row] = export_student(session, student)["transcripts"]
+    assert row["verification_code"] == transcript.verification_code
+    assert row["state"] == "issued" and row["snapshot"] == transcript.snapshot
+    assert row["pdf"] is None  # the PDF itself is downloaded, not inlined
