@@ -64,8 +64,8 @@ def _issue(student: Person) -> Transcript:
         # The operator's log says what to fix; people get a plain sentence.
         current_app.logger.error("transcripts cannot be issued: %s", exc)
         raise CannotIssue(
-            "Transcripts cannot be issued right now (the signing setup is incomplete). "
-            "The career center has been told; please try again later."
+            "Transcripts cannot be issued right now (the signing setup is incomplete; the error is "
+            "logged for the operators). Please try again later, or contact the career center."
         ) from None
 
 
