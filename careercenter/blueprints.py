@@ -25,6 +25,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(credits_bp)
     # -- transcripts --
+    from careercenter.transcripts.views import bp as transcripts_bp
+
+    app.register_blueprint(transcripts_bp)
     # -- registrar --
     # -- credentials --
     # -- operations --

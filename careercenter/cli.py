@@ -25,6 +25,9 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(credits_cli)
     # -- transcripts --
+    from careercenter.transcripts.cli import transcripts_cli
+
+    app.cli.add_command(transcripts_cli)
     # -- registrar --
     # -- credentials --
     # -- operations --

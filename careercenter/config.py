@@ -133,6 +133,16 @@ ENV_SETTINGS: dict[str, str] = {
     "CREDITS_TERM_STARTS": "str",
     "CREDITS_QUEUE_PAGE_SIZE": "int",
     # -- transcripts --
+    "SIGNING_KEY": "str",
+    "SIGNING_CERT": "str",
+    "SIGNING_CHAIN": "str",
+    "SIGNING_KEY_PASSPHRASE": "str",
+    "LOGO": "str",
+    "TRANSCRIPT_FONT": "str",
+    "TRANSCRIPT_FONT_BOLD": "str",
+    "TRANSCRIPT_PAGE_SIZE": "str",
+    "VERIFY_RATE_LIMIT": "str",
+    "VERIFY_UPLOAD_MAX_BYTES": "int",
     # -- registrar API --
     # -- credentials --
     # -- operations --

@@ -22,6 +22,7 @@ DEMO_STEPS: list[str] = [
     # -- credits --
     "careercenter.credits.demo:seed",
     # -- transcripts --
+    "careercenter.transcripts.demo:seed",
     # -- registrar --
     # -- credentials --
 ]
