@@ -1,7 +1,7 @@
 """transcripts: issued transcripts and the awards they showed
 
 Revision ID: 9cc125429bfa
-Revises: f58f80b8cba8
+Revises: 62b3d093ca81
 Create Date: 2026-11-26 01:26:37.706596
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9cc125429bfa'
-down_revision = 'f58f80b8cba8'
+down_revision = '62b3d093ca81'
 branch_labels = None
 depends_on = None
 
