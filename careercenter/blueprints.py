@@ -21,4 +21,7 @@ def register_blueprints(app: Flask) -> None:
     # -- transcripts --
     # -- registrar --
     # -- credentials --
+    from careercenter.credentials.views import bp as credentials_bp
+
+    app.register_blueprint(credentials_bp)
     # -- operations --

@@ -20,6 +20,9 @@ def register_cli(app: Flask) -> None:
     # -- transcripts --
     # -- registrar --
     # -- credentials --
+    from careercenter.credentials.cli import credentials_cli
+
+    app.cli.add_command(credentials_cli)
     # -- operations --
 
 

@@ -73,6 +73,7 @@ ENV_SETTINGS: dict[str, str] = {
     # -- transcripts --
     # -- registrar API --
     # -- credentials --
+    "VC_SIGNING_KEY": "str",  # PEM file path (or PEM text): Ed25519 + P-256 private keys
     # -- operations --
 }
 

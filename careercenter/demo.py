@@ -23,6 +23,7 @@ DEMO_STEPS: list[str] = [
     # -- transcripts --
     # -- registrar --
     # -- credentials --
+    "careercenter.credentials.demo:seed",
 ]
 
 

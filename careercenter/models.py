@@ -9,3 +9,4 @@ from careercenter.sso.models import AdvisorAssignment, Person, RoleGrant  # noqa
 # -- transcripts --
 # -- registrar --
 # -- credentials --
+from careercenter.credentials.models import CredentialSubject, IssuedCredential, StatusList  # noqa: F401  # isort: skip

@@ -73,12 +73,14 @@ def sign(
     created: str,
     proof_purpose: str = "assertionMethod",
     check_terms: bool = True,
+    as_list: bool = False,
 ) -> dict[str, Any]:
     """Return a copy of `document` with an `eddsa-rdfc-2022` proof added.
 
     :param created: an XML Schema dateTime (e.g. "2026-01-01T00:00:00Z").
     :param check_terms: refuse the document if any term is not defined by its contexts
         (`jsonld.UndefinedTerm`). Only the test vectors, which use example contexts, skip it.
+    :param as_list: put the proof in a one-element list (the OB 3.0 formal schema wants an array).
     """
     if "proof" in document:
         raise ProofError("the document already carries a proof")
@@ -93,7 +95,8 @@ def sign(
     }
     steps = hash_steps(document, options)
     signed = copy.deepcopy(document)
-    signed["proof"] = {**options, "proofValue": multibase_encode(key.sign(steps.hash_data))}
+    made = {**options, "proofValue": multibase_encode(key.sign(steps.hash_data))}
+    signed["proof"] = [made] if as_list else made
     return signed
 
 
