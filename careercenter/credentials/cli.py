@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from careercenter.credentials import keys
 
-
-@click.group("credentials")
-def credentials_cli() -> None:
-    """Verifiable credentials (Open Badges 3.0, CLR 2.0)."""
+credentials_cli = AppGroup("credentials", help="Verifiable credentials (Open Badges 3.0, CLR 2.0).")
 
 
 @credentials_cli.command("make-dev-key")
