@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,10 +16,10 @@ from careercenter import signals
 from careercenter.auth import current_person, public, roles_required
 from careercenter.credentials import service
 from careercenter.credentials.forms import VerifyForm
-from careercenter.credentials.keys import issuer_keys
+from careercenter.credentials.keys import SigningKeyError, issuer_keys
 from careercenter.credentials.models import CredentialKind
-from careercenter.errors import problem
-from careercenter.extensions import csrf, db
+from careercenter.errors import problem, render_error
+from careercenter.extensions import csrf, db, limiter
 from careercenter.homepanels import home_panel
 from careercenter.sso.models import Role
 
@@ -28,6 +29,7 @@ signals.award_rescinded.connect(service.on_award_rescinded)
 signals.transcript_revoked.connect(service.on_transcript_revoked)
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 JSONLD = "application/ld+json"
 #: A credential file is a few kilobytes; a CLR of a busy student some tens.
@@ -56,6 +58,13 @@ def require_api_scope(scope: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+@bp.errorhandler(SigningKeyError)
+def no_signing_key(exc: SigningKeyError) -> Any:
+    """A missing or broken issuing key is the operator's to fix: say so, and log it."""
+    log.error("credentials cannot be issued or checked: %s", exc)
+    return render_error(503, "Verifiable credentials are unavailable: the issuing key is not configured.")
 
 
 def _json(body: Any, *, mimetype: str = "application/json", filename: str | None = None) -> Response:
@@ -196,6 +205,7 @@ def verify_page() -> str:
 @bp.post("/verify/credential")
 @public
 @csrf.exempt  # it changes nothing, and verifiers post to it from anywhere
+@limiter.limit("30 per minute")  # canonicalization costs CPU: no free denial of service
 def verify_credential() -> Any:
     """Check a credential: a JSON or JWT request body, or the form (pasted text or a file)."""
     wants_json = request.mimetype in {"application/json", "application/ld+json", "application/jwt", "text/plain"}

@@ -198,3 +198,10 @@ def test_configured_key_and_bad_key(make_app: Any, tmp_path: Any) -> None:
     missing = make_app(VC_SIGNING_KEY=str(tmp_path / "nope.pem"))
     with missing.app_context(), pytest.raises(keys.SigningKeyError, match="cannot be read"):
         keys.issuer_keys()
+
+
+def test_missing_issuing_key_is_a_clear_503(make_app: Any, tmp_path: Any) -> None:
+    broken = make_app(VC_SIGNING_KEY=str(tmp_path / "nope.pem"))
+    response = broken.test_client().get("/issuer")
+    assert response.status_code == 503
+    assert "issuing key is not configured" in response.get_data(as_text=True)
