@@ -89,8 +89,10 @@ class IssuedCredential(db.Model):
     credential_id: Mapped[str] = mapped_column(sa.String(80), unique=True)
     kind: Mapped[CredentialKind] = mapped_column(enum_column(CredentialKind, "credential_kind"), index=True)
     student_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    experience_id: Mapped[int | None] = mapped_column(sa.ForeignKey("experiences.id", ondelete="RESTRICT"), unique=True)
-    award_id: Mapped[int | None] = mapped_column(sa.ForeignKey("credit_awards.id", ondelete="RESTRICT"), unique=True)
+    # NO ACTION (checked at the end of the statement): a record with a credential cannot be
+    # deleted on its own, but deleting the student removes both together.
+    experience_id: Mapped[int | None] = mapped_column(sa.ForeignKey("experiences.id"), unique=True)
+    award_id: Mapped[int | None] = mapped_column(sa.ForeignKey("credit_awards.id"), unique=True)
     status_list_id: Mapped[int] = mapped_column(sa.ForeignKey("credential_status_lists.id", ondelete="RESTRICT"))
     status_index: Mapped[int]
     state: Mapped[CredentialState] = mapped_column(

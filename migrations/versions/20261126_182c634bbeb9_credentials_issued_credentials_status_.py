@@ -74,13 +74,11 @@ def upgrade():
             ["award_id"],
             ["credit_awards.id"],
             name=op.f("fk_issued_credentials_award_id_credit_awards"),
-            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["experience_id"],
             ["experiences.id"],
             name=op.f("fk_issued_credentials_experience_id_experiences"),
-            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["status_list_id"],

@@ -202,3 +202,21 @@ def test_foreign_and_unknown_credentials(app: Any, session: Any) -> None:
         service.verify_submission(session, "not a credential", app.config)
     with pytest.raises(service.BadSubmission):
         service.verify_submission(session, "[1, 2]", app.config)
+
+
+def test_a_credentialed_record_cannot_be_deleted_alone_but_the_student_can(
+    app: Any, session: Any, student: Any, verified_experience: Any
+) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.exc import IntegrityError
+
+    from careercenter.credentials.models import IssuedCredential
+    from careercenter.internships.models import Experience
+    from careercenter.sso.models import Person
+
+    experience = verified_experience(student)
+    service.clr_for(session, student, app.config)
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.execute(sa.delete(Experience).where(Experience.id == experience.id))
+    session.execute(sa.delete(Person).where(Person.id == student.id))
+    assert session.execute(sa.select(sa.func.count()).select_from(IssuedCredential)).scalar_one() == 0
