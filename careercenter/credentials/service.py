@@ -44,6 +44,10 @@ class CredentialNotFound(LookupError):
     """No such student (or record) for this request."""
 
 
+class NothingToBundle(Conflict):
+    """The student has no credential in force, and a CLR must hold at least one."""
+
+
 # ---- the issuer ---------------------------------------------------------------------------
 
 
@@ -318,6 +322,11 @@ def clr_for(session: Session, student: Person, config: Config) -> IssuedCredenti
     A CLR is reused while the set of credentials it bundles is unchanged and it is not revoked.
     """
     records = [c for c in record_credentials(session, student, config) if c.state is CredentialState.ISSUED]
+    if not records:
+        raise NothingToBundle(
+            "There is no record to bundle yet: a micro-internship counts once the supervisor has verified it, "
+            "course credit once the registrar has posted it."
+        )
     ids = [c.credential_id for c in records]
     latest = session.execute(
         sa.select(IssuedCredential)

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from careercenter import signals
@@ -155,8 +155,9 @@ def _own(credential_uuid: Any) -> Any:
 def my_clr_json() -> Response:
     student = current_person()
     assert student is not None
-    row = service.clr_for(db.session, student, current_app.config)
-    db.session.commit()
+    row = _my_clr(student)
+    if row is None:
+        return redirect(url_for("credentials.my_credentials"))
     return _json(row.document, mimetype=JSONLD, filename=f"clr-{student.campus_id}.json")
 
 
@@ -165,11 +166,23 @@ def my_clr_json() -> Response:
 def my_clr_jwt() -> Response:
     student = current_person()
     assert student is not None
-    row = service.clr_for(db.session, student, current_app.config)
-    db.session.commit()
+    row = _my_clr(student)
+    if row is None:
+        return redirect(url_for("credentials.my_credentials"))
     response = Response(row.jwt, mimetype="application/jwt")
     response.headers["Content-Disposition"] = f'attachment; filename="clr-{student.campus_id}.jwt"'
     return response
+
+
+def _my_clr(student: Any) -> Any:
+    try:
+        row = service.clr_for(db.session, student, current_app.config)
+    except service.NothingToBundle as exc:
+        db.session.rollback()
+        flash(str(exc), "info")
+        return None
+    db.session.commit()
+    return row
 
 
 @home_panel(Role.STUDENT, order=80)
@@ -189,6 +202,9 @@ def api_student_clr(campus_id: str) -> Response:
         document = service.clr_for_student(db.session, campus_id, g.api_client, current_app.config)
     except service.CredentialNotFound:
         return problem(404, f"No student with campus id {campus_id}.")
+    except service.NothingToBundle as exc:
+        db.session.rollback()
+        return problem(409, str(exc))
     db.session.commit()
     return _json(document, mimetype=JSONLD)
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 
 from careercenter.internships.models import ExperienceState
-from tests.access import HIDDEN, Rule, expect, public
+from tests.access import ALLOWED, HIDDEN, Rule, expect, public
 
 
 def _status_list(w: Any) -> dict[str, Any]:
@@ -43,8 +43,8 @@ RULES = [
         expect(student=200, other_student=HIDDEN),
         setup=_own_credential,
     ),
-    Rule("GET", "/me/credentials/clr.json", expect(student=200)),
-    Rule("GET", "/me/credentials/clr.jwt", expect(student=200)),
+    Rule("GET", "/me/credentials/clr.json", expect(student=200, other_student=ALLOWED), setup=_own_credential),
+    Rule("GET", "/me/credentials/clr.jwt", expect(student=200, other_student=ALLOWED), setup=_own_credential),
     # Until the registrar's OAuth2 resource protector replaces the placeholder, nobody gets in;
     # a campus session never opens it.
     Rule(

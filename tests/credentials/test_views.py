@@ -65,6 +65,18 @@ def test_student_page_and_downloads(
     assert not session.execute(sa.select(Disclosure).where(Disclosure.student_id == student.id)).first()
 
 
+def test_no_clr_without_a_record_in_force(app: Any, client: Any, login: Any, session: Any, student: Any) -> None:
+    login(student)
+    response = client.get("/me/credentials/clr.json")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/me/credentials")
+    page = client.get("/me/credentials").get_data(as_text=True)
+    assert "There is no record to bundle yet" in page
+    assert "Download my record" not in page
+    with pytest.raises(service.NothingToBundle):
+        service.clr_for_student(session, student.campus_id, SimpleNamespace(client_id="x", client_name="x"), app.config)
+    assert not session.execute(sa.select(Disclosure).where(Disclosure.student_id == student.id)).first()
+
+
 def test_another_students_credential_is_404(
     app: Any, client: Any, login: Any, session: Any, student: Any, make_student: Any, verified_experience: Any
 ) -> None:
