@@ -37,6 +37,44 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def public_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, str]:
+    numbers = key.public_numbers()
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64url(numbers.x.to_bytes(32, "big")),
+        "y": b64url(numbers.y.to_bytes(32, "big")),
+    }
+
+
+def jwk_thumbprint(jwk: dict[str, str]) -> str:
+    """RFC 7638 thumbprint of a public JWK (its required members, sorted, no spaces)."""
+    canonical = json.dumps(jwk, sort_keys=True, separators=(",", ":"))
+    return b64url(hashlib.sha256(canonical.encode()).digest())
+
+
+@dataclass(frozen=True)
+class PublishedKey:
+    """A public key the issuer profile lists: the current one, or a retired one that still
+    vouches for the credentials it signed."""
+
+    ed25519: Ed25519PublicKey | None = None
+    p256: ec.EllipticCurvePublicKey | None = None
+
+    @property
+    def multikey(self) -> str | None:
+        return encode_ed25519_public(self.ed25519.public_bytes_raw()) if self.ed25519 else None
+
+    @property
+    def jwk(self) -> dict[str, str] | None:
+        return public_jwk(self.p256) if self.p256 else None
+
+    @property
+    def thumbprint(self) -> str | None:
+        jwk = self.jwk
+        return jwk_thumbprint(jwk) if jwk else None
+
+
 @dataclass(frozen=True)
 class IssuerKeys:
     ed25519: Ed25519PrivateKey
@@ -49,22 +87,17 @@ class IssuerKeys:
 
     @cached_property
     def public_jwk(self) -> dict[str, str]:
-        numbers = self.p256.public_key().public_numbers()
-        return {
-            "kty": "EC",
-            "crv": "P-256",
-            "x": b64url(numbers.x.to_bytes(32, "big")),
-            "y": b64url(numbers.y.to_bytes(32, "big")),
-        }
+        return public_jwk(self.p256.public_key())
 
     @cached_property
     def jwk_thumbprint(self) -> str:
-        """RFC 7638 thumbprint of the public JWK (its required members, sorted, no spaces)."""
-        canonical = json.dumps(self.public_jwk, sort_keys=True, separators=(",", ":"))
-        return b64url(hashlib.sha256(canonical.encode()).digest())
+        return jwk_thumbprint(self.public_jwk)
 
     def ed25519_public(self) -> Ed25519PublicKey:
         return self.ed25519.public_key()
+
+    def published(self) -> PublishedKey:
+        return PublishedKey(self.ed25519.public_key(), self.p256.public_key())
 
 
 def generate_pem() -> bytes:
@@ -148,3 +181,43 @@ def issuer_keys(config: Any | None = None) -> IssuerKeys:
             write_dev_key(instance)  # a throwaway test instance folder
         source = str(path)
     return _load(str(source))
+
+
+def parse_public_pem(data: bytes) -> list[PublishedKey]:
+    """Every Ed25519 or P-256 key in PEM text (public or private blocks), as public keys."""
+    out: list[PublishedKey] = []
+    for block in _PEM_BLOCK.findall(data):
+        try:
+            if b"PRIVATE KEY" in block.split(b"\n", 1)[0]:
+                key: Any = serialization.load_pem_private_key(block, password=None).public_key()
+            else:
+                key = serialization.load_pem_public_key(block)
+        except (ValueError, TypeError):
+            raise SigningKeyError("VC_RETIRED_KEYS holds a PEM block that is not a readable key") from None
+        if isinstance(key, Ed25519PublicKey):
+            out.append(PublishedKey(ed25519=key))
+        elif isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+            out.append(PublishedKey(p256=key))
+        else:
+            raise SigningKeyError("VC_RETIRED_KEYS may hold only Ed25519 and EC P-256 keys")
+    return out
+
+
+def retired_keys(config: Any | None = None) -> list[PublishedKey]:
+    """Earlier issuing keys (`VC_RETIRED_KEYS`: a PEM file path or PEM text), still published
+    so that the credentials they signed keep verifying; never used to sign."""
+    config = config if config is not None else current_app.config
+    source = config.get("VC_RETIRED_KEYS")
+    if not source:
+        return []
+    if str(source).lstrip().startswith("-----BEGIN"):
+        return parse_public_pem(str(source).encode())
+    try:
+        return parse_public_pem(Path(source).read_bytes())
+    except OSError:
+        raise SigningKeyError(f"VC_RETIRED_KEYS names {source!r}, which cannot be read") from None
+
+
+def published_keys(config: Any | None = None) -> list[PublishedKey]:
+    """The current key first, then the retired ones."""
+    return [issuer_keys(config).published(), *retired_keys(config)]

@@ -10,17 +10,15 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor, record_disclosure, record_event
-from careercenter.credentials import builders, jsonld, jwt, proof, statuslist
+from careercenter.credentials import builders, jwt, proof, statuslist
+from careercenter.credentials.issuer import issuer_id, issuer_info, jwt_kid, status_list_url, verification_method_id
 from careercenter.credentials.keys import IssuerKeys, issuer_keys
 from careercenter.credentials.models import (
     CREDENTIAL_TRANSITIONS,
@@ -46,67 +44,6 @@ class CredentialNotFound(LookupError):
 
 class NothingToBundle(Conflict):
     """The student has no credential in force, and a CLR must hold at least one."""
-
-
-# ---- the issuer ---------------------------------------------------------------------------
-
-
-def issuer_id(config: Config) -> str:
-    """The issuer: the institution's HTTPS issuer profile, served at `GET /issuer`."""
-    return f"{config['PUBLIC_URL']}/issuer"
-
-
-def issuer_info(config: Config) -> builders.IssuerInfo:
-    return builders.IssuerInfo(id=issuer_id(config), name=config["INSTITUTION_NAME"], url=config["PUBLIC_URL"])
-
-
-def verification_method_id(config: Config, keys: IssuerKeys) -> str:
-    return f"{issuer_id(config)}#{keys.multikey}"
-
-
-def jwt_kid(config: Config, keys: IssuerKeys) -> str:
-    return f"{issuer_id(config)}#{keys.jwk_thumbprint}"
-
-
-def status_list_url(config: Config, list_id: int) -> str:
-    return f"{config['PUBLIC_URL']}/credentials/status/{list_id}"
-
-
-def issuer_profile(config: Config, keys: IssuerKeys) -> dict[str, Any]:
-    """The issuer profile document with its public keys (Multikey for Data Integrity proofs,
-    JsonWebKey for VC-JWT), in the shape of a controlled identifier document."""
-    me = issuer_id(config)
-    ed_id, jwk_id = verification_method_id(config, keys), jwt_kid(config, keys)
-    return {
-        "@context": [jsonld.VC_V2, jsonld.OB_V3P0, "https://www.w3.org/ns/cid/v1"],
-        "id": me,
-        "type": ["Profile"],
-        "name": config["INSTITUTION_NAME"],
-        "url": config["PUBLIC_URL"],
-        "verificationMethod": [
-            {"id": ed_id, "type": "Multikey", "controller": me, "publicKeyMultibase": keys.multikey},
-            {"id": jwk_id, "type": "JsonWebKey", "controller": me, "publicKeyJwk": keys.public_jwk},
-        ],
-        "assertionMethod": [ed_id, jwk_id],
-    }
-
-
-def _ed25519_resolver(config: Config, keys: IssuerKeys) -> Any:
-    mine = verification_method_id(config, keys)
-
-    def resolve(method: str) -> Ed25519PublicKey | None:
-        return keys.ed25519_public() if method == mine else None
-
-    return resolve
-
-
-def _p256_resolver(config: Config, keys: IssuerKeys) -> Any:
-    mine = jwt_kid(config, keys)
-
-    def resolve(kid: str) -> ec.EllipticCurvePublicKey | None:
-        return keys.p256.public_key() if kid == mine else None
-
-    return resolve
 
 
 # ---- subjects and status slots --------------------------------------------------------------
@@ -155,9 +92,13 @@ def _free_index(session: Session, status_list: StatusList) -> int:
 
 def _sign_both(document: dict[str, Any], config: Config, keys: IssuerKeys, created: str) -> tuple[dict[str, Any], str]:
     signed = proof.sign(
-        document, keys.ed25519, verification_method=verification_method_id(config, keys), created=created, as_list=True
+        document,
+        keys.ed25519,
+        verification_method=verification_method_id(config, keys.multikey),
+        created=created,
+        as_list=True,
     )
-    token = jwt.encode(document, keys.p256, kid=jwt_kid(config, keys), jwk=keys.public_jwk)
+    token = jwt.encode(document, keys.p256, kid=jwt_kid(config, keys.jwk_thumbprint), jwk=keys.public_jwk)
     return signed, token
 
 
@@ -520,119 +461,6 @@ def status_list_credential(session: Session, list_id: int, config: Config) -> di
         valid_from=now,
         encoded_list=statuslist.encode_bits(status_list.size, revoked),
     )
-    return proof.sign(document, keys.ed25519, verification_method=verification_method_id(config, keys), created=now)
-
-
-# ---- verification -------------------------------------------------------------------------
-
-VALID, REVOKED, TAMPERED, UNKNOWN = "valid", "revoked", "tampered", "unknown"
-
-
-@dataclass
-class Verification:
-    outcome: str
-    detail: str
-    form: str = ""  # "json" (Data Integrity) or "jwt"
-    credential_id: str | None = None
-    name: str | None = None
-    kind: str | None = None
-    revoked_at: str | None = None
-    nested: list[Verification] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        out = {
-            "result": self.outcome,
-            "detail": self.detail,
-            "form": self.form,
-            "credential_id": self.credential_id,
-            "name": self.name,
-            "kind": self.kind,
-            "revoked_at": self.revoked_at,
-        }
-        if self.nested:
-            out["credentials"] = [n.as_dict() for n in self.nested]
-        return out
-
-
-class BadSubmission(ValueError):
-    """What was submitted is neither a JSON credential nor a JWT."""
-
-
-def verify_submission(session: Session, submitted: str | dict[str, Any], config: Config) -> Verification:
-    """Say whether a presented credential (JSON-LD with a proof, or a VC-JWT) is valid, revoked,
-    tampered with, or unknown to us."""
-    keys = issuer_keys(config)
-    if isinstance(submitted, str):
-        text = submitted.strip()
-        if jwt.looks_like_jwt(text):
-            return _verify_jwt(session, text, config, keys)
-        import json
-
-        try:
-            submitted = json.loads(text)
-        except ValueError:
-            raise BadSubmission("Paste a credential as JSON or as a JWT (three base64url parts).") from None
-    if not isinstance(submitted, dict):
-        raise BadSubmission("A credential is a JSON object.")
-    return _verify_document(session, submitted, config, keys)
-
-
-def _verify_jwt(session: Session, token: str, config: Config, keys: IssuerKeys) -> Verification:
-    try:
-        header, payload = jwt.decode_unverified(token)
-    except jwt.JwtError as exc:
-        raise BadSubmission(str(exc)) from None
-    if payload.get("iss") != issuer_id(config) or header.get("kid") != jwt_kid(config, keys):
-        return Verification(UNKNOWN, "This credential was not issued by us, or not with a key we publish.", "jwt")
-    try:
-        credential = jwt.verify(token, _p256_resolver(config, keys))
-    except jwt.JwtError as exc:
-        return Verification(TAMPERED, f"The signature does not hold: {exc}.", "jwt", payload.get("jti"))
-    row = session.execute(
-        sa.select(IssuedCredential).where(IssuedCredential.credential_id == credential.get("id"))
-    ).scalar_one_or_none()
-    if row is None:
-        return Verification(UNKNOWN, "We have no record of issuing this credential.", "jwt", credential.get("id"))
-    return _with_status(row, "jwt", "The signature holds.")
-
-
-def _verify_document(session: Session, document: dict[str, Any], config: Config, keys: IssuerKeys) -> Verification:
-    issuer = document.get("issuer")
-    issuer_ref = issuer.get("id") if isinstance(issuer, dict) else issuer
-    credential_id = document.get("id") if isinstance(document.get("id"), str) else None
-    if issuer_ref != issuer_id(config):
-        return Verification(UNKNOWN, "This credential was not issued by us.", "json", credential_id)
-    attached = document.get("proof")
-    if isinstance(attached, list) and len(attached) == 1:
-        attached = attached[0]
-    vm = attached.get("verificationMethod") if isinstance(attached, dict) else None
-    if vm is not None and vm != verification_method_id(config, keys):
-        return Verification(UNKNOWN, "The proof names a key we do not publish.", "json", credential_id)
-    try:
-        proof.verify(document, _ed25519_resolver(config, keys))
-    except (proof.ProofError, jsonld.JsonLdFailure) as exc:
-        return Verification(TAMPERED, f"The proof does not hold: {exc}.", "json", credential_id)
-    row = session.execute(
-        sa.select(IssuedCredential).where(IssuedCredential.credential_id == credential_id)
-    ).scalar_one_or_none()
-    if row is None:
-        return Verification(UNKNOWN, "We have no record of issuing this credential.", "json", credential_id)
-    result = _with_status(row, "json", "The proof holds.")
-    if row.kind is CredentialKind.CLR:
-        nested = document.get("credentialSubject", {}).get("verifiableCredential", [])
-        result.nested = [_verify_document(session, n, config, keys) for n in nested if isinstance(n, dict)]
-        if result.outcome == VALID and any(n.outcome != VALID for n in result.nested):
-            worst = next(o for o in (TAMPERED, REVOKED, UNKNOWN) if any(n.outcome == o for n in result.nested))
-            result.outcome = worst
-            result.detail = f"The record's own proof holds, but a credential in it is {worst}."
-    return result
-
-
-def _with_status(row: IssuedCredential, form: str, detail: str) -> Verification:
-    name = row.document.get("name")
-    if row.state is CredentialState.REVOKED:
-        when = builders.xsd_datetime(row.revoked_at) if row.revoked_at else None
-        return Verification(
-            REVOKED, f"{detail} The issuer has revoked it.", form, row.credential_id, name, row.kind.value, when
-        )
-    return Verification(VALID, f"{detail} It is in force: not revoked.", form, row.credential_id, name, row.kind.value)
+    return proof.sign(
+        document, keys.ed25519, verification_method=verification_method_id(config, keys.multikey), created=now
+    )

@@ -14,9 +14,10 @@ from markupsafe import Markup
 
 from careercenter import signals
 from careercenter.auth import current_person, public, roles_required
-from careercenter.credentials import service
+from careercenter.credentials import issuer as issuer_mod
+from careercenter.credentials import service, verification
 from careercenter.credentials.forms import VerifyForm
-from careercenter.credentials.keys import SigningKeyError, issuer_keys
+from careercenter.credentials.keys import SigningKeyError
 from careercenter.credentials.models import CredentialKind
 from careercenter.errors import problem, render_error
 from careercenter.extensions import csrf, db, limiter
@@ -81,7 +82,7 @@ def _json(body: Any, *, mimetype: str = "application/json", filename: str | None
 @public
 def issuer() -> Response:
     """The institution's issuer profile, with the public keys its credentials are signed with."""
-    response = _json(service.issuer_profile(current_app.config, issuer_keys()), mimetype=JSONLD)
+    response = _json(issuer_mod.issuer_profile(current_app.config), mimetype=JSONLD)
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -116,7 +117,7 @@ def my_credentials() -> str:
     return render_template(
         "credentials/mine.html",
         credentials=rows,
-        issuer_url=service.issuer_id(current_app.config),
+        issuer_url=issuer_mod.issuer_id(current_app.config),
         CredentialKind=CredentialKind,
     )
 
@@ -230,17 +231,17 @@ def verify_credential() -> Any:
         if len(raw) > MAX_SUBMISSION:
             return problem(413, "A credential is at most 512 KB.")
         try:
-            result = service.verify_submission(db.session, raw.decode("utf-8"), current_app.config)
-        except (service.BadSubmission, UnicodeDecodeError) as exc:
-            return problem(400, str(exc) if isinstance(exc, service.BadSubmission) else "The body is not UTF-8.")
+            result = verification.verify_submission(db.session, raw.decode("utf-8"), current_app.config)
+        except (verification.BadSubmission, UnicodeDecodeError) as exc:
+            return problem(400, str(exc) if isinstance(exc, verification.BadSubmission) else "The body is not UTF-8.")
         return _json(result.as_dict())
     form = VerifyForm()
     result = None
     if form.validate_on_submit():
         text = form.text_value()
         try:
-            result = service.verify_submission(db.session, text, current_app.config)
-        except service.BadSubmission as exc:
+            result = verification.verify_submission(db.session, text, current_app.config)
+        except verification.BadSubmission as exc:
             form.credential.errors.append(str(exc))
     status = 200 if result is not None or request.method == "GET" else 422
     return render_template("credentials/verify.html", form=form, result=result), status

@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from careercenter.credentials import jsonld, jwt, proof, service
+from careercenter.credentials import issuer, jsonld, jwt, proof, service, verification
 from careercenter.credentials.keys import issuer_keys
 from careercenter.credentials.models import CredentialKind, CredentialState
 from careercenter.credits.models import AwardStatus
@@ -42,7 +42,7 @@ def _assert_valid(document: dict[str, Any], schema: str) -> None:
 
 def _resolver(app: Any) -> Any:
     """What an offline verifier does: take the keys from the published issuer profile."""
-    profile = service.issuer_profile(app.config, issuer_keys(app.config))
+    profile = issuer.issuer_profile(app.config)
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from careercenter.credentials.multibase import decode_ed25519_public
@@ -110,11 +110,11 @@ def test_a_changed_field_fails_verification(app: Any, session: Any, student: Any
         change(changed)
         with pytest.raises(proof.ProofError):
             proof.verify(changed, _resolver(app))
-        result = service.verify_submission(session, changed, app.config)
-        assert result.outcome == service.TAMPERED, result.detail
+        result = verification.verify_submission(session, changed, app.config)
+        assert result.outcome == verification.TAMPERED, result.detail
     smuggled = copy.deepcopy(doc)
     smuggled["credentialSubject"]["gpa"] = "4.0"  # undefined: would be invisible to the proof
-    assert service.verify_submission(session, smuggled, app.config).outcome == service.TAMPERED
+    assert verification.verify_submission(session, smuggled, app.config).outcome == verification.TAMPERED
 
 
 def test_award_credential(app: Any, session: Any, student: Any, verified_experience: Any, make_award: Any) -> None:
@@ -169,14 +169,16 @@ def test_clr_bundles_everything_validates_and_verifies(
     assert len(associations) == 2
     # Unchanged record: the same CLR again.
     assert service.clr_for(session, student, app.config).id == clr.id
-    result = service.verify_submission(session, doc, app.config)
-    assert result.outcome == service.VALID and [n.outcome for n in result.nested] == ["valid"] * 3
+    result = verification.verify_submission(session, doc, app.config)
+    assert result.outcome == verification.VALID and [n.outcome for n in result.nested] == ["valid"] * 3
 
 
 def test_jwt_round_trip(app: Any, session: Any, student: Any, verified_experience: Any) -> None:
     row = service.issue_for_experience(session, verified_experience(student), app.config)
     header, payload = jwt.decode_unverified(row.jwt)
-    assert header["alg"] == "ES256" and header["kid"] == service.jwt_kid(app.config, issuer_keys(app.config))
+    assert header["alg"] == "ES256" and header["kid"] == issuer.jwt_kid(
+        app.config, issuer_keys(app.config).jwk_thumbprint
+    )
     assert payload["iss"] == "http://careers.test/issuer"
     assert payload["jti"] == row.credential_id
     assert payload["sub"] == row.document["credentialSubject"]["id"]
@@ -185,23 +187,23 @@ def test_jwt_round_trip(app: Any, session: Any, student: Any, verified_experienc
     assert credential == {k: v for k, v in row.document.items() if k != "proof"}
     for schema in OB_SCHEMAS:
         _assert_valid(credential, schema)
-    assert service.verify_submission(session, row.jwt, app.config).outcome == service.VALID
+    assert verification.verify_submission(session, row.jwt, app.config).outcome == verification.VALID
     # A changed payload with the old signature is tampered.
     parts = row.jwt.split(".")
     payload["credentialSubject"]["result"][0]["value"] = "99"
     forged = parts[0] + "." + jwt.b64url(json.dumps(payload).encode()) + "." + parts[2]
-    assert service.verify_submission(session, forged, app.config).outcome == service.TAMPERED
+    assert verification.verify_submission(session, forged, app.config).outcome == verification.TAMPERED
     with pytest.raises(jwt.JwtError):
         jwt.verify(forged, lambda kid: keys.p256.public_key())
 
 
 def test_foreign_and_unknown_credentials(app: Any, session: Any) -> None:
     vector = json.loads((Path(__file__).parent / "vectors/vc-di-eddsa/signedDataInt.json").read_text())
-    assert service.verify_submission(session, vector, app.config).outcome == service.UNKNOWN
-    with pytest.raises(service.BadSubmission):
-        service.verify_submission(session, "not a credential", app.config)
-    with pytest.raises(service.BadSubmission):
-        service.verify_submission(session, "[1, 2]", app.config)
+    assert verification.verify_submission(session, vector, app.config).outcome == verification.UNKNOWN
+    with pytest.raises(verification.BadSubmission):
+        verification.verify_submission(session, "not a credential", app.config)
+    with pytest.raises(verification.BadSubmission):
+        verification.verify_submission(session, "[1, 2]", app.config)
 
 
 def test_a_credentialed_record_cannot_be_deleted_alone_but_the_student_can(

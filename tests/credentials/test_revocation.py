@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from careercenter import signals
 from careercenter.audit.models import AuditEvent
 from careercenter.audit.service import Actor
-from careercenter.credentials import proof, service, statuslist
+from careercenter.credentials import proof, service, statuslist, verification
 from careercenter.credentials.keys import issuer_keys
 from careercenter.credentials.models import CredentialKind, CredentialState, IssuedCredential
 
@@ -62,10 +62,10 @@ def test_transcript_revocation_revokes_the_records_it_showed(app: Any, session: 
     assert _bit(app, session, rows["e1"]) and _bit(app, session, rows["award"]) and _bit(app, session, record.clr)
     assert not _bit(app, session, rows["e2"])
     # Both renderings answer "revoked", and the move was audited.
-    assert service.verify_submission(session, rows["e1"].document, app.config).outcome == service.REVOKED
-    assert service.verify_submission(session, rows["e1"].jwt, app.config).outcome == service.REVOKED
-    clr_result = service.verify_submission(session, record.clr.document, app.config)
-    assert clr_result.outcome == service.REVOKED
+    assert verification.verify_submission(session, rows["e1"].document, app.config).outcome == verification.REVOKED
+    assert verification.verify_submission(session, rows["e1"].jwt, app.config).outcome == verification.REVOKED
+    clr_result = verification.verify_submission(session, record.clr.document, app.config)
+    assert clr_result.outcome == verification.REVOKED
     assert sorted(n.outcome for n in clr_result.nested) == ["revoked", "revoked", "valid"]
     events = session.execute(sa.select(AuditEvent).where(AuditEvent.action == "credential.revoked")).scalars().all()
     assert {e.subject_id for e in events} == {str(rows["e1"].id), str(rows["award"].id), str(record.clr.id)}
