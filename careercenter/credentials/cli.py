@@ -27,3 +27,24 @@ def make_dev_key(force: bool) -> None:
         click.echo(f"{path} already exists; nothing changed (use --force to replace it)")
     click.echo(f"Ed25519 public key (Multikey): {loaded.multikey}")
     click.echo(f"P-256 public key thumbprint (JWK): {loaded.jwk_thumbprint}")
+
+
+@credentials_cli.command("verify")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def verify_command(file: click.utils.LazyFile) -> None:
+    """Check a credential file (JSON or JWT, `-` for stdin): valid, revoked, tampered, unknown.
+
+    Exits 0 only for a valid credential.
+    """
+    from careercenter.credentials import verification
+    from careercenter.extensions import db
+
+    try:
+        result = verification.verify_submission(db.session, file.read(), current_app.config)
+    except verification.BadSubmission as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{result.outcome}: {result.detail}")
+    for nested in result.nested:
+        click.echo(f"  {nested.outcome}: {nested.name or nested.credential_id}")
+    if result.outcome != verification.VALID:
+        raise SystemExit(1)

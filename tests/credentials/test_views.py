@@ -217,3 +217,24 @@ def test_missing_issuing_key_is_a_clear_503(make_app: Any, tmp_path: Any) -> Non
     response = broken.test_client().get("/issuer")
     assert response.status_code == 503
     assert "issuing key is not configured" in response.get_data(as_text=True)
+
+
+def test_cli_verify(app: Any, runner: Any, session: Any, student: Any, verified_experience: Any, tmp_path: Any) -> None:
+    row = service.issue_for_experience(session, verified_experience(student), app.config)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(row.document))
+    result = runner.invoke(args=["credentials", "verify", str(good)])
+    assert result.exit_code == 0 and result.output.startswith("valid:")
+    jwt_file = tmp_path / "c.jwt"
+    jwt_file.write_text(row.jwt)
+    assert runner.invoke(args=["credentials", "verify", str(jwt_file)]).exit_code == 0
+    changed = copy.deepcopy(row.document)
+    changed["name"] = "Something else"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(changed))
+    result = runner.invoke(args=["credentials", "verify", str(bad)])
+    assert result.exit_code == 1 and result.output.startswith("tampered:")
+    junk = tmp_path / "junk.txt"
+    junk.write_text("hello")
+    result = runner.invoke(args=["credentials", "verify", str(junk)])
+    assert result.exit_code == 1 and "Paste a credential as JSON" in result.output
