@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
 
-MAX_TEXT = 512 * 1024
+#: A single credential is a few KB; a CLR about 4 KB per record it bundles.
+MAX_TEXT = 2 * 1024 * 1024
 
 
 class VerifyForm(FlaskForm):
@@ -30,7 +31,7 @@ class VerifyForm(FlaskForm):
         if has_file:
             data = self.upload.data.read(MAX_TEXT + 1)
             if len(data) > MAX_TEXT:
-                self.upload.errors.append("The file is larger than 512 KB; a credential is much smaller.")
+                self.upload.errors.append("The file is larger than 2 MB; a credential or record is much smaller.")
                 return False
             try:
                 self._text = data.decode("utf-8")
@@ -39,7 +40,7 @@ class VerifyForm(FlaskForm):
                 return False
         else:
             if len(pasted) > MAX_TEXT:
-                self.credential.errors.append("That is larger than 512 KB; a credential is much smaller.")
+                self.credential.errors.append("That is larger than 2 MB; a credential or record is much smaller.")
                 return False
             self._text = pasted
         return True

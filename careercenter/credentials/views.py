@@ -33,8 +33,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
 
 JSONLD = "application/ld+json"
-#: A credential file is a few kilobytes; a CLR of a busy student some tens.
-MAX_SUBMISSION = 512 * 1024
+#: A credential is a few kilobytes; a CLR about 4 KB per record it bundles.
+MAX_SUBMISSION = 2 * 1024 * 1024
 
 
 def require_api_scope(scope: str) -> Callable[[F], F]:
@@ -229,7 +229,7 @@ def verify_credential() -> Any:
     if wants_json:
         raw = request.get_data(cache=False, as_text=False)
         if len(raw) > MAX_SUBMISSION:
-            return problem(413, "A credential is at most 512 KB.")
+            return problem(413, "A credential or record is at most 2 MB.")
         try:
             result = verification.verify_submission(db.session, raw.decode("utf-8"), current_app.config)
         except (verification.BadSubmission, UnicodeDecodeError) as exc:

@@ -238,3 +238,8 @@ def test_cli_verify(app: Any, runner: Any, session: Any, student: Any, verified_
     junk.write_text("hello")
     result = runner.invoke(args=["credentials", "verify", str(junk)])
     assert result.exit_code == 1 and "Paste a credential as JSON" in result.output
+
+
+def test_verify_refuses_an_oversized_body(client: Any) -> None:
+    response = client.post("/verify/credential", data="x" * (2 * 1024 * 1024 + 1), content_type="application/json")
+    assert response.status_code == 413 and "at most 2 MB" in response.get_json()["detail"]
