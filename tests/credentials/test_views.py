@@ -243,3 +243,12 @@ def test_cli_verify(app: Any, runner: Any, session: Any, student: Any, verified_
 def test_verify_refuses_an_oversized_body(client: Any) -> None:
     response = client.post("/verify/credential", data="x" * (2 * 1024 * 1024 + 1), content_type="application/json")
     assert response.status_code == 413 and "at most 2 MB" in response.get_json()["detail"]
+
+
+def test_verifier_needs_no_csrf_token(make_app: Any) -> None:
+    strict = make_app(WTF_CSRF_ENABLED=True)
+    client = strict.test_client()
+    answer = client.post("/verify/credential", data="{}", content_type="application/json")
+    assert answer.status_code == 200 and answer.get_json()["result"] == "unknown"
+    form = client.post("/verify/credential", data={"credential": "{}"})
+    assert form.status_code == 200 and "Unknown" in form.get_data(as_text=True)
