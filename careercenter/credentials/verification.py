@@ -83,7 +83,7 @@ def _verify_jwt(session: Session, token: str, config: Config) -> Verification:
     ).scalar_one_or_none()
     if row is None:
         return Verification(UNKNOWN, "We have no record of issuing this credential.", "jwt", credential.get("id"))
-    return _with_status(row, "jwt", "The signature holds.")
+    return _with_nested(session, _with_status(row, "jwt", "The signature holds."), row, credential, config)
 
 
 def _verify_document(session: Session, document: dict[str, Any], config: Config) -> Verification:
@@ -108,14 +108,24 @@ def _verify_document(session: Session, document: dict[str, Any], config: Config)
     ).scalar_one_or_none()
     if row is None:
         return Verification(UNKNOWN, "We have no record of issuing this credential.", "json", credential_id)
-    result = _with_status(row, "json", "The proof holds.")
-    if row.kind is CredentialKind.CLR:
-        nested = document.get("credentialSubject", {}).get("verifiableCredential", [])
-        result.nested = [_verify_document(session, n, config) for n in nested if isinstance(n, dict)]
-        if result.outcome == VALID and any(n.outcome != VALID for n in result.nested):
-            worst = next(o for o in (TAMPERED, REVOKED, UNKNOWN) if any(n.outcome == o for n in result.nested))
-            result.outcome = worst
-            result.detail = f"The record's own proof holds, but a credential in it is {worst}."
+    return _with_nested(session, _with_status(row, "json", "The proof holds."), row, document, config)
+
+
+def _with_nested(
+    session: Session, result: Verification, row: IssuedCredential, document: dict[str, Any], config: Config
+) -> Verification:
+    """For a CLR, check every credential inside it too; the worst of them colours the answer."""
+    if row.kind is not CredentialKind.CLR:
+        return result
+    subject = document.get("credentialSubject")
+    nested = subject.get("verifiableCredential", []) if isinstance(subject, dict) else []
+    if isinstance(nested, dict):
+        nested = [nested]
+    result.nested = [_verify_document(session, n, config) for n in nested if isinstance(n, dict)]
+    if result.outcome == VALID and any(n.outcome != VALID for n in result.nested):
+        worst = next(o for o in (TAMPERED, REVOKED, UNKNOWN) if any(n.outcome == o for n in result.nested))
+        result.outcome = worst
+        result.detail = f"The record's own signature holds, but a credential in it is {worst}."
     return result
 
 

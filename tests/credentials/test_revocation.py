@@ -67,6 +67,8 @@ def test_transcript_revocation_revokes_the_records_it_showed(app: Any, session: 
     clr_result = verification.verify_submission(session, record.clr.document, app.config)
     assert clr_result.outcome == verification.REVOKED
     assert sorted(n.outcome for n in clr_result.nested) == ["revoked", "revoked", "valid"]
+    clr_jwt = verification.verify_submission(session, record.clr.jwt, app.config)
+    assert clr_jwt.outcome == verification.REVOKED and len(clr_jwt.nested) == 3
     events = session.execute(sa.select(AuditEvent).where(AuditEvent.action == "credential.revoked")).scalars().all()
     assert {e.subject_id for e in events} == {str(rows["e1"].id), str(rows["award"].id), str(record.clr.id)}
     # A fresh CLR bundles only what is still in force.
