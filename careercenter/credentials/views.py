@@ -65,7 +65,10 @@ def require_api_scope(scope: str) -> Callable[[F], F]:
 def no_signing_key(exc: SigningKeyError) -> Any:
     """A missing or broken issuing key is the operator's to fix: say so, and log it."""
     log.error("credentials cannot be issued or checked: %s", exc)
-    return render_error(503, "Verifiable credentials are unavailable: the issuing key is not configured.")
+    message = "Verifiable credentials are unavailable: the issuing key is not configured."
+    if not current_app.config.get("IS_PRODUCTION"):
+        message += " Make a development key with: flask credentials make-dev-key"
+    return render_error(503, message)
 
 
 def _json(body: Any, *, mimetype: str = "application/json", filename: str | None = None) -> Response:
