@@ -30,4 +30,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(transcripts_bp)
     # -- registrar --
     # -- credentials --
+    from careercenter.credentials.views import bp as credentials_bp
+
+    app.register_blueprint(credentials_bp)
     # -- operations --

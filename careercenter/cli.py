@@ -30,6 +30,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(transcripts_cli)
     # -- registrar --
     # -- credentials --
+    from careercenter.credentials.cli import credentials_cli
+
+    app.cli.add_command(credentials_cli)
     # -- operations --
     from careercenter.doctor import doctor_command
 

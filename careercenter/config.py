@@ -145,6 +145,8 @@ ENV_SETTINGS: dict[str, str] = {
     "VERIFY_UPLOAD_MAX_BYTES": "int",
     # -- registrar API --
     # -- credentials --
+    "VC_SIGNING_KEY": "str",  # PEM file path (or PEM text): Ed25519 + P-256 private keys
+    "VC_RETIRED_KEYS": "str",  # PEM file path (or PEM text): earlier issuing keys, still published
     # -- operations --
     "METRICS_ALLOW": "str",
     "METRICS_TOKEN": "str",

@@ -25,6 +25,7 @@ DEMO_STEPS: list[str] = [
     "careercenter.transcripts.demo:seed",
     # -- registrar --
     # -- credentials --
+    "careercenter.credentials.demo:seed",
 ]
 
 

@@ -10,3 +10,4 @@ from careercenter.sso.models import AdvisorAssignment, Person, RoleGrant  # noqa
 from careercenter.transcripts.models import Transcript  # noqa: F401, E402
 # -- registrar --
 # -- credentials --
+from careercenter.credentials.models import CredentialSubject, IssuedCredential, StatusList  # noqa: F401  # isort: skip
