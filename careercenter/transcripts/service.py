@@ -343,12 +343,44 @@ def verification_status(transcript: Transcript | None) -> str:
     return "revoked" if transcript.is_revoked else "authentic"
 
 
-def verification_document(transcript: Transcript | None, code: str) -> dict[str, Any]:
+def credential_statuses(session: Session, transcript: Transcript | None) -> list[dict[str, str]]:
+    """The status of the verifiable credentials issued for the records this transcript showed.
+
+    One status stands behind the PDF and the credentials: revoking the transcript (or rescinding
+    an award) revokes the matching credentials, and this says so on the same page.
+    """
+    if transcript is None:
+        return []
+    from careercenter.credentials.service import record_status
+
+    snap = transcript.snapshot
+    experiences = {e["id"]: e for e in snap.get("experiences", [])}
+    awards = {a["id"]: a for a in snap.get("awards", [])}
+    found = record_status(session, experience_ids=list(experiences), award_ids=list(awards))
+    out = []
+    for key, state in sorted(found.items()):
+        kind, _, raw_id = key.partition(":")
+        record = experiences.get(int(raw_id)) if kind == "experience" else awards.get(int(raw_id))
+        if record is None:
+            continue
+        label = (
+            f"{record.get('employer', '')}: {record.get('title', '')}"
+            if kind == "experience"
+            else f"{record.get('course', '')} ({record.get('term', '')})"
+        )
+        out.append({"record": kind, "label": label, "status": state})
+    return out
+
+
+def verification_document(
+    transcript: Transcript | None, code: str, credentials: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     """The public answer for a code: status, and what the transcript stated, nothing more."""
     status = verification_status(transcript)
     if transcript is None:
         return {"status": status, "code": code}
     return {
+        "credentials": credentials or [],
         "status": status,
         "code": transcript.verification_code,
         "issued_at": transcript.issued_at.isoformat(),

@@ -312,6 +312,7 @@ def verify_code(code: str) -> tuple[str, int]:
             "transcripts/verify.html",
             transcript=transcript,
             status=status,
+            credentials=service.credential_statuses(db.session, transcript),
             snap=transcript.snapshot if transcript else None,
             code=code[:80],
         ),
@@ -324,7 +325,7 @@ def verify_code(code: str) -> tuple[str, int]:
 @limiter.limit(_verify_limit)
 def verify_code_json(code: str) -> tuple[Response, int]:
     transcript = service.find_by_code(db.session, code)
-    body = service.verification_document(transcript, code[:80])
+    body = service.verification_document(transcript, code[:80], service.credential_statuses(db.session, transcript))
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, 404 if transcript is None else 200
