@@ -235,6 +235,20 @@ def check_signing(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
 
 
 @check
+def check_credential_key(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
+    """The Open Badges / CLR issuing key (Ed25519 + P-256) loads."""
+    from careercenter.credentials.keys import SigningKeyError, issuer_keys
+
+    try:
+        keys = issuer_keys(app.config)
+    except SigningKeyError as exc:
+        status = "FAIL" if app.config["IS_PRODUCTION"] or app.config.get("VC_SIGNING_KEY") else "WARN"
+        yield Result(status, "vc key", str(exc))
+        return
+    yield Result("OK", "vc key", f"Ed25519 and P-256 issuing keys load (Ed25519 {keys.multikey[:16]}…)")
+
+
+@check
 def check_ratelimit(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
     uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
     if uri.startswith("memory://"):
@@ -258,12 +272,17 @@ def check_ratelimit(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
 
 def run_checks(app: Flask, **opts: Any) -> list[Result]:
     results: list[Result] = []
-    for func in CHECKS:
-        try:
-            results.extend(func(app, opts))
-        except Exception as exc:  # a broken check must not hide the others
-            results.append(Result("FAIL", func.__name__.removeprefix("check_"), f"check crashed: {_one_line(exc)}"))
+    with app.app_context():
+        for func in CHECKS:
+            results.extend(_run_one(func, app, opts))
     return results
+
+
+def _run_one(func: CheckFunc, app: Flask, opts: dict[str, Any]) -> list[Result]:
+    try:
+        return list(func(app, opts))
+    except Exception as exc:  # a broken check must not hide the others
+        return [Result("FAIL", func.__name__.removeprefix("check_"), f"check crashed: {_one_line(exc)}")]
 
 
 @click.command("doctor")

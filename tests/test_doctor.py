@@ -95,7 +95,7 @@ def test_cli_prints_one_line_per_check_and_no_secret(make_app: Any, healthy: dic
     result = app.test_cli_runner().invoke(args=["doctor"])
     lines = result.output.strip().splitlines()
     assert result.exit_code == 0, result.output
-    assert len(lines) == 7 and all(line.split()[0] in {"OK", "WARN"} for line in lines)
+    assert len(lines) == 8 and all(line.split()[0] in {"OK", "WARN"} for line in lines)
     assert READER_PASSWORD not in result.output and healthy["SECRET_KEY"] not in result.output
 
 
@@ -180,3 +180,9 @@ def test_passphrase_protected_key_is_read_like_issuing_reads_it(
     assert statuses(make_app(**settings))["signing"][0] == "FAIL"
     status, detail = statuses(make_app(**settings, SIGNING_KEY_PASSPHRASE="open sesame"))["signing"]
     assert status == "OK" and "open sesame" not in detail
+
+
+def test_credential_key_missing_in_production_fails(make_app: Any, healthy: dict[str, Any], tmp_path: Path) -> None:
+    status, detail = statuses(make_app(**{**healthy, "VC_SIGNING_KEY": str(tmp_path / "missing.pem")}))["vc key"]
+    assert status == "FAIL" and "cannot be read" in detail
+    assert statuses(make_app(**healthy))["vc key"][0] == "OK"
