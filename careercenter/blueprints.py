@@ -25,6 +25,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(credits_bp)
     # -- transcripts --
+    from careercenter.transcripts.views import bp as transcripts_bp
+
+    app.register_blueprint(transcripts_bp)
     # -- registrar --
     from careercenter.registrar.pages import bp as registrar_pages_bp
     from careercenter.registrar.views import bp as registrar_bp
@@ -32,4 +35,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrar_bp)
     app.register_blueprint(registrar_pages_bp)
     # -- credentials --
+    from careercenter.credentials.views import bp as credentials_bp
+
+    app.register_blueprint(credentials_bp)
     # -- operations --

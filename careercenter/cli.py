@@ -25,11 +25,17 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(credits_cli)
     # -- transcripts --
+    from careercenter.transcripts.cli import transcripts_cli
+
+    app.cli.add_command(transcripts_cli)
     # -- registrar --
     from careercenter.registrar.cli import api_clients_cli
 
     app.cli.add_command(api_clients_cli)
     # -- credentials --
+    from careercenter.credentials.cli import credentials_cli
+
+    app.cli.add_command(credentials_cli)
     # -- operations --
     from careercenter.doctor import doctor_command
 

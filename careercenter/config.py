@@ -133,12 +133,24 @@ ENV_SETTINGS: dict[str, str] = {
     "CREDITS_TERM_STARTS": "str",
     "CREDITS_QUEUE_PAGE_SIZE": "int",
     # -- transcripts --
+    "SIGNING_KEY": "str",
+    "SIGNING_CERT": "str",
+    "SIGNING_CHAIN": "str",
+    "SIGNING_KEY_PASSPHRASE": "str",
+    "LOGO": "str",
+    "TRANSCRIPT_FONT": "str",
+    "TRANSCRIPT_FONT_BOLD": "str",
+    "TRANSCRIPT_PAGE_SIZE": "str",
+    "VERIFY_RATE_LIMIT": "str",
+    "VERIFY_UPLOAD_MAX_BYTES": "int",
     # -- registrar API --
     "REGISTRAR_TOKEN_LIFETIME_SECONDS": "int",
     "REGISTRAR_RATE_LIMIT": "str",
     "REGISTRAR_TOKEN_RATE_LIMIT": "str",
     "REGISTRAR_SQLITE_SETTLE_SECONDS": "int",
     # -- credentials --
+    "VC_SIGNING_KEY": "str",  # PEM file path (or PEM text): Ed25519 + P-256 private keys
+    "VC_RETIRED_KEYS": "str",  # PEM file path (or PEM text): earlier issuing keys, still published
     # -- operations --
     "METRICS_ALLOW": "str",
     "METRICS_TOKEN": "str",

@@ -22,9 +22,11 @@ DEMO_STEPS: list[str] = [
     # -- credits --
     "careercenter.credits.demo:seed",
     # -- transcripts --
+    "careercenter.transcripts.demo:seed",
     # -- registrar --
     "careercenter.registrar.demo:seed",
     # -- credentials --
+    "careercenter.credentials.demo:seed",
 ]
 
 

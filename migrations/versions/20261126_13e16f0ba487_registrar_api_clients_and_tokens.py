@@ -5,7 +5,7 @@ than the start of the writing transaction: the registrar feed's safe horizon rel
 (see careercenter/registrar/feed.py).
 
 Revision ID: 13e16f0ba487
-Revises: 62b3d093ca81
+Revises: 182c634bbeb9
 Create Date: 2026-11-26 01:26:49.955521
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '13e16f0ba487'
-down_revision = '62b3d093ca81'
+down_revision = '182c634bbeb9'
 branch_labels = None
 depends_on = None
 
