@@ -16,7 +16,13 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(devlogin_bp)
     # -- sso --
     # -- internships --
+    from careercenter.internships.views import bp as internships_bp
+
+    app.register_blueprint(internships_bp)
     # -- notify --
+    from careercenter.notify.views import bp as notify_bp
+
+    app.register_blueprint(notify_bp)
     # -- credits --
     # -- transcripts --
     # -- registrar --

@@ -15,7 +15,13 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     # -- sso --
     # -- internships --
+    from careercenter.internships.cli import internships_cli
+
+    app.cli.add_command(internships_cli)
     # -- notify --
+    from careercenter.notify.cli import outbox_cli
+
+    app.cli.add_command(outbox_cli)
     # -- credits --
     # -- transcripts --
     # -- registrar --

@@ -47,6 +47,16 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     "SMTP_STARTTLS": False,
     "SMTP_TIMEOUT": 10,
+    # -- internships (sign-off) --
+    "SIGNOFF_LINK_DAYS": 14,
+    "SIGNOFF_REMINDER_DAYS": "3,10",
+    "SIGNOFF_RESEND_HOURS": 24,
+    "INTERNSHIP_SKILLS": "communication,time management,problem solving,teamwork,technical skill",
+    "MAIL_MESSAGE_ID_DOMAIN": None,  # None: the host of PUBLIC_URL
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "OUTBOX_BACKOFF_SECONDS": 60,
+    "OUTBOX_POLL_SECONDS": 5,
+    "DEV_MAILBOX": None,  # None: on exactly when the development login is
 }
 
 #: Settings read from `CAREERCENTER_<NAME>`, with how to parse each.
@@ -69,6 +79,15 @@ ENV_SETTINGS: dict[str, str] = {
     "SMTP_TIMEOUT": "int",
     # -- sso (sign-in, directory) --
     # -- internships (sign-off) --
+    "SIGNOFF_LINK_DAYS": "int",
+    "SIGNOFF_REMINDER_DAYS": "str",
+    "SIGNOFF_RESEND_HOURS": "int",
+    "INTERNSHIP_SKILLS": "str",
+    "MAIL_MESSAGE_ID_DOMAIN": "str",
+    "OUTBOX_MAX_ATTEMPTS": "int",
+    "OUTBOX_BACKOFF_SECONDS": "int",
+    "OUTBOX_POLL_SECONDS": "int",
+    "DEV_MAILBOX": "bool",
     # -- credits --
     # -- transcripts --
     # -- registrar API --
