@@ -15,6 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -48,7 +49,7 @@ class ExperienceForm(FlaskForm):
 
     def __init__(self, *args: Any, skills: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.skills.choices = [(s, s.capitalize()) for s in skills]
+        self.skills.choices = [SelectChoice(s, s.capitalize()) for s in skills]
 
     def to_input(self) -> ExperienceInput:
         return ExperienceInput(
@@ -75,7 +76,7 @@ class ExperienceForm(FlaskForm):
         return errors
 
 
-RATING_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
+RATING_VALUES = [str(n) for n in range(1, 6)]
 
 
 class SignoffForm(FlaskForm):
@@ -89,7 +90,7 @@ class SignoffForm(FlaskForm):
     def for_skills(cls, skills: list[str]) -> type[SignoffForm]:
         """A form class with one 1–5 rating per skill (`rating_0`, `rating_1`, …)."""
         attrs = {
-            f"rating_{i}": RadioField(skill.capitalize(), choices=RATING_CHOICES, validate_choice=False)
+            f"rating_{i}": RadioField(skill.capitalize(), choices=[SelectChoice(v, v) for v in RATING_VALUES], validate_choice=False)
             for i, skill in enumerate(skills)
         }
         attrs["skill_names"] = list(skills)
@@ -102,7 +103,7 @@ class SignoffForm(FlaskForm):
         ratings: dict[str, int | None] = {}
         for i, skill in enumerate(self.skill_names):
             raw = getattr(self, f"rating_{i}").data
-            ratings[skill] = int(raw) if raw in {c for c, _ in RATING_CHOICES} else None
+            ratings[skill] = int(raw) if raw in RATING_VALUES else None
         return SignoffInput(
             hours_worked=parse_hours(self.hours_worked.data),
             ratings=ratings,

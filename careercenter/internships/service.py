@@ -572,6 +572,8 @@ def confirm_signoff(
         action="signoff.confirmed",
         data={
             "request_id": request.id,
+            "signed_by": experience.attested_name,
+            "supervisor_email": request.supervisor_email,
             "claimed_hours": str(experience.hours),
             "verified_hours": str(experience.verified_hours),
             "ip": request.ip_address,
