@@ -90,7 +90,9 @@ class SignoffForm(FlaskForm):
     def for_skills(cls, skills: list[str]) -> type[SignoffForm]:
         """A form class with one 1–5 rating per skill (`rating_0`, `rating_1`, …)."""
         attrs = {
-            f"rating_{i}": RadioField(skill.capitalize(), choices=[SelectChoice(v, v) for v in RATING_VALUES], validate_choice=False)
+            f"rating_{i}": RadioField(
+                skill.capitalize(), choices=[SelectChoice(v, v) for v in RATING_VALUES], validate_choice=False
+            )
             for i, skill in enumerate(skills)
         }
         attrs["skill_names"] = list(skills)

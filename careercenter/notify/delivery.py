@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -11,6 +12,12 @@ from types import TracebackType
 from typing import Any
 
 from careercenter.notify.models import OutboxMessage
+
+
+#: RFC 5322 allows lines up to 998 characters and only recommends 78: folding long ASCII
+#: subjects at 78 makes CPython fold right after "Subject:", which some clients show as a
+#: leading space. Non-ASCII headers are still written as short RFC 2047 encoded words.
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=200)
 
 
 class DeliveryError(Exception):
@@ -26,7 +33,7 @@ def build_email(message: OutboxMessage, config: Mapping[str, Any]) -> EmailMessa
 
     Message-ID and Date come from the row, so every delivery attempt sends the same mail.
     """
-    mail = EmailMessage()
+    mail = EmailMessage(policy=MAIL_POLICY)
     mail["From"] = config["MAIL_FROM"]
     mail["To"] = message.to_address
     mail["Subject"] = message.subject

@@ -45,8 +45,18 @@ RULES = [
         data={"hours": "0"},
     ),
     Rule("POST", "/experiences/{experience_id}/signoff", expect(student=302, other_student=HIDDEN), setup=_draft),
-    Rule("POST", "/experiences/{experience_id}/signoff/resend", expect(student=302, other_student=HIDDEN), setup=_awaiting),
-    Rule("POST", "/experiences/{experience_id}/signoff/withdraw", expect(student=302, other_student=HIDDEN), setup=_awaiting),
+    Rule(
+        "POST",
+        "/experiences/{experience_id}/signoff/resend",
+        expect(student=302, other_student=HIDDEN),
+        setup=_awaiting,
+    ),
+    Rule(
+        "POST",
+        "/experiences/{experience_id}/signoff/withdraw",
+        expect(student=302, other_student=HIDDEN),
+        setup=_awaiting,
+    ),
     # The supervisor has no account: the token is the key, whoever holds it.
     Rule("GET", "/signoff/{token}", public(200), setup=_awaiting),
     Rule("POST", "/signoff/{token}", public(422), setup=_awaiting, data={}),

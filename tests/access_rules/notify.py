@@ -12,7 +12,9 @@ from tests.access import Rule, World, expect, public
 def _message(w: World, state: OutboxState = OutboxState.QUEUED) -> dict[str, Any]:
     message = queue_message(w.session, to="someone@example.com", subject="Hello", text="Hi.", kind="test")
     message.state = state
-    message.last_error = "ConnectionRefusedError: [Errno 111] Connection refused" if state is OutboxState.FAILED else None
+    message.last_error = (
+        "ConnectionRefusedError: [Errno 111] Connection refused" if state is OutboxState.FAILED else None
+    )
     w.session.flush()
     return {"message_id": message.id}
 

@@ -43,7 +43,15 @@ def _count(session: Any) -> int:
 def test_form_has_the_labels_the_issue_names(client: Any, login: Any, make_student: Any) -> None:
     login(make_student())
     html = client.get("/experiences/new").get_data(as_text=True)
-    for label in ("Employer", "Project title", "Start date", "End date", "Hours", "Supervisor name", "Supervisor email"):
+    for label in (
+        "Employer",
+        "Project title",
+        "Start date",
+        "End date",
+        "Hours",
+        "Supervisor name",
+        "Supervisor email",
+    ):
         assert f">{label}</label>" in html, label
     assert "Skills practised" in html and "Time management" in html
 
@@ -69,12 +77,19 @@ def test_add_a_draft(client: Any, login: Any, make_student: Any, session: Any) -
     ("overrides", "field", "message"),
     [
         (
-            {"start_date": (TODAY - timedelta(days=3)).isoformat(), "end_date": (TODAY - timedelta(days=5)).isoformat()},
+            {
+                "start_date": (TODAY - timedelta(days=3)).isoformat(),
+                "end_date": (TODAY - timedelta(days=5)).isoformat(),
+            },
             "end_date",
             "The end date is before the start date.",
         ),
         ({"end_date": (TODAY + timedelta(days=2)).isoformat()}, "end_date", "The end date cannot be in the future"),
-        ({"start_date": (TODAY + timedelta(days=1)).isoformat()}, "start_date", "The start date cannot be in the future."),
+        (
+            {"start_date": (TODAY + timedelta(days=1)).isoformat()},
+            "start_date",
+            "The start date cannot be in the future.",
+        ),
         ({"hours": "0"}, "hours", "Hours must be more than 0."),
         ({"hours": "-4"}, "hours", "Hours must be more than 0."),
         ({"hours": "lots"}, "hours", "Enter the hours as a number"),
@@ -215,7 +230,9 @@ def test_advisor_sees_an_advisees_record_and_it_is_disclosed(
     assert f"micro-internship #{experience.id}" in entry.records
 
 
-def test_another_students_record_looks_missing(client: Any, login: Any, make_student: Any, make_experience: Any) -> None:
+def test_another_students_record_looks_missing(
+    client: Any, login: Any, make_student: Any, make_experience: Any
+) -> None:
     owner, other = make_student(), make_student()
     experience = make_experience(owner)
     login(other)
