@@ -13,7 +13,6 @@ from typing import Any
 
 from careercenter.notify.models import OutboxMessage
 
-
 #: RFC 5322 allows lines up to 998 characters and only recommends 78: folding long ASCII
 #: subjects at 78 makes CPython fold right after "Subject:", which some clients show as a
 #: leading space. Non-ASCII headers are still written as short RFC 2047 encoded words.

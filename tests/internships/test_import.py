@@ -39,8 +39,8 @@ def students(make_student: Any) -> Any:
 
 def _rows() -> list[str]:
     return [
-        f"Parker Dewey,PD-1,S1001,,Cedar Valley Credit Union,Marketing analytics,Segmented campaigns,Marketing,{D},{E},15,"
-        "communication;problem solving,Renee Castillo,Director,renee@cedarvalley.example.com",
+        "Parker Dewey,PD-1,S1001,,Cedar Valley Credit Union,Marketing analytics,Segmented campaigns,Marketing,"
+        f"{D},{E},15,communication;problem solving,Renee Castillo,Director,renee@cedarvalley.example.com",
         f"Parker Dewey,PD-2,,LIAM@students.example.edu,Lumen Apps,UX research sprint,,UX research,{D},{E},10.5,,"
         "Priya N,,priya@lumen.example.com",
         f"Parker Dewey,PD-3,S1001,,Acme,Data cleanup,,,{E},{D},5,,Pat,,pat@acme.example.com",  # end before start
