@@ -170,8 +170,8 @@ def test_staff_pages_import_and_outbox(live: Any, page: Any, tmp_path: Any) -> N
     export.write_text(
         "source,external_id,student_campus_id,employer,project_title,start_date,end_date,hours,"
         "supervisor_name,supervisor_email\n"
-        f"Parker Dewey,PD-1,S1001,Summit Logistics,Warehouse slotting,{start},{end},15,Gabriela Souza,gs@summit.example.com\n"
-        f"Parker Dewey,PD-2,S1001,Summit Logistics,Second project,{end},{start},15,Gabriela Souza,gs@summit.example.com\n"
+        f"Parker Dewey,PD-1,S1001,Summit Logistics,Warehouse slotting,{start},{end},15,G Souza,gs@summit.example.com\n"
+        f"Parker Dewey,PD-2,S1001,Summit Logistics,Second project,{end},{start},15,G Souza,gs@summit.example.com\n"
     )
     page.goto(f"{server.url}/dev/login")
     page.get_by_role("button", name="Sign in as Karen Mbeki").click()
