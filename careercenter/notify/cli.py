@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from types import FrameType
@@ -9,9 +10,12 @@ from types import FrameType
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from careercenter.extensions import db
 from careercenter.notify.worker import SmtpNotConfigured, deliver_due
+
+log = logging.getLogger(__name__)
 
 IDLE_LINE = "outbox: sent 0, retrying 0, failed 0"
 
@@ -49,6 +53,15 @@ def run_command(once: bool) -> None:
     while True:
         try:
             lines = run_pass()
+        except SQLAlchemyError:
+            # A busy or briefly unreachable database must not kill the worker: the next pass
+            # picks up where this one stopped. (A message whose outcome could not be written
+            # stays queued and goes out again after its lease, with the same Message-ID.)
+            db.session.rollback()
+            if once:
+                raise
+            log.exception("outbox pass failed; retrying in %s s", poll)
+            lines = []
         except SmtpNotConfigured:
             db.session.rollback()
             click.echo(
@@ -57,7 +70,7 @@ def run_command(once: bool) -> None:
                 err=True,
             )
             raise SystemExit(1) from None
-        if once or lines != [IDLE_LINE]:
+        if once or lines not in ([IDLE_LINE], []):
             for line in lines:
                 click.echo(line)
         if once:

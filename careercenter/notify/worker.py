@@ -81,21 +81,36 @@ def claim_next(session: Session, now: datetime, lease: timedelta) -> OutboxMessa
 
 
 def _record_outcome(
-    session: Session, message: OutboxMessage, error: DeliveryError | None, config: Mapping[str, Any], now: datetime
+    session: Session,
+    message_id: int,
+    attempts: int,
+    error: DeliveryError | None,
+    config: Mapping[str, Any],
+    now: datetime,
 ) -> OutboxState:
+    """Write the outcome with one UPDATE as the first statement of a fresh transaction.
+
+    (On SQLite a transaction that read before it writes fails at once if another connection
+    wrote in between; starting with the write makes it wait its turn instead.)
+    """
+    values: dict[str, Any]
     if error is None:
-        message.state = OutboxState.SENT
-        message.sent_at = now
-        message.last_error = None
+        state = OutboxState.SENT
+        values = {"state": state, "sent_at": now, "last_error": None}
     else:
-        message.last_error = str(error)[:500]
         max_attempts = int(config.get("OUTBOX_MAX_ATTEMPTS") or 8)
-        if error.is_permanent or message.attempts >= max_attempts:
-            message.state = OutboxState.FAILED
-        else:
-            message.next_attempt_at = now + backoff(message.attempts, config)
+        state = OutboxState.FAILED if error.is_permanent or attempts >= max_attempts else OutboxState.QUEUED
+        values = {"state": state, "last_error": str(error)[:500]}
+        if state is OutboxState.QUEUED:
+            values["next_attempt_at"] = now + backoff(attempts, config)
+    session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     session.commit()
-    return message.state
+    return state
 
 
 def deliver_due(
@@ -111,19 +126,22 @@ def deliver_due(
             message = claim_next(session, now or utcnow(), lease)
             if message is None:
                 break
+            message_id, attempts, kind = message.id, message.attempts, message.kind
+            mail = build_email(message, config)
+            session.commit()  # no transaction stays open while we talk to the relay
             error: DeliveryError | None = None
             try:
-                relay.send(build_email(message, config))
+                relay.send(mail)
             except DeliveryError as exc:
                 error = exc
-                log.warning("outbox message %s (%s) not delivered: %s", message.id, message.kind, exc)
-            state = _record_outcome(session, message, error, config, now or utcnow())
+                log.warning("outbox message %s (%s) not delivered: %s", message_id, kind, exc)
+            state = _record_outcome(session, message_id, attempts, error, config, now or utcnow())
             if state is OutboxState.SENT:
                 report.sent += 1
-            elif state is OutboxState.FAILED:
+                continue
+            report.errors.append(f"message {message_id}: {error}")
+            if state is OutboxState.FAILED:
                 report.failed += 1
-                report.errors.append(f"message {message.id}: {message.last_error}")
             else:
                 report.retrying += 1
-                report.errors.append(f"message {message.id}: {message.last_error}")
     return report
