@@ -190,3 +190,50 @@ def test_staff_pages_import_and_outbox(live: Any, page: Any, tmp_path: Any) -> N
     page.get_by_role("button", name="Queue again the message to gone@example.com").click()
     assert "is queued again" in page.inner_text("main")
     check_accessibility(page)
+
+
+def test_every_internship_page_of_the_demo_is_accessible(committed_db: Any, make_app: Any, page: Any) -> None:
+    """The demo campus: every state's pages, the edit page of a disputed record, the sign-off
+    page with errors beside the fields."""
+    from careercenter.demo import seed_demo
+    from tests.internships.helpers import LINK
+
+    app = make_app(WTF_CSRF_ENABLED=True, PUBLIC_URL="http://careers.test")
+    with app.test_request_context():
+        seed_demo(db.session)
+        db.session.commit()
+        awaiting = db.session.execute(
+            sa.select(OutboxMessage).where(OutboxMessage.kind == "signoff.request").order_by(OutboxMessage.id.desc())
+        ).scalars()
+        live_tokens = []
+        for message in awaiting:
+            [token] = LINK.findall(message.body_text)
+            live_tokens.append(token)
+    with LiveServer(app) as server:
+        for name in ("Liam Chen", "Maya Okafor"):
+            page.goto(f"{server.url}/dev/login")
+            page.get_by_role("button", name=f"Sign in as {name}").click()
+            check_accessibility(page)  # the student home with its panel
+            page.goto(f"{server.url}/experiences")
+            check_accessibility(page)
+            links = [a.get_attribute("href") for a in page.locator("main table a").all()]
+            assert links
+            for href in links:
+                page.goto(f"{server.url}{href}")
+                check_accessibility(page)
+                correct = page.get_by_role("link", name="Correct it")
+                if correct.count():
+                    correct.click()
+                    assert "Your supervisor disputed this" in page.inner_text("main")
+                    check_accessibility(page)
+            page.get_by_role("button", name="Sign out").click()
+        # The sign-off page, then the same page with every error shown.
+        for token in live_tokens:
+            response = page.goto(f"{server.url}/signoff/{token}")
+            if response.status == 200:
+                break
+        check_accessibility(page)
+        page.get_by_label("Hours worked").fill("0")
+        page.get_by_role("button", name="Confirm and sign").click()
+        assert page.locator("#signoff-attested-error").inner_text() == "Tick the box to confirm that this is accurate."
+        check_accessibility(page)
