@@ -57,6 +57,9 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_BACKOFF_SECONDS": 60,
     "OUTBOX_POLL_SECONDS": 5,
     "DEV_MAILBOX": None,  # None: on exactly when the development login is
+    "METRICS_ALLOW": "127.0.0.1/32,::1/128",
+    "METRICS_TOKEN": None,
+    "LOG_LEVEL": "INFO",
 }
 
 #: Settings read from `CAREERCENTER_<NAME>`, with how to parse each.
@@ -93,6 +96,9 @@ ENV_SETTINGS: dict[str, str] = {
     # -- registrar API --
     # -- credentials --
     # -- operations --
+    "METRICS_ALLOW": "str",
+    "METRICS_TOKEN": "str",
+    "LOG_LEVEL": "str",
 }
 
 MIN_SECRET_KEY_LENGTH = 32

@@ -11,7 +11,6 @@ a repeat can only follow a lost `250`, and is recognisably the same mail.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,8 +22,7 @@ from sqlalchemy.orm import Session
 from careercenter.db import utcnow
 from careercenter.notify.delivery import DeliveryError, SmtpRelay, build_email
 from careercenter.notify.models import OutboxMessage, OutboxState
-
-log = logging.getLogger(__name__)
+from careercenter.observability import log_event
 
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -134,8 +132,16 @@ def deliver_due(
                 relay.send(mail)
             except DeliveryError as exc:
                 error = exc
-                log.warning("outbox message %s (%s) not delivered: %s", message_id, kind, exc)
             state = _record_outcome(session, message_id, attempts, error, config, now or utcnow())
+            # Ids and the kind of error only: addresses are personal data, errors may name them.
+            log_event(
+                "outbox.delivery",
+                message_id=message_id,
+                kind=kind,
+                attempt=attempts,
+                outcome=state.value,
+                error=str(error).split(":", 1)[0] if error else None,
+            )
             if state is OutboxState.SENT:
                 report.sent += 1
                 continue

@@ -17,13 +17,7 @@ from careercenter.notify.service import queue_message
 from careercenter.notify.worker import DeliveryReport, claim_next, deliver_due, lease_for
 from tests.peers.smtp import SmtpServer
 
-pytestmark = pytest.mark.postgres_only
-
-
-@pytest.fixture(autouse=True)
-def _only_on_postgres(is_postgres: bool) -> None:
-    if not is_postgres:
-        pytest.skip("needs PostgreSQL (CAREERCENTER_TEST_DATABASE_URL): SKIP LOCKED")
+pytestmark = pytest.mark.postgres_only  # deselected on SQLite (tests/conftest.py)
 
 
 def _fill(app: Any, n: int) -> list[str]:
