@@ -41,7 +41,7 @@ class ExperienceForm(FlaskForm):
     category = StringField("Category or field")
     start_date = DateField("Start date", validators=[Optional()])
     end_date = DateField("End date", validators=[Optional()])
-    hours = HoursField("Hours")
+    hours = HoursField("Hours", render_kw={"inputmode": "decimal"})
     skills = MultiCheckboxField("Skills practised", choices=[], validate_choice=False)
     supervisor_name = StringField("Supervisor name")
     supervisor_title = StringField("Supervisor title")
@@ -80,7 +80,7 @@ RATING_VALUES = [str(n) for n in range(1, 6)]
 
 
 class SignoffForm(FlaskForm):
-    hours_worked = HoursField("Hours worked")
+    hours_worked = HoursField("Hours worked", render_kw={"inputmode": "decimal"})
     feedback = TextAreaField("Feedback for the student")
     willing_reference = BooleanField("I am willing to be a reference for this student")
     attested = BooleanField("I confirm that the information I give here is accurate")

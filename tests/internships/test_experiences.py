@@ -243,3 +243,35 @@ def test_another_students_record_looks_missing(
         assert response.status_code == 404
         assert response.get_data(as_text=True) == missing.get_data(as_text=True)
     assert client.post(f"/experiences/{experience.id}/signoff").status_code == 404
+
+
+def test_the_list_page_does_not_query_per_experience(
+    client: Any, login: Any, make_student: Any, make_experience: Any, session: Any, app: Any
+) -> None:
+    from careercenter.audit.service import Actor
+    from careercenter.extensions import db
+
+    student = make_student()
+    login(student)
+
+    def queries_for_list() -> int:
+        seen: list[str] = []
+
+        def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            seen.append(statement)
+
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/experiences").status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    make_experience(student)
+    one = queries_for_list()
+    assert one >= 3  # person, experiences, open sign-off requests
+    for _ in range(5):
+        experience = make_experience(student)
+        service.request_signoff(session, experience, Actor.person(student))
+    assert queries_for_list() == one
