@@ -270,7 +270,7 @@ def test_the_list_page_does_not_query_per_experience(
 
     make_experience(student)
     one = queries_for_list()
-    assert one >= 3  # person, experiences, open sign-off requests
+    assert one >= 2  # the experiences, their open sign-off requests (and perhaps the person)
     for _ in range(5):
         experience = make_experience(student)
         service.request_signoff(session, experience, Actor.person(student))
