@@ -314,3 +314,44 @@ def test_the_worker_loop_runs_until_sigterm(
     sent = [int(line.split()[2].rstrip(",")) for line in out.splitlines() if line.startswith("outbox: sent")]
     assert sum(sent) == 2, out
     assert _ids(smtp) == Counter({first: 1, second: 1})
+
+
+class _RefusingHandler:
+    """An SMTP server that refuses one mailbox permanently (550) and takes the rest."""
+
+    def __init__(self) -> None:
+        self.accepted: list[str] = []
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+        if address.startswith("gone@"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.accepted.extend(envelope.rcpt_tos)
+        return "250 Message accepted for delivery"
+
+
+def test_a_permanently_refused_recipient_fails_at_once_and_others_still_go(app: Any, session: Any) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.peers.smtp import free_port
+
+    handler = _RefusingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        gone = queue_message(session, to="gone@example.com", subject="x", text="x", kind="test")
+        fine = queue_message(session, to="here@example.com", subject="y", text="y", kind="test")
+        session.commit()
+        config = {**app.config, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": controller.port}
+        report = deliver_due(session, config)
+    finally:
+        controller.stop()
+    assert report.line() == "outbox: sent 1, retrying 0, failed 1"
+    session.refresh(gone)
+    session.refresh(fine)
+    assert gone.state is OutboxState.FAILED and gone.attempts == 1
+    assert gone.last_error == "recipient refused: gone@example.com: 550 5.1.1 No such user"
+    assert fine.state is OutboxState.SENT and handler.accepted == ["here@example.com"]

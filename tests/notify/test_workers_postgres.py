@@ -87,3 +87,59 @@ def test_a_row_another_worker_holds_is_skipped_not_waited_for(committed_db: Any)
             tx.rollback()
             holder.close()
             db.session.remove()
+
+
+def test_two_workers_queue_a_due_reminder_once(committed_db: Any) -> None:
+    from datetime import date, timedelta
+
+    from careercenter.audit.service import Actor
+    from careercenter.internships import service
+    from careercenter.internships.models import Experience, SignoffRequest
+    from careercenter.sso.models import Person, Role
+
+    app = committed_db
+    with app.test_request_context():
+        student = Person(campus_id="S1", email="s1@students.example.edu", display_name="Maya Okafor")
+        student.set_roles({Role.STUDENT})
+        db.session.add(student)
+        db.session.flush()
+        for n in range(10):
+            experience = Experience(
+                student_id=student.id,
+                employer=f"Employer {n}",
+                title="Project",
+                start_date=date.today() - timedelta(days=20),
+                end_date=date.today() - timedelta(days=10),
+                hours=10,
+                supervisor_name="Pat",
+                supervisor_email=f"pat{n}@example.com",
+            )
+            db.session.add(experience)
+            db.session.flush()
+            service.request_signoff(db.session, experience, Actor.person(student))
+        db.session.execute(sa.update(SignoffRequest).values(last_sent_at=utcnow() - timedelta(days=3, hours=1)))
+        db.session.commit()
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with app.test_request_context():
+                start.wait()
+                service.run_due_signoff_tasks(db.session)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not failures, failures
+    with app.app_context():
+        reminders = db.session.execute(
+            sa.select(OutboxMessage.to_address).where(OutboxMessage.kind == "signoff.reminder")
+        ).scalars()
+        assert Counter(reminders) == Counter({f"pat{n}@example.com": 1 for n in range(10)})
