@@ -15,6 +15,9 @@ def register_blueprints(app: Flask) -> None:
     if app.config["DEV_LOGIN"]:
         app.register_blueprint(devlogin_bp)
     # -- sso --
+    from careercenter.sso.setup import init_sso
+
+    init_sso(app)
     # -- internships --
     from careercenter.internships.views import bp as internships_bp
 
@@ -24,7 +27,13 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(notify_bp)
     # -- credits --
+    from careercenter.credits.views import bp as credits_bp
+
+    app.register_blueprint(credits_bp)
     # -- transcripts --
+    from careercenter.transcripts.views import bp as transcripts_bp
+
+    app.register_blueprint(transcripts_bp)
     # -- registrar --
     # -- credentials --
     # -- operations --

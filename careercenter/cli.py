@@ -15,6 +15,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(students_cli)
     app.cli.add_command(seed_demo_command)
     # -- sso --
+    from careercenter.sso.cli import directory_cli
+
+    app.cli.add_command(directory_cli)
     # -- internships --
     from careercenter.internships.cli import internships_cli
 
@@ -24,7 +27,13 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(outbox_cli)
     # -- credits --
+    from careercenter.credits.cli import credits_cli
+
+    app.cli.add_command(credits_cli)
     # -- transcripts --
+    from careercenter.transcripts.cli import transcripts_cli
+
+    app.cli.add_command(transcripts_cli)
     # -- registrar --
     # -- credentials --
     # -- operations --

@@ -21,7 +21,9 @@ DEMO_STEPS: list[str] = [
     # -- internships --
     "careercenter.internships.demo:seed",
     # -- credits --
+    "careercenter.credits.demo:seed",
     # -- transcripts --
+    "careercenter.transcripts.demo:seed",
     # -- registrar --
     # -- credentials --
 ]

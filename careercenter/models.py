@@ -7,5 +7,6 @@ from careercenter.notify.models import OutboxMessage  # noqa: F401
 from careercenter.sso.models import AdvisorAssignment, Person, RoleGrant  # noqa: F401
 
 # -- transcripts --
+from careercenter.transcripts.models import Transcript  # noqa: F401, E402
 # -- registrar --
 # -- credentials --
