@@ -1,7 +1,7 @@
 """internships: one token per mailed sign-off link; outbox last attempt
 
 Revision ID: 2feb23caa6da
-Revises: 9cc125429bfa
+Revises: 182c634bbeb9
 Create Date: 2026-11-26 01:24:05.185738
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2feb23caa6da'
-down_revision = '9cc125429bfa'
+down_revision = '182c634bbeb9'
 branch_labels = None
 depends_on = None
 
