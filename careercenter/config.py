@@ -60,6 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "METRICS_ALLOW": "127.0.0.1/32,::1/128",
     "METRICS_TOKEN": None,
     "LOG_LEVEL": "INFO",
+    "PROXY_COUNT": 0,
     # sso: sign-in methods and the campus directory (see careercenter/sso/settings.py)
     "OIDC_ISSUER": None,
     "OIDC_CLIENT_ID": None,
@@ -170,6 +171,7 @@ ENV_SETTINGS: dict[str, str] = {
     "METRICS_ALLOW": "str",
     "METRICS_TOKEN": "str",
     "LOG_LEVEL": "str",
+    "PROXY_COUNT": "int",
 }
 
 MIN_SECRET_KEY_LENGTH = 32
