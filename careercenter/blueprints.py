@@ -19,7 +19,13 @@ def register_blueprints(app: Flask) -> None:
 
     init_sso(app)
     # -- internships --
+    from careercenter.internships.views import bp as internships_bp
+
+    app.register_blueprint(internships_bp)
     # -- notify --
+    from careercenter.notify.views import bp as notify_bp
+
+    app.register_blueprint(notify_bp)
     # -- credits --
     from careercenter.credits.views import bp as credits_bp
 

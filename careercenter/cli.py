@@ -19,7 +19,13 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(directory_cli)
     # -- internships --
+    from careercenter.internships.cli import internships_cli
+
+    app.cli.add_command(internships_cli)
     # -- notify --
+    from careercenter.notify.cli import outbox_cli
+
+    app.cli.add_command(outbox_cli)
     # -- credits --
     from careercenter.credits.cli import credits_cli
 
