@@ -206,9 +206,13 @@ def _check(namespace: str, key: str, setting: str) -> None:
         return
     limiter = _rate_limiter(app)
     try:
+        tightest: tuple[int, float, Any] | None = None
         for item in parse_many(app.config[setting]):
-            if not limiter.hit(item, namespace, key):
-                reset_at, _ = limiter.get_window_stats(item, namespace, key)
+            allowed = limiter.hit(item, namespace, key)
+            reset_at, remaining = limiter.get_window_stats(item, namespace, key)
+            if tightest is None or remaining < tightest[0]:
+                tightest = (remaining, reset_at, item)
+            if not allowed:
                 retry = max(1, math.ceil(reset_at - time.time()))
                 raise ApiProblem(
                     429,
@@ -216,6 +220,13 @@ def _check(namespace: str, key: str, setting: str) -> None:
                     f"The rate limit is {item}; try again in {retry} seconds.",
                     {"Retry-After": str(retry)},
                 )
+        if tightest is not None:
+            remaining, reset_at, item = tightest
+            g.rate_limit_headers = {
+                "X-RateLimit-Limit": str(item.amount),
+                "X-RateLimit-Remaining": str(remaining),
+                "X-RateLimit-Reset": str(math.ceil(reset_at)),
+            }
     except ApiProblem:
         raise
     except Exception:  # the limit store is down: serve rather than fail the registrar's sync

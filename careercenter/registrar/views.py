@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
 
 from careercenter.auth import public
 from careercenter.errors import CareerCenterError, ValidationFailed, problem
@@ -63,6 +63,8 @@ def _domain_error(exc: CareerCenterError) -> Response:
 def _no_store(response: Response) -> Response:
     # Student records and tokens are never to be kept by shared caches.
     response.headers.setdefault("Cache-Control", "no-store")
+    # How much of the client's rate limit is left (the tightest of its windows).
+    response.headers.update(g.get("rate_limit_headers") or {})
     return response
 
 

@@ -247,7 +247,10 @@ def test_rate_limit_per_client(make_app: Any, session: Any, make_api_client: Any
         return {"Authorization": f"Bearer {r.get_json()['access_token']}"}
 
     h1, h2 = token(first), token(second)
-    assert [c.get("/api/v1/credit-awards", headers=h1).status_code for _ in range(3)] == [200, 200, 200]
+    answers = [c.get("/api/v1/credit-awards", headers=h1) for _ in range(3)]
+    assert [r.status_code for r in answers] == [200, 200, 200]
+    assert [r.headers["X-RateLimit-Remaining"] for r in answers] == ["2", "1", "0"]
+    assert answers[0].headers["X-RateLimit-Limit"] == "3"
     limited = c.get("/api/v1/credit-awards", headers=h1)
     assert limited.status_code == 429
     assert limited.mimetype == "application/problem+json"
@@ -255,6 +258,24 @@ def test_rate_limit_per_client(make_app: Any, session: Any, make_api_client: Any
     assert "3 per 1 minute" in limited.get_json()["detail"]
     # Another client has its own budget.
     assert c.get("/api/v1/credit-awards", headers=h2).status_code == 200
+
+
+@pytest.mark.usefixtures("_keep_shared_limiter")
+def test_rate_limit_store_down_serves_and_warns(
+    make_app: Any, session: Any, make_api_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    c = app.test_client()
+    made = make_api_client()
+    r = c.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(made.client.client_id, made.secret)
+    )
+    assert r.status_code == 200
+    assert (
+        c.get("/api/v1/credit-awards", headers={"Authorization": f"Bearer {r.get_json()['access_token']}"}).status_code
+        == 200
+    )
+    assert "rate-limit storage unavailable" in caplog.text
 
 
 @pytest.mark.usefixtures("_keep_shared_limiter")
