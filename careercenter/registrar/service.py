@@ -52,10 +52,8 @@ def create_client(session: Session, name: str, scopes: str) -> NewClient:
         raise ValidationFailed(f"The name must be 1 to {MAX_NAME_LENGTH} characters.", {"name": "bad length"})
     unknown = [s for s in wanted if s not in SCOPES]
     if unknown or not wanted:
-        raise ValidationFailed(
-            f"Unknown or missing scopes {' '.join(unknown)!s}: choose from {' '.join(SCOPES)}.".replace("  ", " "),
-            {"scopes": "unknown"},
-        )
+        problem = f"Unknown scope {' '.join(unknown)}" if unknown else "No scope given"
+        raise ValidationFailed(f"{problem}: choose from {' '.join(SCOPES)}.", {"scopes": problem})
     if session.execute(sa.select(ApiClient.id).where(ApiClient.name == name)).first():
         raise Conflict(f"An API client named {name!r} already exists.")
     secret = secrets.token_urlsafe(32)
