@@ -68,6 +68,24 @@ ENV_SETTINGS: dict[str, str] = {
     "SMTP_STARTTLS": "bool",
     "SMTP_TIMEOUT": "int",
     # -- sso (sign-in, directory) --
+    # sso: saml / cas
+    "SAML_IDP_METADATA": "str",
+    "SAML_IDP_ENTITY_ID": "str",
+    "SAML_SP_ENTITY_ID": "str",
+    "SAML_SP_KEY": "str",
+    "SAML_SP_CERT": "str",
+    "SAML_CAMPUS_ID_ATTRIBUTE": "str",
+    "SAML_WANT_ASSERTIONS_ENCRYPTED": "bool",
+    "SAML_SIGN_AUTHN_REQUESTS": "bool",
+    "SAML_TIMEOUT": "int",
+    "CAS_SERVER_URL": "str",
+    "CAS_TIMEOUT": "int",
+    "CAS_CAMPUS_ID_ATTRIBUTE": "str",
+    "CAS_EMAIL_ATTRIBUTE": "str",
+    "CAS_NAME_ATTRIBUTE": "str",
+    "CAS_AFFILIATION_ATTRIBUTE": "str",
+    "LOGIN_METHODS": "json",
+    "SSO_MATCH_ORDER": "str",
     # -- internships (sign-off) --
     # -- credits --
     # -- transcripts --

@@ -5,6 +5,11 @@ from careercenter.credits.models import CreditAward, CreditRequest, CreditRule  
 from careercenter.internships.models import Experience, SignoffRequest  # noqa: F401
 from careercenter.notify.models import OutboxMessage  # noqa: F401
 from careercenter.sso.models import AdvisorAssignment, Person, RoleGrant  # noqa: F401
+from careercenter.sso.saml_models import (  # noqa: F401
+    CasConsumedTicket,
+    SamlConsumedAssertion,
+    SamlOutstandingRequest,
+)
 
 # -- transcripts --
 # -- registrar --

@@ -1,0 +1,96 @@
+"""Routes of the SAML service provider and the CAS client. Thin: the checks live in
+`careercenter.sso.saml` / `careercenter.sso.cas`, the person lookup in `federation`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, redirect, request, session
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from careercenter.auth import home_url, login_person, logout_person, public, safe_next
+from careercenter.extensions import csrf, db
+from careercenter.sso import cas, saml
+from careercenter.sso.federation import FederatedIdentity, complete_sign_in
+
+saml_bp = Blueprint("saml", __name__, url_prefix="/saml")
+cas_bp = Blueprint("cas", __name__, url_prefix="/cas")
+
+
+@saml_bp.before_request
+def _saml_configured() -> None:
+    if "careercenter_saml" not in current_app.extensions:
+        abort(404)
+
+
+@cas_bp.before_request
+def _cas_configured() -> None:
+    if "careercenter_cas" not in current_app.extensions:
+        abort(404)
+
+
+def _finish(identity: FederatedIdentity, next_path: str | None) -> WerkzeugResponse:
+    person = complete_sign_in(db.session, identity)
+    login_person(person, identity.method)
+    db.session.commit()
+    return redirect(safe_next(next_path) or home_url(person))
+
+
+@saml_bp.get("/login")
+@public
+def saml_login() -> WerkzeugResponse:
+    """Send the browser to the campus IdP with an AuthnRequest (HTTP-Redirect binding)."""
+    url = saml.start_login(db.session, safe_next(request.args.get("next")))
+    db.session.commit()
+    return redirect(url)
+
+
+@saml_bp.post("/acs")
+@csrf.exempt
+@public
+def saml_acs() -> WerkzeugResponse:
+    """The IdP's HTTP-POST of its Response. Cross-site: no session cookie, no CSRF token; the
+    signature and the server-side InResponseTo check protect it."""
+    pending = saml.claim_request(db.session, request.form)
+    next_path = pending.next_path
+    db.session.commit()  # the request is used up, whatever happens next
+    identity, logout = saml.validate_response(db.session, pending, request.form)
+    db.session.commit()  # the assertion is used up, whatever happens next
+    response = _finish(identity, next_path)
+    session["saml_logout"] = logout
+    return response
+
+
+@saml_bp.get("/metadata")
+@public
+def saml_metadata() -> Response:
+    """Our SP metadata, for the campus IdP or federation to register."""
+    return Response(saml.sp_metadata(), mimetype="application/samlmetadata+xml")
+
+
+@saml_bp.get("/sls")
+@public
+def saml_sls() -> WerkzeugResponse:
+    """Single logout: the IdP's answer to our LogoutRequest, or its own LogoutRequest."""
+    target, end_local = saml.process_logout(request.args)
+    if end_local and session.get("method") == "saml":
+        logout_person()
+    if target:
+        return redirect(target)
+    return redirect("/")
+
+
+@cas_bp.get("/login")
+@public
+def cas_login() -> WerkzeugResponse:
+    """Send the browser to the CAS server's login with our fixed service URL."""
+    session["cas_next"] = safe_next(request.args.get("next"))
+    return redirect(cas.login_url())
+
+
+@cas_bp.get("/callback")
+@public
+def cas_callback() -> WerkzeugResponse:
+    """The CAS server sends the browser back here with a service ticket; validate it."""
+    next_path = session.pop("cas_next", None)
+    identity = cas.validate_ticket(db.session, request.args.get("ticket"))
+    db.session.commit()  # the ticket is used up, whatever happens next
+    return _finish(identity, next_path)

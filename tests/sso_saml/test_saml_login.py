@@ -1,0 +1,222 @@
+"""SAML sign-in against a real pysaml2 IdP: success for each role, and every refusal."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from careercenter.db import utcnow
+from careercenter.sso.saml_models import SamlConsumedAssertion, SamlOutstandingRequest
+from tests.sso_saml.conftest import PUBLIC_URL, start
+
+
+def test_metadata_lists_acs_sls_and_certificate(saml_app: Any, saml_sp_keys: Any) -> None:
+    response = saml_app.test_client().get("/saml/metadata")
+    assert response.mimetype == "application/samlmetadata+xml"
+    xml = response.get_data(as_text=True)
+    assert f'entityID="{PUBLIC_URL}/saml/metadata"' in xml
+    assert f'Location="{PUBLIC_URL}/saml/acs"' in xml
+    assert f'Location="{PUBLIC_URL}/saml/sls"' in xml
+    cert_body = "".join(line for line in saml_sp_keys.cert_pem.splitlines() if "-----" not in line)
+    assert cert_body in xml.replace("\n", "")
+
+
+def test_login_redirects_with_authn_request_kept_server_side(saml_app: Any, saml_idp: Any, session: Any) -> None:
+    location = start(saml_app.test_client(), "/me")
+    assert location.startswith(f"{saml_idp.base_url}/sso/redirect?")
+    assert "SAMLRequest" in parse_qs(urlsplit(location).query)
+    pending = session.execute(sa.select(SamlOutstandingRequest)).scalars().all()
+    assert [p.next_path for p in pending] == ["/me"]
+
+
+def test_each_role_lands_on_its_home(saml_app: Any, saml_idp: Any, campus_people: Any) -> None:
+    for user, home in (("alice", "/student"), ("bob", "/advisor"), ("carol", "/registrar")):
+        client = saml_app.test_client()
+        post = saml_idp.sign_in(start(client), user)
+        assert post.action == f"{PUBLIC_URL}/saml/acs"
+        response = client.post("/saml/acs", data=post.form())
+        assert response.status_code == 302, response.get_data(as_text=True)
+        assert response.headers["Location"] == home
+        assert client.get(home).status_code == 200
+
+
+def test_next_path_is_kept_and_refreshes_name(saml_app: Any, saml_idp: Any, campus_people: Any, session: Any) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client, "/me"), "alice")
+    response = client.post("/saml/acs", data=post.form())
+    assert response.headers["Location"] == "/me"
+    alice = campus_people["alice"]
+    session.refresh(alice)
+    assert alice.display_name == "Alice Student"
+    assert alice.sso_subject == f"saml:{saml_idp.entity_id}|alice@example.edu"
+
+
+def test_open_redirect_next_is_ignored(saml_app: Any, saml_idp: Any, campus_people: Any) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client, "//evil.example.com/x"), "alice")
+    assert client.post("/saml/acs", data=post.form()).headers["Location"] == "/student"
+
+
+def test_encrypted_assertion_is_accepted(saml_app: Any, saml_idp: Any, campus_people: Any) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "alice", mode="encrypted")
+    assert "EncryptedAssertion" in post.xml
+    response = client.post("/saml/acs", data=post.form())
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.headers["Location"] == "/student"
+
+
+@pytest.fixture()
+def refused(caplog: Any) -> Any:
+    """Post `post` to the ACS; assert it is refused for `reason` (as logged) and nobody is signed in."""
+
+    def check(client: Any, post: Any, reason: str | tuple[str, ...]) -> str:
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="careercenter.sso.saml"):
+            response = client.post("/saml/acs", data=post.form())
+        assert response.status_code == 400, response.status_code
+        logged = " ".join(r.getMessage() for r in caplog.records if "refused" in r.getMessage())
+        reasons = (reason,) if isinstance(reason, str) else reason
+        assert any(r in logged for r in reasons), logged
+        assert client.get("/me").status_code == 302  # not signed in
+        return response.get_data(as_text=True)
+
+    return check
+
+
+def test_unsigned_response_is_refused(saml_app: Any, saml_idp: Any, campus_people: Any, refused: Any) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "alice", mode="unsigned")
+    assert "Signature" not in post.xml
+    assert "could not be accepted" in refused(client, post, "No Signature found")
+
+
+def test_tampered_response_is_refused(saml_app: Any, saml_idp: Any, campus_people: Any, refused: Any) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "mallory")
+    # Mallory turns her signed assertion into Alice's: the campus id and mail change.
+    xml = post.xml.replace("S6666", "S1001").replace("mallory@example.edu", "alice@example.edu")
+    refused(client, post.with_xml(xml), "Signature validation failed")
+
+
+def test_tampered_encrypted_assertion_is_refused(
+    saml_app: Any, saml_idp: Any, campus_people: Any, refused: Any
+) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "alice", mode="encrypted")
+    # The last CipherValue is the assertion's (the first wraps the session key).
+    match = list(re.finditer(r"<(?:\w+:)?CipherValue>([^<]+)<", post.xml))[-1]
+    at = match.start(1) + len(match.group(1)) // 2
+    flipped = "A" if post.xml[at] != "A" else "B"
+    xml = post.xml[:at] + flipped + post.xml[at + 1 :]
+    # Garbled ciphertext fails decryption (or, were it to decrypt, the signature check).
+    refused(client, post.with_xml(xml), ("failed to decrypt", "Signature validation failed"))
+
+
+def test_replayed_response_is_refused(
+    saml_app: Any, saml_idp: Any, campus_people: Any, session: Any, refused: Any
+) -> None:
+    first = saml_app.test_client()
+    post = saml_idp.sign_in(start(first), "alice")
+    assert first.post("/saml/acs", data=post.form()).status_code == 302
+    # Same response, another browser: the request it answers is used up.
+    assert "already used" in refused(saml_app.test_client(), post, "unknown InResponseTo")
+    # Even were the outstanding request still there (a race), the assertion id is spent.
+    irt = post.xml.split('InResponseTo="', 1)[1].split('"', 1)[0]
+    session.add(SamlOutstandingRequest(request_id=irt, expires_at=utcnow() + timedelta(minutes=5)))
+    session.commit()
+    assert session.execute(sa.select(sa.func.count()).select_from(SamlConsumedAssertion)).scalar() == 1
+    assert "already used" in refused(saml_app.test_client(), post, "replayed assertion")
+
+
+def test_response_signed_by_another_key_is_refused(
+    saml_app: Any, saml_idp: Any, campus_people: Any, refused: Any
+) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "alice", mode="other_key")
+    assert f'Issuer Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity">{saml_idp.entity_id}<' in post.xml
+    refused(client, post, "Signature validation failed")
+
+
+def test_response_for_another_sp_is_refused(saml_app: Any, saml_idp: Any, campus_people: Any, refused: Any) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "alice", mode="other_sp")
+    assert "https://other-sp.example.edu/shibboleth" in post.xml
+    refused(client, post, "is not a valid audience")
+
+
+def test_response_for_another_destination_is_refused(
+    saml_app: Any, saml_idp: Any, campus_people: Any, refused: Any
+) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "alice", mode="wrong_destination")
+    refused(client, post, "instead of http://careers.test/saml/other-acs")
+
+
+def test_sha1_signature_is_refused(saml_app: Any, saml_idp: Any, campus_people: Any, refused: Any) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "alice", mode="sha1")
+    assert "rsa-sha1" in post.xml
+    refused(client, post, "Deprecated signature algorithm")
+
+
+def test_expired_response_is_refused(
+    saml_app: Any, saml_idp: Any, campus_people: Any, monkeypatch: Any, refused: Any
+) -> None:
+    from onelogin.saml2.utils import OneLogin_Saml2_Utils
+
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "alice")
+    real_now = OneLogin_Saml2_Utils.now
+    # The assertion lives 5 minutes, python3-saml allows 5 minutes of clock drift: 11 minutes on.
+    monkeypatch.setattr(OneLogin_Saml2_Utils, "now", staticmethod(lambda: real_now() + 11 * 60))
+    refused(client, post, "expired")
+
+
+def test_unsolicited_and_unknown_responses_are_refused(
+    saml_app: Any, saml_idp: Any, campus_people: Any, refused: Any
+) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "alice")
+    irt = post.xml.split('InResponseTo="', 1)[1].split('"', 1)[0]
+    refused(client, post.with_xml(post.xml.replace(f' InResponseTo="{irt}"', "", 1)), "unsolicited response")
+    refused(client, post.with_xml(post.xml.replace(irt, "_nobody_asked_for_this")), "unknown InResponseTo")
+
+
+def test_outstanding_request_expires(
+    saml_app: Any, saml_idp: Any, campus_people: Any, session: Any, refused: Any
+) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "alice")
+    session.execute(sa.update(SamlOutstandingRequest).values(expires_at=utcnow() - timedelta(seconds=1)))
+    session.commit()
+    refused(client, post, "outstanding request expired")
+
+
+def test_garbage_is_refused(saml_app: Any, refused: Any) -> None:
+    from tests.peers.saml_idp import SamlPost
+
+    client = saml_app.test_client()
+    assert client.post("/saml/acs", data={}).status_code == 400
+    refused(client, SamlPost("", "%%%not base64", None), "not a SAML response")
+    refused(client, SamlPost("", "PGZvbz48L2Zvbz4=", None), "not a SAML response")
+    bomb = (
+        '<!DOCTYPE x [<!ENTITY a "aaaa">]>'
+        '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&a;</samlp:Response>'
+    )
+    refused(client, SamlPost("", "", None).with_xml(bomb), "not a SAML response")
+
+
+def test_unknown_person_is_refused(saml_app: Any, saml_idp: Any, campus_people: Any) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "mallory")
+    response = client.post("/saml/acs", data=post.form())
+    assert response.status_code == 403
+    assert "does not know you" in response.get_data(as_text=True)
+    assert client.get("/me").status_code == 302
