@@ -463,6 +463,10 @@ def process_logout(query: Mapping[str, str]) -> tuple[str | None, bool]:
     LogoutRequest (the IdP ends the session). Returns (where to send the browser, whether the
     local session must end)."""
     settings = _settings()
+    if not query.get("Signature"):
+        # python3-saml checks a Signature only when there is one: insist, so that nobody can
+        # end someone's session (or fake the IdP's answer) with a made-up message.
+        raise _refuse("the sign-out message is not signed", "unsigned SLO message")
     auth = _auth(settings.sls_url, get=query)
     ended: list[bool] = []
     try:

@@ -249,9 +249,12 @@ class SamlIdp:
             raise SamlIdpError(f"IdP page has no SAML response form: {response.text[:500]}")
         return SamlPost(parser.action, parser.fields["SAMLResponse"], parser.fields.get("RelayState"))
 
-    def logout(self, redirect_url: str) -> str:
-        """Follow the SP's LogoutRequest redirect; return where the IdP sends the browser back."""
-        response = requests.get(redirect_url, allow_redirects=False, timeout=10)
+    def logout(self, redirect_url: str, *, mode: str = "normal") -> str:
+        """Follow the SP's LogoutRequest redirect; return where the IdP sends the browser back.
+
+        ``mode="unsigned"`` makes the IdP answer with an unsigned LogoutResponse.
+        """
+        response = requests.get(f"{redirect_url}&mode={mode}", allow_redirects=False, timeout=10)
         if response.status_code not in (302, 303):
             raise SamlIdpError(f"IdP logout answered {response.status_code}: {response.text[:500]}")
         return response.headers["Location"]
@@ -444,10 +447,27 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
         if "SAMLRequest" not in fields:
             return respond(start, "400 Bad Request", "no SAMLRequest")
         idp = state["idp"]
-        req = idp.parse_logout_request(fields["SAMLRequest"], BINDING_HTTP_REDIRECT)
+        req = idp.parse_logout_request(
+            fields["SAMLRequest"],
+            BINDING_HTTP_REDIRECT,
+            relay_state=fields.get("RelayState"),
+            sigalg=fields.get("SigAlg"),
+            signature=fields.get("Signature"),
+        )
+        if req is None:
+            return respond(start, "400 Bad Request", "LogoutRequest not valid")
         resp = idp.create_logout_response(req.message, [BINDING_HTTP_REDIRECT])
-        dest = idp.pick_binding("single_logout_service", [BINDING_HTTP_REDIRECT], "spsso", req=req.message)[1]
-        http = idp.apply_binding(BINDING_HTTP_REDIRECT, str(resp), dest, fields.get("RelayState"), response=True)
+        dest = idp.pick_binding("single_logout_service", [BINDING_HTTP_REDIRECT], "spsso", request=req.message)[1]
+        signed = fields.get("mode", "normal") != "unsigned"
+        http = idp.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(resp),
+            dest,
+            fields.get("RelayState"),
+            response=True,
+            sign=signed,
+            sigalg=SIG_RSA_SHA256 if signed else None,
+        )
         return respond(start, "302 Found", "", http["headers"])
 
     def app(environ: dict[str, Any], start: Any) -> list[bytes]:

@@ -220,3 +220,68 @@ def test_unknown_person_is_refused(saml_app: Any, saml_idp: Any, campus_people: 
     assert response.status_code == 403
     assert "does not know you" in response.get_data(as_text=True)
     assert client.get("/me").status_code == 302
+
+
+def _signed_in(saml_app: Any, saml_idp: Any) -> Any:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "alice")
+    assert client.post("/saml/acs", data=post.form()).status_code == 302
+    return client
+
+
+def _local(url: str) -> str:
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == PUBLIC_URL, url
+    return f"{parts.path}?{parts.query}"
+
+
+def test_single_logout_through_the_idp(saml_app: Any, saml_idp: Any, campus_people: Any) -> None:
+    client = _signed_in(saml_app, saml_idp)
+    response = client.post("/logout")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(f"{saml_idp.base_url}/slo/redirect?")
+    query = parse_qs(urlsplit(location).query)
+    assert query["SigAlg"] == ["http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"] and query["Signature"]
+    assert client.get("/me").status_code == 302  # the local session ended at once
+    back = saml_idp.logout(location)
+    answer = client.get(_local(back))
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"
+    # The IdP's origin may receive the logout redirect after a form POST (CSP form-action).
+    csp = client.get("/login").headers["Content-Security-Policy"]
+    assert saml_idp.base_url not in csp  # the metadata is a file here: no origin to allow
+
+
+def test_unsigned_or_tampered_logout_answer_is_refused(
+    saml_app: Any, saml_idp: Any, campus_people: Any, caplog: Any
+) -> None:
+    client = _signed_in(saml_app, saml_idp)
+    back = saml_idp.logout(client.post("/logout").headers["Location"], mode="unsigned")
+    assert "Signature=" not in back
+    with caplog.at_level(logging.INFO, logger="careercenter.sso.saml"):
+        assert client.get(_local(back)).status_code == 400
+    assert "unsigned SLO message" in caplog.text
+    client = _signed_in(saml_app, saml_idp)
+    back = saml_idp.logout(client.post("/logout").headers["Location"])
+    tampered = back.replace("RelayState=", "RelayState=x", 1) if "RelayState=" in back else back + "&RelayState=x"
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="careercenter.sso.saml"):
+        assert client.get(_local(tampered)).status_code == 400
+    assert "signature" in caplog.text.lower()
+
+
+def test_metadata_from_a_url_and_idp_down(
+    make_app: Any, saml_idp: Any, saml_sp_keys: Any, campus_people: Any, session: Any
+) -> None:
+    from tests.sso_saml.conftest import saml_config
+
+    app = make_app(**saml_config(saml_idp, saml_sp_keys, SAML_IDP_METADATA=saml_idp.metadata_url))
+    client = app.test_client()
+    post = saml_idp.sign_in(start(client), "alice")
+    assert client.post("/saml/acs", data=post.form()).headers["Location"] == "/student"
+    csp = client.get("/login").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {saml_idp.base_url};" in csp
+    down = make_app(**saml_config(saml_idp, saml_sp_keys, SAML_IDP_METADATA="http://127.0.0.1:9/idp/metadata"))
+    response = down.test_client().get("/saml/login")
+    assert response.status_code == 503
+    assert "cannot be reached" in response.get_data(as_text=True)
