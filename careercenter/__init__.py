@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from datetime import timedelta
@@ -44,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from careercenter import (
         auth,
         models,  # noqa: F401  (the whole schema, for Alembic)
+        observability,
         security,
     )
     from careercenter.blueprints import register_blueprints
@@ -67,10 +67,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     auth.init_app(app)
     security.init_app(app)
+    observability.init_app(app)
     register_error_handlers(app)
     register_blueprints(app)
     register_cli(app)
-    logging.getLogger("careercenter").setLevel(app.config.get("LOG_LEVEL", "INFO"))
     return app
 
 

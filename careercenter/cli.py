@@ -9,9 +9,10 @@ from careercenter.extensions import db
 
 
 def register_cli(app: Flask) -> None:
-    from careercenter.audit.cli import audit_cli
+    from careercenter.audit.cli import audit_cli, students_cli
 
     app.cli.add_command(audit_cli)
+    app.cli.add_command(students_cli)
     app.cli.add_command(seed_demo_command)
     # -- sso --
     # -- internships --
@@ -21,6 +22,9 @@ def register_cli(app: Flask) -> None:
     # -- registrar --
     # -- credentials --
     # -- operations --
+    from careercenter.doctor import doctor_command
+
+    app.cli.add_command(doctor_command)
 
 
 @click.command("seed-demo")

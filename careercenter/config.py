@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     "SMTP_STARTTLS": False,
     "SMTP_TIMEOUT": 10,
+    "METRICS_ALLOW": "127.0.0.1/32,::1/128",
+    "METRICS_TOKEN": None,
+    "LOG_LEVEL": "INFO",
 }
 
 #: Settings read from `CAREERCENTER_<NAME>`, with how to parse each.
@@ -92,6 +95,9 @@ ENV_SETTINGS: dict[str, str] = {
     # -- registrar API --
     # -- credentials --
     # -- operations --
+    "METRICS_ALLOW": "str",
+    "METRICS_TOKEN": "str",
+    "LOG_LEVEL": "str",
 }
 
 MIN_SECRET_KEY_LENGTH = 32

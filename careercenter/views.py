@@ -93,6 +93,24 @@ def me() -> str:
     return render_template("main/me.html")
 
 
+@bp.get("/readyz")
+@public
+def readyz() -> tuple[Response, int]:
+    """Readiness for the load balancer: 503 until the database is reachable and migrated."""
+    from careercenter.observability import readyz_view
+
+    return readyz_view()
+
+
+@bp.get("/metrics")
+@public
+def metrics() -> Response:
+    """Prometheus metrics, for configured addresses or holders of the metrics token."""
+    from careercenter.observability import metrics_view
+
+    return metrics_view()
+
+
 @bp.get("/healthz")
 @public
 def healthz() -> tuple[Response, int]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+import json
 
-from careercenter.audit.service import disclosures_for
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request
+
+from careercenter.audit.export import export_student
+from careercenter.audit.service import Actor, disclose_to_person, disclosures_for, record_event
 from careercenter.auth import current_person, login_required, roles_required
 from careercenter.extensions import db
 from careercenter.sso.models import Person, Role, RoleGrant
@@ -44,6 +47,27 @@ def student_disclosures(campus_id: str) -> str:
     return render_template(
         "audit/disclosures.html", student=student, disclosures=disclosures_for(db.session, student.id)
     )
+
+
+@bp.get("/registrar/students/<campus_id>/export.json")
+@roles_required(Role.REGISTRAR, Role.ADMIN)
+def student_export(campus_id: str) -> Response:
+    """Download everything held about one student (FERPA inspection), disclosure-logged."""
+    student = get_person_by_campus_id(db.session, campus_id)
+    if student is None or not student.has_role(Role.STUDENT):
+        abort(404)
+    viewer = current_person()
+    assert viewer is not None
+    document = export_student(db.session, student)
+    disclose_to_person(
+        db.session, viewer, student, "complete record export", "preparing the student's requested record inspection"
+    )
+    record_event(db.session, Actor.person(viewer), "student.exported", "person", student.id, {})
+    db.session.commit()
+    response = Response(json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="student-{campus_id}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/me/disclosures")

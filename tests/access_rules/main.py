@@ -23,3 +23,18 @@ RULES = [
     Rule("GET", "/dev/login", public(200)),
     Rule("POST", "/dev/login", public(400), data={}),
 ]
+
+# /metrics answers the test client (127.0.0.1) and no one else; see tests/test_observability.py.
+RULES += [
+    Rule("GET", "/readyz", public(200)),
+    Rule("GET", "/metrics", public(200)),
+]
+
+RULES += [
+    Rule(
+        "GET",
+        "/registrar/students/{campus_id}/export.json",
+        expect(registrar=200),
+        setup=lambda w: {"campus_id": w.student.campus_id},
+    ),
+]

@@ -1,0 +1,379 @@
+"""Fill a PostgreSQL database with a large campus, fast (COPY, no ORM objects).
+
+    python bench/seed_scale.py [--students 60000] [--experiences 240000] [--awards 100000]
+
+Makes (or remakes) the database `careercenter_bench` on BENCH_POSTGRES_URL's server, migrates it
+with the app's own migrations, then streams every table in with COPY. Prints and writes
+bench/results/seed_scale.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import libpq_url, recreate_database, timed, write_results  # noqa: E402
+
+PROGRAMS = [
+    "Computer Science",
+    "Business Administration",
+    "Biology",
+    "Communication",
+    "Mechanical Engineering",
+    "Data Science",
+    "Psychology",
+    "Economics",
+    "Nursing",
+    "Graphic Design",
+]
+LEVELS = ["first-year", "sophomore", "junior", "senior", "graduate"]
+EMPLOYERS = [
+    "Acme Analytics",
+    "Lakeside Credit Union",
+    "Northwind Health",
+    "Bluebird Robotics",
+    "Harbor City Council",
+    "Summit Outdoor Co.",
+    "Brightpath Learning",
+    "Cedar & Pine Design",
+    "Riverbend Logistics",
+    "Quantum Bakery",
+]
+PROJECTS = [
+    "Customer churn dashboard",
+    "Social media audit",
+    "Python data cleaning",
+    "UX research sprint",
+    "Grant proposal research",
+    "Inventory forecasting",
+    "Brand style guide",
+    "Market sizing memo",
+]
+CATEGORIES = ["Data analysis", "Marketing", "Software development", "Research", "Design", "Operations"]
+SKILLS = ["communication", "time management", "problem solving", "teamwork", "technical skill"]
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def migrate(url: str) -> None:
+    os.environ["CAREERCENTER_INSTANCE_PATH"] = "/tmp/careercenter-bench-instance"
+    from flask_migrate import upgrade
+
+    from careercenter import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ENV_NAME": "development", "SECRET_KEY": "bench-" + "x" * 40})
+    with app.app_context():
+        upgrade()
+        from careercenter.extensions import db
+
+        db.engine.dispose()
+
+
+def copy_rows(conn: psycopg.Connection, table: str, columns: list[str], rows: Iterator[tuple[Any, ...]]) -> int:
+    n = 0
+    with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            n += 1
+    return n
+
+
+def seed(url: str, students: int, experiences: int, awards: int, seed_value: int = 7) -> dict[str, Any]:
+    rng = random.Random(seed_value)
+    advisors = max(1, students // 100)
+    counts: dict[str, int] = {}
+    with psycopg.connect(libpq_url(url)) as conn:
+        # People: students 1..S, advisors S+1..S+A, two registrar staff.
+        def people() -> Iterator[tuple[Any, ...]]:
+            for i in range(1, students + 1):
+                yield (
+                    i,
+                    f"S{i:07d}",
+                    f"student{i}@students.example.edu",
+                    f"Student {i}",
+                    rng.choice(PROGRAMS),
+                    rng.choice(LEVELS),
+                    True,
+                    False,
+                    NOW,
+                    NOW,
+                )
+            for j in range(advisors):
+                pid = students + 1 + j
+                yield (pid, f"F{j:06d}", f"advisor{j}@example.edu", f"Advisor {j}", None, None, True, False, NOW, NOW)
+            for k in range(2):
+                pid = students + advisors + 1 + k
+                yield (
+                    pid,
+                    f"R{k:05d}",
+                    f"registrar{k}@example.edu",
+                    f"Registrar {k}",
+                    None,
+                    None,
+                    True,
+                    False,
+                    NOW,
+                    NOW,
+                )
+
+        cols = [
+            "id",
+            "campus_id",
+            "email",
+            "display_name",
+            "program",
+            "class_level",
+            "is_active",
+            "is_demo",
+            "created_at",
+            "updated_at",
+        ]
+        counts["people"] = copy_rows(conn, "people", cols, people())
+
+        def grants() -> Iterator[tuple[Any, ...]]:
+            for i in range(1, students + 1):
+                yield (i, "student")
+            for j in range(advisors):
+                yield (students + 1 + j, "advisor")
+            for k in range(2):
+                yield (students + advisors + 1 + k, "registrar")
+
+        counts["role_grants"] = copy_rows(conn, "role_grants", ["person_id", "role"], grants())
+        counts["advisor_assignments"] = copy_rows(
+            conn,
+            "advisor_assignments",
+            ["advisor_id", "student_id", "source", "created_at"],
+            ((students + 1 + (i % advisors), i, "directory", NOW) for i in range(1, students + 1)),
+        )
+
+        # Experiences: spread over students; ~85 % verified.
+        exp_student: list[int] = []
+        exp_hours: list[Decimal] = []
+
+        def experience_rows() -> Iterator[tuple[Any, ...]]:
+            for e in range(1, experiences + 1):
+                student = (e - 1) % students + 1
+                end = date(2026, 10, 15) - timedelta(days=rng.randrange(0, 600))
+                start = end - timedelta(days=rng.randrange(3, 30))
+                hours = Decimal(rng.choice([5, 8, 10, 12, 15, 18, 20, 25, 30, 40]))
+                verified = rng.random() < 0.85
+                skills = rng.sample(SKILLS, 3)
+                exp_student.append(student)
+                exp_hours.append(hours)
+                yield (
+                    e,
+                    student,
+                    rng.choice(EMPLOYERS),
+                    rng.choice(PROJECTS),
+                    "Project work for the employer.",
+                    rng.choice(CATEGORIES),
+                    start,
+                    end,
+                    hours,
+                    json.dumps(skills),
+                    f"Supervisor {e % 997}",
+                    "Manager",
+                    f"supervisor{e % 997}@employer.example.com",
+                    "manual",
+                    "verified" if verified else "draft",
+                    hours if verified else None,
+                    datetime.combine(end, datetime.min.time(), UTC) + timedelta(days=2) if verified else None,
+                    json.dumps({s: rng.randint(3, 5) for s in skills}) if verified else None,
+                    "Dependable and clear." if verified else None,
+                    NOW,
+                    NOW,
+                )
+
+        cols = [
+            "id",
+            "student_id",
+            "employer",
+            "title",
+            "description",
+            "category",
+            "start_date",
+            "end_date",
+            "hours",
+            "skills",
+            "supervisor_name",
+            "supervisor_title",
+            "supervisor_email",
+            "source",
+            "state",
+            "verified_hours",
+            "verified_at",
+            "skill_ratings",
+            "supervisor_feedback",
+            "created_at",
+            "updated_at",
+        ]
+        counts["experiences"] = copy_rows(conn, "experiences", cols, experience_rows())
+
+        definition = {"code": "INTR-295", "hours_per_credit": "45", "credit_increment": "0.5"}
+        with conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO credit_rules (id, code, version, status, name, course_subject, course_number,"
+                " course_title, grading_basis, definition, content_hash, created_at)"
+                " VALUES (1, 'INTR-295', 1, 'active', 'Internship credit', 'INTR', '295',"
+                " 'Internship Practicum', 'P/NP', %s, %s, %s)",
+                (json.dumps(definition), hashlib.sha256(json.dumps(definition).encode()).hexdigest(), NOW),
+            )
+        counts["credit_rules"] = 1
+
+        # Requests + awards: award n uses experiences of student ((n-1) % S)+1 (two each).
+        terms = ["2025SP", "2025SU", "2025FA", "2026SP", "2026SU", "2026FA"]
+        statuses = ["posted"] * 6 + ["pending"] * 3 + ["rejected_by_registrar"]
+        approver = students + 1
+
+        def request_rows() -> Iterator[tuple[Any, ...]]:
+            for n in range(1, awards + 1):
+                student = (n - 1) % students + 1
+                at = NOW - timedelta(minutes=awards - n)
+                yield (
+                    n,
+                    student,
+                    1,
+                    rng.choice(terms),
+                    "approved",
+                    "",
+                    json.dumps({"eligible": True}),
+                    True,
+                    Decimal("1.0"),
+                    at,
+                    approver + (student % advisors),
+                    at,
+                    "Approved.",
+                    at,
+                    at,
+                    1,
+                )
+
+        cols = [
+            "id",
+            "student_id",
+            "rule_id",
+            "term",
+            "state",
+            "reflection",
+            "evaluation",
+            "is_eligible",
+            "computed_credits",
+            "submitted_at",
+            "decided_by_id",
+            "decided_at",
+            "decision_comment",
+            "created_at",
+            "updated_at",
+            "version_id",
+        ]
+        counts["credit_requests"] = copy_rows(conn, "credit_requests", cols, request_rows())
+
+        def link_rows() -> Iterator[tuple[int, int]]:
+            # Each request counts one or two experiences of its student, each experience at most once.
+            per_student_next: dict[int, int] = {}
+            for n in range(1, awards + 1):
+                student = (n - 1) % students + 1
+                k = per_student_next.get(student, 0)
+                for m in range(2):
+                    exp_id = student + (k + m) * students
+                    if exp_id <= experiences:
+                        yield (n, exp_id)
+                per_student_next[student] = k + 2
+
+        counts["credit_request_experiences"] = copy_rows(
+            conn, "credit_request_experiences", ["request_id", "experience_id"], link_rows()
+        )
+
+        def award_rows() -> Iterator[tuple[Any, ...]]:
+            for n in range(1, awards + 1):
+                student = (n - 1) % students + 1
+                at = NOW - timedelta(minutes=awards - n)
+                status = statuses[n % len(statuses)]
+                posted = status == "posted"
+                yield (
+                    n,
+                    n,
+                    student,
+                    1,
+                    rng.choice(terms),
+                    Decimal(rng.choice(["0.5", "1.0", "1.5", "2.0", "3.0"])),
+                    "P/NP",
+                    status,
+                    approver + (student % advisors),
+                    at,
+                    f"SIS-{n:08d}" if posted else None,
+                    at if posted else None,
+                    at,
+                    at,
+                )
+
+        cols = [
+            "id",
+            "request_id",
+            "student_id",
+            "rule_id",
+            "term",
+            "credits",
+            "grading_basis",
+            "status",
+            "approved_by_id",
+            "approved_at",
+            "sis_reference",
+            "posted_at",
+            "created_at",
+            "updated_at",
+        ]
+        counts["credit_awards"] = copy_rows(conn, "credit_awards", cols, award_rows())
+
+        with conn.cursor() as cur:
+            for table in ("people", "experiences", "credit_rules", "credit_requests", "credit_awards"):
+                cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            cur.execute("ANALYZE")
+        conn.commit()
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=60_000)
+    parser.add_argument("--experiences", type=int, default=240_000)
+    parser.add_argument("--awards", type=int, default=100_000)
+    parser.add_argument("--database", default="careercenter_bench")
+    args = parser.parse_args()
+    url = recreate_database(args.database)
+    with timed() as t_migrate:
+        migrate(url)
+    with timed() as t_seed:
+        counts = seed(url, args.students, args.experiences, args.awards)
+    rows = sum(counts.values())
+    figures = {
+        "database": args.database,
+        "migrate_seconds": round(t_migrate["seconds"], 2),
+        "seed_seconds": round(t_seed["seconds"], 2),
+        "rows": rows,
+        "rows_per_second": round(rows / t_seed["seconds"]),
+        "counts": counts,
+    }
+    path = write_results("seed_scale" if args.awards == 100_000 else f"seed_scale_{args.awards}", figures)
+    print(
+        f"seeded {rows:,} rows in {t_seed['seconds']:.1f} s ({figures['rows_per_second']:,} rows/s); "
+        f"migrations {t_migrate['seconds']:.1f} s"
+    )
+    for table, n in counts.items():
+        print(f"  {table:<28} {n:>9,}")
+    print(f"results: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""gunicorn settings for careercenter: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Every value can be overridden by the environment variables named below.
+"""
+
+import multiprocessing
+import os
+import tempfile
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Requests are short and mostly wait on PostgreSQL: a few sync workers per core.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+max_requests = 2000  # recycle workers now and then; any slow leak stays bounded
+max_requests_jitter = 200
+accesslog = None  # the app writes one JSON line per request itself (X-Request-ID included)
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Prometheus counters are per process; with several workers they are summed from files here.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="careercenter-metrics-"))
+
+
+def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
