@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from careercenter.db import utcnow
@@ -83,6 +83,8 @@ def home_url(person: Person) -> str:
 def _unauthenticated() -> Response:
     if request.path.startswith("/api/"):
         abort(401)
+    if g.get("session_expired"):
+        flash("Your session has ended. Please sign in again.", "info")
     return redirect(url_for("main.login_page", next=request.full_path if request.method == "GET" else None))
 
 

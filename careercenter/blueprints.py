@@ -15,6 +15,9 @@ def register_blueprints(app: Flask) -> None:
     if app.config["DEV_LOGIN"]:
         app.register_blueprint(devlogin_bp)
     # -- sso --
+    from careercenter.sso.setup import init_sso
+
+    init_sso(app)
     # sso: saml / cas (after OIDC, which registers its sign-in methods first)
     from careercenter.sso.campus_setup import init_campus_sign_in
 

@@ -15,6 +15,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(students_cli)
     app.cli.add_command(seed_demo_command)
     # -- sso --
+    from careercenter.sso.cli import directory_cli
+
+    app.cli.add_command(directory_cli)
     # -- internships --
     # -- notify --
     # -- credits --

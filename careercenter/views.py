@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from careercenter.auth import (
@@ -30,26 +32,52 @@ def index() -> str | Response:
     return render_template("main/index.html")
 
 
-@bp.get("/login")
-@public
-def login_page() -> str | Response:
-    """The sign-in choices: every configured method, plus the development login in dev."""
-    person = current_person()
-    if person is not None:
-        return redirect(home_url(person))
+def render_login_page(directory_form: Any = None) -> str:
+    """The sign-in choices: every configured method, the directory form, the development login."""
     methods = current_app.extensions.get("careercenter_login_methods", [])
+    if directory_form is None and current_app.extensions.get("careercenter_directory_login"):
+        from careercenter.sso.forms import DirectoryLoginForm
+
+        directory_form = DirectoryLoginForm(formdata=None, next=request.args.get("next"))
     return render_template(
         "main/login.html",
         methods=methods,
+        directory_form=directory_form,
         dev_login=current_app.config["DEV_LOGIN"],
         next=request.args.get("next"),
     )
 
 
+@bp.get("/login")
+@public
+def login_page() -> str | Response:
+    """Sign in. With single sign-on as the only method this starts it at once; otherwise (or
+    with `?method=<name>` chosen) it shows the choices or starts the chosen method."""
+    person = current_person()
+    if person is not None:
+        return redirect(home_url(person))
+    starters = current_app.extensions.get("careercenter_login_starters", {})
+    chosen = request.args.get("method")
+    if chosen:
+        if chosen not in starters:
+            abort(404)
+        return starters[chosen](request.args.get("next"))
+    methods = current_app.extensions.get("careercenter_login_methods", [])
+    only_sso = (
+        len(methods) == 1
+        and methods[0].name in starters
+        and not current_app.config["DEV_LOGIN"]
+        and not current_app.extensions.get("careercenter_directory_login")
+    )
+    if only_sso:
+        return starters[methods[0].name](request.args.get("next"))
+    return render_login_page()
+
+
 @bp.post("/logout")
 @public
 def logout() -> Response:
-    """End the local session (SSO methods may also end the provider's, see sso.views)."""
+    """End the local session and, where the provider offers it, the provider's (sso.setup)."""
     hook = current_app.extensions.get("careercenter_logout_hook")
     target = hook() if hook and current_person() else None
     logout_person()

@@ -1,11 +1,26 @@
-"""Who may see whom: the relation half of access control, shared by every domain."""
+"""Who may see whom (the relation half of access control, shared by every domain), and who
+someone is here: `resolve_person`, the one function every sign-in method ends in."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from careercenter.audit.service import Actor, record_event
+from careercenter.db import utcnow
+from careercenter.sso.errors import NoRole, SignInRefused, UnknownPerson
 from careercenter.sso.models import AdvisorAssignment, Person, Role
+from careercenter.sso.roles import class_level_from, roles_for
+
+if TYPE_CHECKING:
+    from careercenter.sso.directory import Directory, DirectoryEntry
+
+log = logging.getLogger(__name__)
 
 
 def is_assigned_advisor(session: Session, advisor: Person, student: Person) -> bool:
@@ -36,3 +51,120 @@ def advisees_query(advisor: Person) -> sa.Select[tuple[Person]]:
 
 def get_person_by_campus_id(session: Session, campus_id: str) -> Person | None:
     return session.execute(sa.select(Person).where(Person.campus_id == campus_id)).scalar_one_or_none()
+
+
+# -- who are you here: every sign-in method ends in resolve_person -----------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a sign-in method proved: who the person is at the identity provider.
+
+    `subject` is namespaced by the method ("oidc:<iss>|<sub>", "ldap:<dn>"); `username` and
+    `email` are what the directory is searched by.
+    """
+
+    method: str
+    subject: str | None
+    username: str | None = None
+    email: str | None = None
+
+
+def apply_entry(session: Session, entry: DirectoryEntry, roles: set[Role]) -> tuple[Person, list[str]]:
+    """Create or refresh the Person for a directory entry; return it and what changed.
+
+    "added" in the list means the person is new. The campus id is the key: name, email,
+    program, class level and roles are the directory's, overwritten every time.
+    """
+    if not entry.campus_id:
+        raise UnknownPerson(
+            "Your campus directory entry has no campus id, so the career center cannot keep records "
+            "for you. Please ask the IT service desk to complete your directory entry."
+        )
+    email = (entry.email or "").strip().lower()
+    if not email:
+        raise UnknownPerson(
+            "Your campus directory entry has no email address, which the career center needs. "
+            "Please ask the IT service desk to complete your directory entry."
+        )
+    person = get_person_by_campus_id(session, entry.campus_id)
+    holder = session.execute(sa.select(Person).where(sa.func.lower(Person.email) == email)).scalar_one_or_none()
+    if holder is not None and (person is None or holder.id != person.id):
+        log.warning("directory email of campus id %s is held by person %s", entry.campus_id, holder.id)
+        raise SignInRefused(
+            "Your email address belongs to another account in the career center. "
+            "The career center staff must resolve this before you can sign in."
+        )
+    changes: list[str] = []
+    if person is None:
+        person = Person(campus_id=entry.campus_id, email=email, display_name="", is_demo=False)
+        session.add(person)
+        changes.append("added")
+    values = {
+        "email": email,
+        "display_name": entry.display_name or entry.username or entry.campus_id,
+        "program": entry.program,
+        "class_level": class_level_from(entry.class_level),
+        "is_active": True,
+    }
+    for name, value in values.items():
+        if getattr(person, name) != value:
+            setattr(person, name, value)
+            if "added" not in changes:
+                changes.append(name)
+    if person.set_roles(roles) and "added" not in changes:
+        changes.append("roles")
+    person.directory_synced_at = utcnow()
+    session.flush()
+    return person, changes
+
+
+def resolve_person(
+    session: Session,
+    directory: Directory,
+    identity: Identity,
+    role_map: Mapping[str, Role],
+) -> Person:
+    """Who the proven `identity` is here: look them up, map roles, refresh their Person.
+
+    Every sign-in method ends here. The directory is asked every time (down -> the caller gets
+    `DirectoryUnavailable`, never stale roles); someone it does not list, or whose entry maps to
+    no role, is refused. Records the sign-in in the audit log.
+    """
+    entry = directory.find_person(username=identity.username, email=identity.email)
+    if entry is None:
+        log.info("sign-in refused: %s identity not in the directory", identity.method)
+        raise UnknownPerson(
+            "The campus directory does not list you, so you cannot use the career center. "
+            "If you think this is wrong, contact the IT service desk."
+        )
+    roles = roles_for(entry, role_map)
+    if not roles:
+        log.info("sign-in refused: directory entry %s maps to no role", entry.dn)
+        raise NoRole(
+            "You are in the campus directory, but nothing there gives you access to the career center "
+            "(it is for students, advisors and registrar staff). If you think this is wrong, contact the "
+            "career center."
+        )
+    person, changes = apply_entry(session, entry, roles)
+    if identity.subject and person.sso_subject != identity.subject:
+        session.execute(
+            sa.update(Person)
+            .where(Person.sso_subject == identity.subject, Person.id != person.id)
+            .values(sso_subject=None)
+        )
+        person.sso_subject = identity.subject
+        session.flush()
+    actor = Actor.person(person)
+    if changes:
+        action = "person.added" if "added" in changes else "person.updated"
+        record_event(session, actor, action, "person", person.id, {"source": "directory", "changed": changes})
+    record_event(
+        session,
+        actor,
+        "auth.login",
+        "person",
+        person.id,
+        {"method": identity.method, "roles": sorted(r.value for r in person.roles)},
+    )
+    return person
