@@ -144,6 +144,7 @@ ENV_SETTINGS: dict[str, str] = {
     "CAS_EMAIL_ATTRIBUTE": "str",
     "CAS_NAME_ATTRIBUTE": "str",
     "CAS_AFFILIATION_ATTRIBUTE": "str",
+    "CAS_GROUPS_ATTRIBUTE": "str",
     "LOGIN_METHODS": "json",
     "SSO_MATCH_ORDER": "str",
     # -- internships (sign-off) --

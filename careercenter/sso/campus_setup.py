@@ -4,7 +4,6 @@ order and with the labels the campus gives (`CAREERCENTER_LOGIN_METHODS`)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, redirect, session, url_for
@@ -13,20 +12,13 @@ from werkzeug.wrappers import Response
 from careercenter.config import ConfigError
 from careercenter.sso import cas, saml
 from careercenter.sso.federation import MATCH_KEYS, match_order
+from careercenter.sso.settings import parse_role_map
+from careercenter.sso.setup import LoginMethod
 
 DEFAULT_LABELS = {
     "saml": "Sign in with campus single sign-on (Shibboleth)",
     "cas": "Sign in with campus CAS",
 }
-
-
-@dataclass(frozen=True)
-class CampusLoginMethod:
-    """One button on the sign-in page (the same shape as the OIDC one: name, label, url)."""
-
-    name: str
-    label: str
-    url: str
 
 
 def parse_login_methods(raw: Any) -> list[tuple[str, str | None]]:
@@ -71,14 +63,17 @@ def init_campus_sign_in(app: Flask) -> None:
     saml_conf = saml.saml_settings(config)
     if saml_conf is not None:
         saml.init_saml(app, saml_conf)
-        methods.append(CampusLoginMethod("saml", DEFAULT_LABELS["saml"], "/saml/login"))
+        methods.append(LoginMethod("saml", DEFAULT_LABELS["saml"], "/saml/login"))
         starters["saml"] = lambda next_path: redirect(url_for("saml.saml_login", next=next_path))
     cas_conf = cas.cas_settings(config)
     if cas_conf is not None:
         cas.init_cas(app, cas_conf)
-        methods.append(CampusLoginMethod("cas", DEFAULT_LABELS["cas"], "/cas/login"))
+        methods.append(LoginMethod("cas", DEFAULT_LABELS["cas"], "/cas/login"))
         starters["cas"] = lambda next_path: redirect(url_for("cas.cas_login", next=next_path))
         _allow_form_action(app, cas_conf.origin)
+    if (saml_conf or cas_conf) and "careercenter_role_map" not in app.extensions:
+        # No directory: the same role map applies to the affiliations and groups SAML/CAS release.
+        app.extensions["careercenter_role_map"] = parse_role_map(config.get("LDAP_ROLE_MAP"))
     app.extensions["careercenter_login_methods"] = arrange(methods, parse_login_methods(config.get("LOGIN_METHODS")))
     previous = app.extensions.get("careercenter_logout_hook")
     app.extensions["careercenter_logout_hook"] = lambda: _logout_target(previous)
@@ -99,7 +94,7 @@ def arrange(methods: list[Any], wanted: list[tuple[str, str | None]]) -> list[An
             raise ConfigError(
                 f"CAREERCENTER_LOGIN_METHODS lists {name!r}, which is not configured (configured: {available})"
             )
-        ordered.append(CampusLoginMethod(name, label or method.label, method.url))
+        ordered.append(LoginMethod(name, label or method.label, method.url))
     return ordered + list(by_name.values())
 
 

@@ -23,13 +23,8 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from careercenter.config import ConfigError
-from careercenter.sso.federation import (
-    FederatedIdentity,
-    FederatedProviderUnavailable,
-    FederatedSignInFailed,
-    all_values,
-    first,
-)
+from careercenter.sso.errors import ProviderUnavailable, SignInFailed
+from careercenter.sso.federation import FederatedIdentity, all_values, first
 from careercenter.sso.saml_models import CasConsumedTicket
 
 log = logging.getLogger(__name__)
@@ -50,6 +45,7 @@ class CasSettings:
     email_attribute: str
     name_attribute: str
     affiliation_attribute: str
+    groups_attribute: str
 
     @property
     def origin(self) -> str:
@@ -83,6 +79,7 @@ def cas_settings(config: Mapping[str, Any]) -> CasSettings | None:
         email_attribute=config.get("CAS_EMAIL_ATTRIBUTE") or "mail",
         name_attribute=config.get("CAS_NAME_ATTRIBUTE") or "displayName",
         affiliation_attribute=config.get("CAS_AFFILIATION_ATTRIBUTE") or "eduPersonAffiliation",
+        groups_attribute=config.get("CAS_GROUPS_ATTRIBUTE") or "memberOf",
     )
 
 
@@ -106,9 +103,9 @@ def logout_url() -> str:
     return f"{settings.server_url}/logout?{urlencode({'service': settings.public_url + '/'})}"
 
 
-def _refuse(reason: str, detail: str | None = None) -> FederatedSignInFailed:
+def _refuse(reason: str, detail: str | None = None) -> SignInFailed:
     log.info("CAS ticket refused: %s", detail or reason)
-    return FederatedSignInFailed(
+    return SignInFailed(
         f"The campus sign-in answer could not be accepted ({reason}). Please start again from the sign-in page."
     )
 
@@ -137,12 +134,12 @@ def validate_ticket(session: Session, ticket: str | None) -> FederatedIdentity:
         )
     except requests.RequestException as exc:
         log.warning("CAS server unavailable: %s", type(exc).__name__)
-        raise FederatedProviderUnavailable(
+        raise ProviderUnavailable(
             "The campus sign-in service (CAS) cannot be reached right now. Please try again in a few minutes."
         ) from None
     if response.status_code != 200 or len(response.content) > MAX_RESPONSE_BYTES:
         log.warning("CAS server answered %s to serviceValidate", response.status_code)
-        raise FederatedProviderUnavailable(
+        raise ProviderUnavailable(
             "The campus sign-in service (CAS) did not answer properly. Please try again in a few minutes."
         )
     return parse_service_response(response.content, settings)
@@ -178,5 +175,6 @@ def parse_service_response(body: bytes, settings: CasSettings) -> FederatedIdent
         campus_id=first(attributes.get(settings.campus_id_attribute)),
         display_name=first(attributes.get(settings.name_attribute)),
         affiliations=all_values(attributes.get(settings.affiliation_attribute)),
+        groups=all_values(attributes.get(settings.groups_attribute)),
         attributes={k: tuple(v) for k, v in attributes.items()},
     )

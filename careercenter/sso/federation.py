@@ -16,40 +16,16 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from careercenter.audit.service import Actor, record_event
-from careercenter.errors import CareerCenterError
-from careercenter.sso.models import Person, Role
+from careercenter.sso.directory import DirectoryEntry
+from careercenter.sso.errors import UnknownPerson
+from careercenter.sso.models import Person
+from careercenter.sso.service import Identity, resolve_person
 
 log = logging.getLogger(__name__)
 
 #: How a person is matched when the campus gives no directory: first on campus id, then email.
 DEFAULT_MATCH_ORDER = ("campus_id", "email")
 MATCH_KEYS = {"campus_id", "email"}
-
-
-class FederatedSignInError(CareerCenterError):
-    """A SAML or CAS sign-in did not complete; the message is safe to show."""
-
-    status = 400
-    title = "Sign-in did not complete"
-
-
-class FederatedSignInFailed(FederatedSignInError):
-    """The identity provider's answer did not pass our checks (signature, audience, ticket…)."""
-
-
-class FederatedProviderUnavailable(FederatedSignInError):
-    """The identity provider (or its metadata) could not be reached."""
-
-    status = 503
-    title = "Campus sign-in is unavailable"
-
-
-class FederatedSignInRefused(FederatedSignInError):
-    """The person proved who they are, but is not someone this service knows."""
-
-    status = 403
-    title = "Sign-in refused"
 
 
 @dataclass(frozen=True)
@@ -67,6 +43,8 @@ class FederatedIdentity:
     campus_id: str | None = None
     display_name: str | None = None
     affiliations: tuple[str, ...] = ()
+    #: Group names or DNs the IdP released (isMemberOf / memberOf), for group-based role mapping.
+    groups: tuple[str, ...] = ()
     attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
@@ -117,68 +95,60 @@ def find_person(session: Session, identity: FederatedIdentity, order: Sequence[s
     return None
 
 
-def roles_from_affiliations(affiliations: Sequence[str], role_map: Mapping[str, Any]) -> set[Role]:
-    """Roles that mapped affiliation values give (keys compared without case)."""
-    wanted = {a.strip().lower() for a in affiliations}
-    roles = set()
-    for key, value in role_map.items():
-        if str(key).strip().lower() in wanted:
-            roles.add(Role(str(value).strip().lower()))
-    return roles
+class _ReleasedAttributes:
+    """The IdP's released attributes standing in for a directory entry, for campuses that run
+    SAML or CAS without giving us their LDAP directory. Same shape as `Directory.find_person`."""
+
+    def __init__(self, entry: DirectoryEntry) -> None:
+        self.entry = entry
+
+    def find_person(self, *, username: str | None = None, email: str | None = None) -> DirectoryEntry:
+        return self.entry
 
 
 def complete_sign_in(session: Session, identity: FederatedIdentity) -> Person:
     """Who the proven `identity` is here; the one call SAML and CAS make after their checks.
 
-    Matches an existing person on campus id, then email (`CAREERCENTER_SSO_MATCH_ORDER`),
-    refreshes name and email from what the IdP released, and — when an affiliation role map
-    is configured (`CAREERCENTER_LDAP_ROLE_MAP`) and the IdP released affiliations — the roles.
-    Someone unknown, inactive or with no role is refused. Records the sign-in.
+    With a campus directory configured (`CAREERCENTER_LDAP_URL`), exactly what OIDC does:
+    `resolve_person` looks the person up in the directory (by username and email, through
+    `CAREERCENTER_LDAP_USER_FILTER`) and maps their groups and affiliations to roles.
+
+    Without one, the released attributes are the directory entry: the person is found on
+    campus id, then email (`CAREERCENTER_SSO_MATCH_ORDER`), and the same `resolve_person`
+    maps the released affiliations and groups through `CAREERCENTER_LDAP_ROLE_MAP`, refreshes
+    name and email, and records the sign-in. Someone whose attributes map to no role is refused.
     """
-    config = current_app.config
-    person = find_person(session, identity, match_order(config))
-    if person is None or not person.is_active:
-        log.info("sign-in refused: %s identity matches no active person", identity.method)
-        raise FederatedSignInRefused(
-            "The career center does not know you, so you cannot use it. "
-            "If you think this is wrong, contact the career center."
-        )
-    changed: list[str] = []
-    if identity.display_name and person.display_name != identity.display_name:
-        person.display_name = identity.display_name
-        changed.append("display_name")
-    role_map = config.get("LDAP_ROLE_MAP")
-    if identity.affiliations and isinstance(role_map, Mapping) and role_map:
-        try:
-            roles = roles_from_affiliations(identity.affiliations, role_map)
-        except ValueError:
-            roles = set()
-        if roles and person.set_roles(roles):
-            changed.append("roles")
-    if not person.roles:
-        raise FederatedSignInRefused(
-            "Nothing gives you access to the career center (it is for students, advisors and registrar staff). "
-            "If you think this is wrong, contact the career center."
-        )
-    if person.sso_subject != identity.subject:
-        session.execute(
-            sa.update(Person)
-            .where(Person.sso_subject == identity.subject, Person.id != person.id)
-            .values(sso_subject=None)
-        )
-        person.sso_subject = identity.subject
-    session.flush()
-    actor = Actor.person(person)
-    if changed:
-        record_event(
-            session, actor, "person.updated", "person", person.id, {"source": identity.method, "changed": changed}
-        )
-    record_event(
-        session,
-        actor,
-        "auth.login",
-        "person",
-        person.id,
-        {"method": identity.method, "roles": sorted(r.value for r in person.roles)},
+    app = current_app
+    role_map = app.extensions["careercenter_role_map"]
+    proven = Identity(
+        method=identity.method, subject=identity.subject[:255], username=identity.username, email=identity.email
     )
-    return person
+    directory = app.extensions.get("careercenter_directory")
+    if directory is not None:
+        return resolve_person(session, directory, proven, role_map)
+    existing = find_person(session, identity, match_order(app.config))
+    if existing is not None and not existing.is_active:
+        log.info("sign-in refused: %s identity matches deactivated person %s", identity.method, existing.id)
+        raise UnknownPerson(
+            "Your career center account is closed. If you think this is wrong, contact the career center."
+        )
+    if existing is None and not identity.campus_id:
+        log.info("sign-in refused: %s identity has no campus id and matches nobody", identity.method)
+        raise UnknownPerson(
+            "The campus sign-in service did not say who you are at the registrar (no campus id), so the career "
+            "center cannot keep records for you. Please contact the IT service desk."
+        )
+    entry = DirectoryEntry(
+        dn=identity.subject,
+        username=identity.username,
+        display_name=identity.display_name or (existing.display_name if existing else None),
+        email=identity.email or (existing.email if existing else None),
+        # A person found on email keeps the campus id we have: the match order says which key wins.
+        campus_id=existing.campus_id if existing is not None else identity.campus_id,
+        # Neither SAML nor CAS usually releases these: keep what we have.
+        program=existing.program if existing is not None else None,
+        class_level=existing.class_level.value if existing is not None and existing.class_level else None,
+        affiliations=identity.affiliations,
+        groups=identity.groups,
+    )
+    return resolve_person(session, _ReleasedAttributes(entry), proven, role_map)  # type: ignore[arg-type]

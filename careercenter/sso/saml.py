@@ -31,13 +31,8 @@ from sqlalchemy.orm import Session
 
 from careercenter.config import ConfigError
 from careercenter.db import utcnow
-from careercenter.sso.federation import (
-    FederatedIdentity,
-    FederatedProviderUnavailable,
-    FederatedSignInFailed,
-    all_values,
-    first,
-)
+from careercenter.sso.errors import ProviderUnavailable, SignInFailed
+from careercenter.sso.federation import FederatedIdentity, all_values, first
 from careercenter.sso.saml_models import SamlConsumedAssertion, SamlOutstandingRequest
 
 log = logging.getLogger(__name__)
@@ -47,6 +42,8 @@ OID_MAIL = "urn:oid:0.9.2342.19200300.100.1.3"
 OID_DISPLAY_NAME = "urn:oid:2.16.840.1.113730.3.1.241"
 OID_AFFILIATION = "urn:oid:1.3.6.1.4.1.5923.1.1.1.1"
 OID_SCOPED_AFFILIATION = "urn:oid:1.3.6.1.4.1.5923.1.1.1.9"
+#: isMemberOf: group names (often DNs) the IdP releases, for group-based role mapping.
+OID_IS_MEMBER_OF = "urn:oid:1.3.6.1.4.1.5923.1.5.1.1"
 #: employeeNumber: the usual place for a registrar's id; campuses may name another attribute.
 OID_EMPLOYEE_NUMBER = "urn:oid:2.16.840.1.113730.3.1.3"
 
@@ -163,7 +160,7 @@ def _fetch_metadata(settings: SamlSettings) -> str:
         response.raise_for_status()
     except requests.RequestException as exc:
         log.warning("SAML IdP metadata unavailable: %s", type(exc).__name__)
-        raise FederatedProviderUnavailable(
+        raise ProviderUnavailable(
             "The campus sign-in service (SAML) cannot be reached right now. Please try again in a few minutes."
         ) from None
     return response.text
@@ -186,7 +183,7 @@ def idp_data(settings: SamlSettings | None = None) -> dict[str, Any]:
         parsed = {}
     idp = parsed.get("idp") or {}
     if not idp.get("entityId") or not idp.get("singleSignOnService", {}).get("url"):
-        raise FederatedProviderUnavailable(
+        raise ProviderUnavailable(
             "The campus sign-in service's metadata names no identity provider with an HTTP-Redirect sign-on "
             "endpoint. The service operator must check CAREERCENTER_SAML_IDP_METADATA / _IDP_ENTITY_ID."
         )
@@ -276,7 +273,7 @@ def sp_metadata() -> str:
     metadata = re.sub(r'\svalidUntil="[^"]*"', "", metadata, count=1)
     errors = saml.validate_metadata(metadata)
     if errors:
-        raise FederatedSignInFailed(f"The SP metadata is not valid: {', '.join(errors)}")
+        raise SignInFailed(f"The SP metadata is not valid: {', '.join(errors)}")
     return metadata
 
 
@@ -306,9 +303,9 @@ def _prune(session: Session, now: datetime) -> None:
     session.execute(sa.delete(SamlConsumedAssertion).where(SamlConsumedAssertion.expires_at < now))
 
 
-def _refuse(reason: str, detail: str | None = None) -> FederatedSignInFailed:
+def _refuse(reason: str, detail: str | None = None) -> SignInFailed:
     log.info("SAML response refused: %s", detail or reason)
-    return FederatedSignInFailed(
+    return SignInFailed(
         f"The campus sign-in answer could not be accepted ({reason}). Please start again from the sign-in page."
     )
 
@@ -431,6 +428,7 @@ def identity_from_attributes(
         campus_id=first(attributes.get(settings.campus_id_attribute)),
         display_name=first(attributes.get(OID_DISPLAY_NAME)),
         affiliations=tuple(dict.fromkeys(affiliations)),
+        groups=all_values(attributes.get(OID_IS_MEMBER_OF)),
         attributes={k: all_values(v) for k, v in attributes.items()},
     )
 
@@ -443,7 +441,7 @@ def logout_url(logout: Mapping[str, Any] | None) -> str | None:
     settings = _settings()
     try:
         idp = idp_data(settings)
-    except FederatedProviderUnavailable:
+    except ProviderUnavailable:
         return None
     if not idp.get("singleLogoutService", {}).get("url") or not logout or not logout.get("name_id"):
         return None

@@ -11,7 +11,7 @@ from flask import Flask
 
 from careercenter.sso.models import Role
 from tests.peers.cas_server import CasServer
-from tests.sso_saml.conftest import saml_idp, saml_sp_keys  # noqa: F401  (for the several-methods tests)
+from tests.sso_saml.conftest import ADVISORS, REGISTRAR, ROLE_MAP, saml_idp, saml_sp_keys  # noqa: F401  (for the several-methods tests)
 
 PUBLIC_URL = "http://careers.test"
 SERVICE_URL = f"{PUBLIC_URL}/cas/callback"
@@ -27,10 +27,21 @@ CAS_USERS: dict[str, dict[str, Any]] = {
         "mail": "bob@example.edu",
         "displayName": "Bob Advisor",
         "eduPersonAffiliation": ["faculty"],
+        "memberOf": [ADVISORS],
         "employeeNumber": "F2001",
     },
-    "carol": {"mail": "carol@example.edu", "displayName": "Carol Registrar", "employeeNumber": "E3001"},
-    "nobody": {"mail": "nobody@example.edu", "displayName": "No Body", "employeeNumber": "X0000"},
+    "carol": {
+        "mail": "carol@example.edu",
+        "displayName": "Carol Registrar",
+        "memberOf": [REGISTRAR],
+        "employeeNumber": "E3001",
+    },
+    "nobody": {
+        "mail": "nobody@example.edu",
+        "displayName": "No Body",
+        "eduPersonAffiliation": ["affiliate"],
+        "employeeNumber": "X0000",
+    },
 }
 
 
@@ -45,7 +56,7 @@ def cas_server() -> Iterator[CasServer]:
 
 @pytest.fixture()
 def cas_app(make_app: Any, cas_server: CasServer, session: Any) -> Flask:
-    return make_app(PUBLIC_URL=PUBLIC_URL, CAS_SERVER_URL=cas_server.url, CAS_TIMEOUT=5)
+    return make_app(PUBLIC_URL=PUBLIC_URL, CAS_SERVER_URL=cas_server.url, CAS_TIMEOUT=5, LDAP_ROLE_MAP=dict(ROLE_MAP))
 
 
 @pytest.fixture()

@@ -101,11 +101,11 @@ def test_malformed_or_missing_ticket_is_refused_without_asking(cas_app: Any, ref
     refused(client, "/cas/callback?ticket=ST-<script>", "malformed or missing ticket")
 
 
-def test_unknown_person_is_refused(cas_app: Any, cas_server: Any, cas_people: Any) -> None:
+def test_someone_with_no_mapped_role_is_refused(cas_app: Any, cas_server: Any, cas_people: Any) -> None:
     client = cas_app.test_client()
     response = client.get(callback_path(cas_server.sign_in(_login_location(client), "nobody")))
     assert response.status_code == 403
-    assert "does not know you" in response.get_data(as_text=True)
+    assert "nothing there gives you access" in response.get_data(as_text=True)
 
 
 def _free_port() -> int:

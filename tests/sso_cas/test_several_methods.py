@@ -13,7 +13,7 @@ from careercenter.config import ConfigError, from_environment
 from careercenter.sso.campus_setup import parse_login_methods
 from careercenter.sso.models import Role
 from tests.sso_cas.conftest import callback_path
-from tests.sso_saml.conftest import _register, saml_config, start
+from tests.sso_saml.conftest import ROLE_MAP, _register, saml_config, start
 
 LABELS = [
     {"method": "cas", "label": "Medical School (CAS)"},
@@ -56,14 +56,16 @@ def test_same_person_whichever_method(both_app: Any, saml_idp: Any, cas_server: 
 def test_match_on_email_when_configured(make_app: Any, cas_server: Any, make_person: Any, session: Any) -> None:
     # The directory gave this person another campus id; the campus matches on email only.
     person = make_person(Role.STUDENT, campus_id="OLD-42", email="alice@example.edu")
-    app = make_app(PUBLIC_URL="http://careers.test", CAS_SERVER_URL=cas_server.url, SSO_MATCH_ORDER="email")
+    app = make_app(
+        PUBLIC_URL="http://careers.test", CAS_SERVER_URL=cas_server.url, SSO_MATCH_ORDER="email", LDAP_ROLE_MAP=ROLE_MAP
+    )
     client = app.test_client()
     location = client.get("/cas/login").headers["Location"]
     assert client.get(callback_path(cas_server.sign_in(location, "alice"))).headers["Location"] == "/student"
     with client.session_transaction() as flask_session:
         assert flask_session["pid"] == person.id
     # With the default order (campus id, then email) the same person is found by email too.
-    app = make_app(PUBLIC_URL="http://careers.test", CAS_SERVER_URL=cas_server.url)
+    app = make_app(PUBLIC_URL="http://careers.test", CAS_SERVER_URL=cas_server.url, LDAP_ROLE_MAP=ROLE_MAP)
     client = app.test_client()
     location = client.get("/cas/login").headers["Location"]
     assert client.get(callback_path(cas_server.sign_in(location, "alice"))).status_code == 302

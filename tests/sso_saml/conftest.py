@@ -13,6 +13,10 @@ from careercenter.sso.models import Role
 from tests.peers.saml_idp import KeyPair, SamlIdp, make_keypair
 
 PUBLIC_URL = "http://careers.test"
+ADVISORS = "cn=career-advisors,ou=groups,dc=example,dc=edu"
+REGISTRAR = "cn=registrar-staff,ou=groups,dc=example,dc=edu"
+#: Without a directory, released affiliations and groups (isMemberOf) map to roles.
+ROLE_MAP = {"student": "student", ADVISORS: "advisor", REGISTRAR: "registrar"}
 
 #: The IdP's people, with the attributes a Shibboleth IdP releases (friendly names here;
 #: they travel as urn:oid names).
@@ -29,6 +33,7 @@ IDP_USERS: dict[str, dict[str, Any]] = {
         "mail": "bob@example.edu",
         "displayName": "Bob Advisor",
         "eduPersonAffiliation": ["faculty", "member"],
+        "isMemberOf": [ADVISORS],
         "employeeNumber": "F2001",
     },
     "carol": {
@@ -36,13 +41,21 @@ IDP_USERS: dict[str, dict[str, Any]] = {
         "mail": "Carol@Example.edu",
         "displayName": "Carol Registrar",
         "eduPersonAffiliation": ["staff"],
+        "isMemberOf": [REGISTRAR],
         "employeeNumber": "E3001",
+    },
+    "dave": {
+        "eduPersonPrincipalName": "dave@example.edu",
+        "mail": "dave@example.edu",
+        "displayName": "Dave Newcomer",
+        "eduPersonAffiliation": ["student"],
+        "employeeNumber": "S1004",
     },
     "mallory": {
         "eduPersonPrincipalName": "mallory@example.edu",
         "mail": "mallory@example.edu",
-        "displayName": "Mallory Unknown",
-        "eduPersonAffiliation": ["student"],
+        "displayName": "Mallory Visitor",
+        "eduPersonAffiliation": ["affiliate"],
         "employeeNumber": "S6666",
     },
 }
@@ -68,6 +81,7 @@ def saml_config(idp: SamlIdp, keys: KeyPair, **extra: Any) -> dict[str, Any]:
         "SAML_IDP_METADATA": str(idp.metadata_path),
         "SAML_SP_KEY": str(keys.key_path),
         "SAML_SP_CERT": str(keys.cert_path),
+        "LDAP_ROLE_MAP": dict(ROLE_MAP),
     }
     config.update(extra)
     return config

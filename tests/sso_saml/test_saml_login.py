@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from careercenter.db import utcnow
+from careercenter.sso.models import Person, Role
 from careercenter.sso.saml_models import SamlConsumedAssertion, SamlOutstandingRequest
 from tests.sso_saml.conftest import PUBLIC_URL, start
 
@@ -213,13 +214,31 @@ def test_garbage_is_refused(saml_app: Any, refused: Any) -> None:
     refused(client, SamlPost("", "", None).with_xml(bomb), "not a SAML response")
 
 
-def test_unknown_person_is_refused(saml_app: Any, saml_idp: Any, campus_people: Any) -> None:
+def test_someone_with_no_mapped_role_is_refused(saml_app: Any, saml_idp: Any, campus_people: Any) -> None:
     client = saml_app.test_client()
-    post = saml_idp.sign_in(start(client), "mallory")
+    post = saml_idp.sign_in(start(client), "mallory")  # an affiliate: no role here
     response = client.post("/saml/acs", data=post.form())
     assert response.status_code == 403
-    assert "does not know you" in response.get_data(as_text=True)
+    assert "nothing there gives you access" in response.get_data(as_text=True)
     assert client.get("/me").status_code == 302
+
+
+def test_new_student_is_added_from_released_attributes(saml_app: Any, saml_idp: Any, session: Any) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "dave")
+    assert client.post("/saml/acs", data=post.form()).headers["Location"] == "/student"
+    dave = session.execute(sa.select(Person).where(Person.campus_id == "S1004")).scalar_one()
+    assert (dave.email, dave.display_name, dave.roles) == ("dave@example.edu", "Dave Newcomer", {Role.STUDENT})
+
+
+def test_deactivated_person_is_refused(saml_app: Any, saml_idp: Any, campus_people: Any, session: Any) -> None:
+    campus_people["alice"].is_active = False
+    session.commit()
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "alice")
+    response = client.post("/saml/acs", data=post.form())
+    assert response.status_code == 403
+    assert "account is closed" in response.get_data(as_text=True)
 
 
 def _signed_in(saml_app: Any, saml_idp: Any) -> Any:
