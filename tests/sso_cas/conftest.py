@@ -36,6 +36,9 @@ CAS_USERS: dict[str, dict[str, Any]] = {
         "memberOf": [REGISTRAR],
         "employeeNumber": "E3001",
     },
+    # People of the campus directory in tests/sso/conftest.py.
+    "maya": {"mail": "maya.okafor@students.example.edu", "employeeNumber": "S1001"},
+    "karen": {"mail": "karen.mbeki@example.edu", "employeeNumber": "R3001"},
     "nobody": {
         "mail": "nobody@example.edu",
         "displayName": "No Body",

@@ -51,6 +51,21 @@ IDP_USERS: dict[str, dict[str, Any]] = {
         "eduPersonAffiliation": ["student"],
         "employeeNumber": "S1004",
     },
+    # People of the campus directory in tests/sso/conftest.py (ePPN local part = their uid).
+    "maya": {
+        "eduPersonPrincipalName": "maya@example.edu",
+        "mail": "maya.okafor@students.example.edu",
+        "displayName": "Maya O.",
+        "eduPersonAffiliation": ["student"],
+        "employeeNumber": "S1001",
+    },
+    "dana": {
+        "eduPersonPrincipalName": "dana@example.edu",
+        "mail": "dana.whitfield@example.edu",
+        "displayName": "Dana W.",
+        "eduPersonAffiliation": ["faculty"],
+        "employeeNumber": "F2001",
+    },
     "mallory": {
         "eduPersonPrincipalName": "mallory@example.edu",
         "mail": "mallory@example.edu",
