@@ -71,6 +71,9 @@ def init_campus_sign_in(app: Flask) -> None:
         methods.append(LoginMethod("cas", DEFAULT_LABELS["cas"], "/cas/login"))
         starters["cas"] = lambda next_path: redirect(url_for("cas.cas_login", next=next_path))
         _allow_form_action(app, cas_conf.origin)
+    if (saml_conf or cas_conf) and config.get("LDAP_LOGIN") is None:
+        # A campus with Shibboleth or CAS wants passwords typed there, not into a form here.
+        app.extensions["careercenter_directory_login"] = False
     if (saml_conf or cas_conf) and "careercenter_role_map" not in app.extensions:
         # No directory: the same role map applies to the affiliations and groups SAML/CAS release.
         app.extensions["careercenter_role_map"] = parse_role_map(config.get("LDAP_ROLE_MAP"))

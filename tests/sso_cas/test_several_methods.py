@@ -129,3 +129,11 @@ def test_unconfigured_routes_are_404(client: Any) -> None:
     for path in ("/saml/login", "/saml/metadata", "/saml/sls", "/cas/login", "/cas/callback"):
         assert client.get(path).status_code == 404
     assert client.post("/saml/acs").status_code == 404
+
+
+def test_single_method_starts_at_once(make_app: Any, cas_server: Any, session: Any) -> None:
+    app = make_app(PUBLIC_URL="http://careers.test", CAS_SERVER_URL=cas_server.url, DEV_LOGIN=False)
+    client = app.test_client()
+    response = client.get("/login?next=/me")
+    assert response.status_code == 302 and response.headers["Location"] == "/cas/login?next=/me"
+    assert client.get(response.headers["Location"]).headers["Location"].startswith(f"{cas_server.url}/login?")
