@@ -135,14 +135,26 @@ def saml_settings(config: Mapping[str, Any]) -> SamlSettings | None:
 
 
 def init_saml(app: Flask, settings: SamlSettings) -> None:
-    """Keep the settings on the app; allow the IdP's origin as a form target (logout)."""
+    """Keep the settings on the app; allow the IdP's origin as a form target.
+
+    `POST /logout` redirects to the IdP's single logout service, which CSP `form-action` must
+    allow. Metadata from a file is read here (no network); from a URL, the URL's origin is
+    taken as the IdP's (the usual case: Shibboleth serves its metadata at its entity id).
+    """
     app.extensions["careercenter_saml"] = settings
     if settings.metadata_is_url:
-        parts = urlsplit(settings.idp_metadata)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        extra = list(app.config.get("CSP_FORM_ACTION_EXTRA", []))
-        if origin not in extra:
-            app.config["CSP_FORM_ACTION_EXTRA"] = [*extra, origin]
+        origins = {_origin(settings.idp_metadata)}
+    else:
+        idp = _parse_metadata(Path(settings.idp_metadata).read_text(), settings.idp_entity_id)
+        urls = [idp.get("singleSignOnService", {}).get("url"), idp.get("singleLogoutService", {}).get("url")]
+        origins = {_origin(url) for url in urls if url}
+    extra = list(app.config.get("CSP_FORM_ACTION_EXTRA", []))
+    app.config["CSP_FORM_ACTION_EXTRA"] = extra + sorted(origins - set(extra))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _settings() -> SamlSettings:
@@ -168,20 +180,12 @@ def _fetch_metadata(settings: SamlSettings) -> str:
 
 def idp_data(settings: SamlSettings | None = None) -> dict[str, Any]:
     """The IdP part of python3-saml's settings, parsed from its metadata (cached for an hour)."""
-    from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
-
     settings = settings or _settings()
     cache = current_app.extensions.setdefault("careercenter_saml_idp_cache", {})
     cached = cache.get(settings.idp_metadata)
     if cached and time.monotonic() - cached[0] < METADATA_TTL_SECONDS:
         return cached[1]
-    xml = _fetch_metadata(settings)
-    try:
-        parsed = OneLogin_Saml2_IdPMetadataParser.parse(xml, entity_id=settings.idp_entity_id)
-    except Exception as exc:  # lxml / parser errors: the metadata is not usable
-        log.warning("SAML IdP metadata unreadable: %s", exc)
-        parsed = {}
-    idp = parsed.get("idp") or {}
+    idp = _parse_metadata(_fetch_metadata(settings), settings.idp_entity_id)
     if not idp.get("entityId") or not idp.get("singleSignOnService", {}).get("url"):
         raise ProviderUnavailable(
             "The campus sign-in service's metadata names no identity provider with an HTTP-Redirect sign-on "
@@ -189,6 +193,18 @@ def idp_data(settings: SamlSettings | None = None) -> dict[str, Any]:
         )
     cache[settings.idp_metadata] = (time.monotonic(), idp)
     return idp
+
+
+def _parse_metadata(xml: str, entity_id: str | None) -> dict[str, Any]:
+    """The IdP part of python3-saml's settings from metadata XML ({} when unusable)."""
+    from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
+
+    try:
+        parsed = OneLogin_Saml2_IdPMetadataParser.parse(xml, entity_id=entity_id)
+    except Exception as exc:  # lxml / parser errors: the metadata is not usable
+        log.warning("SAML IdP metadata unreadable: %s", exc)
+        return {}
+    return dict(parsed.get("idp") or {})
 
 
 def onelogin_settings(settings: SamlSettings, idp: Mapping[str, Any] | None) -> dict[str, Any]:
