@@ -15,7 +15,7 @@ from cryptography.x509.oid import NameOID
 
 from careercenter.db import utcnow
 from careercenter.doctor import run_checks
-from tests.peers.ldap import READER_DN, READER_PASSWORD
+from tests.peers.ldap import READER_DN, READER_PASSWORD, SUFFIX
 from tests.peers.oidc import OidcClient
 
 
@@ -70,6 +70,7 @@ def healthy(tmp_path: Path, slapd: Any, smtp_server: Any, provider: Any) -> dict
         "LDAP_URL": slapd.ldap_uri,
         "LDAP_BIND_DN": READER_DN,
         "LDAP_BIND_PASSWORD": READER_PASSWORD,
+        "LDAP_BASE_DN": SUFFIX,  # required with LDAP_URL since the sso merge
         "SMTP_HOST": smtp_server.host,
         "SMTP_PORT": smtp_server.port,
         "SIGNING_KEY": key,
@@ -95,7 +96,7 @@ def test_cli_prints_one_line_per_check_and_no_secret(make_app: Any, healthy: dic
     result = app.test_cli_runner().invoke(args=["doctor"])
     lines = result.output.strip().splitlines()
     assert result.exit_code == 0, result.output
-    assert len(lines) == 7 and all(line.split()[0] in {"OK", "WARN"} for line in lines)
+    assert len(lines) == 9 and all(line.split()[0] in {"OK", "WARN"} for line in lines)
     assert READER_PASSWORD not in result.output and healthy["SECRET_KEY"] not in result.output
 
 
