@@ -228,6 +228,18 @@ class SamlIdp:
         if response.status_code != 204:
             raise SamlIdpError(f"registering the SP failed: {response.status_code} {response.text}")
 
+    def logout_request_url(self, sp_entity_id: str, name_id: str, session_index: str, *, mode: str = "normal") -> str:
+        """IdP-initiated logout: the SP URL (its SLS) carrying the IdP's LogoutRequest."""
+        assert self.base_url
+        response = requests.get(
+            f"{self.base_url}/_control/logout-request",
+            params={"sp": sp_entity_id, "name_id": name_id, "session_index": session_index, "mode": mode},
+            timeout=10,
+        )
+        if response.status_code != 200:
+            raise SamlIdpError(f"IdP answered {response.status_code}: {response.text[:500]}")
+        return response.text
+
     @property
     def stderr(self) -> str:
         return "\n".join(self._stderr)
@@ -470,6 +482,25 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
         )
         return respond(start, "302 Found", "", http["headers"])
 
+    def idp_logout_request(environ: dict[str, Any], start: Any) -> list[bytes]:
+        """IdP-initiated single logout: answer with the SP SLS URL carrying a LogoutRequest."""
+        from saml2.saml import NameID
+
+        fields = form_of(environ)
+        idp = state["idp"]
+        sp_entity_id = fields["sp"]
+        dest = idp.metadata.single_logout_service(sp_entity_id, BINDING_HTTP_REDIRECT, "spsso")[0]["location"]
+        name_id = NameID(text=fields["name_id"], format=fields.get("format") or NAMEID_FORMAT_TRANSIENT)
+        _, request = idp.create_logout_request(
+            dest, sp_entity_id, name_id=name_id, session_indexes=[fields["session_index"]], sign=False
+        )
+        signed = fields.get("mode", "normal") != "unsigned"
+        http = idp.apply_binding(
+            BINDING_HTTP_REDIRECT, str(request), dest, "", sign=signed, sigalg=SIG_RSA_SHA256 if signed else None
+        )
+        location = dict(http["headers"])["Location"]
+        return respond(start, "200 OK", location, [("Content-Type", "text/plain")])
+
     def app(environ: dict[str, Any], start: Any) -> list[bytes]:
         path = environ["PATH_INFO"]
         try:
@@ -484,6 +515,8 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
                 return sso(environ, start)
             if path == "/slo/redirect":
                 return slo(environ, start)
+            if path == "/_control/logout-request":
+                return idp_logout_request(environ, start)
             if path == "/_control/sp" and environ["REQUEST_METHOD"] == "POST":
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 xml = environ["wsgi.input"].read(length).decode()

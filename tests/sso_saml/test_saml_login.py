@@ -304,3 +304,23 @@ def test_metadata_from_a_url_and_idp_down(
     response = down.test_client().get("/saml/login")
     assert response.status_code == 503
     assert "cannot be reached" in response.get_data(as_text=True)
+
+
+def test_idp_initiated_logout_ends_the_session(saml_app: Any, saml_idp: Any, campus_people: Any, caplog: Any) -> None:
+    client = _signed_in(saml_app, saml_idp)
+    with client.session_transaction() as flask_session:
+        logout = flask_session["saml_logout"]
+    url = saml_idp.logout_request_url(f"{PUBLIC_URL}/saml/metadata", logout["name_id"], logout["session_index"])
+    # Unsigned: refused, the session stays.
+    unsigned = saml_idp.logout_request_url(
+        f"{PUBLIC_URL}/saml/metadata", logout["name_id"], logout["session_index"], mode="unsigned"
+    )
+    with caplog.at_level(logging.INFO, logger="careercenter.sso.saml"):
+        assert client.get(_local(unsigned)).status_code == 400
+    assert "unsigned SLO message" in caplog.text
+    assert client.get("/me").status_code == 200
+    # Signed: the session ends and the browser goes back to the IdP with our LogoutResponse.
+    response = client.get(_local(url))
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(f"{saml_idp.base_url}/slo/redirect?SAMLResponse=")
+    assert client.get("/me").status_code == 302
