@@ -113,8 +113,8 @@ def _refuse(reason: str, detail: str | None = None) -> SignInFailed:
 def validate_ticket(session: Session, ticket: str | None) -> FederatedIdentity:
     """Validate `ticket` for our service URL at /p3/serviceValidate; return who it names.
 
-    The ticket's hash is recorded first, so a ticket is tried once here whatever the server
-    says (the server refuses a reuse too). The caller commits.
+    The ticket's hash is recorded first, so a ticket the server refused is not tried again
+    (the server refuses a reuse too). The caller commits, also when this raises SignInFailed.
     """
     settings = _settings()
     if not ticket or not TICKET_PATTERN.fullmatch(ticket):

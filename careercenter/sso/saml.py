@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -389,8 +389,6 @@ def validate_response(
     not_after = auth.get_last_assertion_not_on_or_after()
     expires_at = utcnow() + timedelta(hours=1)
     if not_after:
-        from datetime import UTC
-
         expires_at = datetime.fromtimestamp(int(not_after), UTC) + timedelta(minutes=10)
     idp = idp_data(settings)
     try:

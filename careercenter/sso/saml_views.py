@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from careercenter.auth import home_url, login_person, logout_person, public, safe_next
 from careercenter.extensions import csrf, db
 from careercenter.sso import cas, saml
+from careercenter.sso.errors import SignInFailed
 from careercenter.sso.federation import FederatedIdentity, complete_sign_in
 
 saml_bp = Blueprint("saml", __name__, url_prefix="/saml")
@@ -91,6 +92,10 @@ def cas_login() -> WerkzeugResponse:
 def cas_callback() -> WerkzeugResponse:
     """The CAS server sends the browser back here with a service ticket; validate it."""
     next_path = session.pop("cas_next", None)
-    identity = cas.validate_ticket(db.session, request.args.get("ticket"))
+    try:
+        identity = cas.validate_ticket(db.session, request.args.get("ticket"))
+    except SignInFailed:
+        db.session.commit()  # keep the record of the ticket: it is not tried again
+        raise
     db.session.commit()  # the ticket is used up, whatever happens next
     return _finish(identity, next_path)

@@ -156,3 +156,9 @@ def test_validation_times_out(make_app: Any, session: Any, silent_server: int) -
     )
     response = app.test_client().get("/cas/callback?ticket=ST-1-abcdefabcdef")
     assert response.status_code == 503
+
+
+def test_refused_ticket_is_remembered(cas_app: Any, cas_people: Any, session: Any) -> None:
+    ticket = "ST-1700000000-forgedforgedforgedforgedforged01"
+    assert cas_app.test_client().get(f"/cas/callback?ticket={ticket}").status_code == 400
+    assert session.execute(sa.select(sa.func.count()).select_from(CasConsumedTicket)).scalar() == 1
