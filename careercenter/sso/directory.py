@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import ldap
 import ldap.dn
 import ldap.filter
+from flask import Flask
 from ldap.ldapobject import LDAPObject
 
 from careercenter.sso.errors import DirectoryUnavailable, InvalidCredentials
@@ -65,6 +66,28 @@ class Directory:
 
     def __init__(self, settings: DirectorySettings) -> None:
         self.settings = settings
+        self._found_base: str | None = None
+
+    def _base(self, conn: LDAPObject) -> str:
+        """The search base: configured, or the server's only naming context."""
+        if self.settings.base_dn:
+            return self.settings.base_dn
+        if self._found_base is None:
+            found = conn.search_ext_s(
+                "", ldap.SCOPE_BASE, "(objectClass=*)", ["namingContexts"], timeout=self.settings.timeout
+            )
+            contexts = _texts({k.lower(): v for k, v in found[0][1].items()}.get("namingcontexts")) if found else ()
+            if len(contexts) != 1:
+                log.error("the directory has %d naming contexts: set CAREERCENTER_LDAP_BASE_DN", len(contexts))
+                raise DirectoryUnavailable(
+                    "The campus directory is not fully configured here (CAREERCENTER_LDAP_BASE_DN), so nobody "
+                    "can sign in now. Please tell the career center."
+                )
+            self._found_base = contexts[0]
+        return self._found_base
+
+    def _groups_base(self, conn: LDAPObject) -> str:
+        return self.settings.group_base_dn or self._base(conn)
 
     # -- connections -------------------------------------------------------------------------
 
@@ -169,7 +192,7 @@ class Directory:
             f"(|(&(objectClass=groupOfNames)(member={member}))"
             f"(&(objectClass=groupOfUniqueNames)(uniqueMember={member})))"
         )
-        return tuple(gdn for gdn, _ in self._search(conn, self.settings.groups_base, filterstr, ["1.1"]))
+        return tuple(gdn for gdn, _ in self._search(conn, self._groups_base(conn), filterstr, ["1.1"]))
 
     def find_person(self, *, username: str | None = None, email: str | None = None) -> DirectoryEntry | None:
         """The one entry the user filter finds for `username`/`email`, or None.
@@ -180,7 +203,7 @@ class Directory:
             return None
         with self._service_connection() as conn:
             try:
-                found = self._search(conn, self.settings.base_dn, self.user_filter(username, email), self._person_attrs)
+                found = self._search(conn, self._base(conn), self.user_filter(username, email), self._person_attrs)
                 if len(found) != 1:
                     if len(found) > 1:
                         log.warning("the user filter matched %d directory entries; refusing", len(found))
@@ -220,11 +243,11 @@ class Directory:
         s = self.settings
         with self._service_connection() as conn:
             try:
-                people = self._search(conn, s.base_dn, s.sync_filter, self._person_attrs)
+                people = self._search(conn, self._base(conn), s.sync_filter, self._person_attrs)
                 memberships: dict[str, list[str]] = {}
                 groups = self._search(
                     conn,
-                    s.groups_base,
+                    self._groups_base(conn),
                     "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))",
                     ["member", "uniqueMember"],
                 )
@@ -243,7 +266,9 @@ class Directory:
             return []
         with self._service_connection() as conn:
             try:
-                found = self._search(conn, s.groups_base, s.advising_group_filter, ["owner", "member", "uniqueMember"])
+                found = self._search(
+                    conn, self._groups_base(conn), s.advising_group_filter, ["owner", "member", "uniqueMember"]
+                )
             except ldap.LDAPError as exc:
                 raise self._unavailable(exc) from None
         out = []
@@ -253,3 +278,25 @@ class Directory:
             for owner in _texts(lower.get("owner")):
                 out.append((owner, members))
         return out
+
+
+def doctor_lookup(app: Flask, user: str) -> tuple[str, str]:
+    """For `flask doctor --user`: look `user` up as a sign-in would; say which roles they get."""
+    from careercenter.sso.roles import roles_for
+
+    directory: Directory | None = app.extensions.get("careercenter_directory")
+    if directory is None:
+        return "WARN", "no directory is configured (CAREERCENTER_LDAP_URL)"
+    try:
+        entry = directory.find_person(username=user, email=user)
+    except DirectoryUnavailable as exc:
+        return "FAIL", str(exc)
+    if entry is None:
+        return "FAIL", f"{user!r}: not found by CAREERCENTER_LDAP_USER_FILTER (or found more than once)"
+    roles = sorted(role.value for role in roles_for(entry, app.extensions["careercenter_role_map"]))
+    if not roles:
+        return "FAIL", f"{entry.dn}: maps to no role; check CAREERCENTER_LDAP_ROLE_MAP"
+    missing = [name for name, value in (("campus id", entry.campus_id), ("email", entry.email)) if not value]
+    if missing:
+        return "FAIL", f"{entry.dn}: no {' or '.join(missing)} in the entry, so sign-in would be refused"
+    return "OK", f"{entry.dn}: campus id {entry.campus_id}, roles {', '.join(roles)}"

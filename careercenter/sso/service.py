@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor, record_event
@@ -97,15 +98,16 @@ def apply_entry(session: Session, entry: DirectoryEntry, roles: set[Role]) -> tu
         )
     changes: list[str] = []
     if person is None:
-        person = Person(campus_id=entry.campus_id, email=email, display_name="", is_demo=False)
-        session.add(person)
-        changes.append("added")
+        person = _insert_person(session, entry.campus_id, email)
+        if person.display_name == "":
+            changes.append("added")
     values = {
         "email": email,
         "display_name": entry.display_name or entry.username or entry.campus_id,
         "program": entry.program,
         "class_level": class_level_from(entry.class_level),
         "is_active": True,
+        "is_demo": False,  # the directory vouches for them: no longer pickable on the dev login
     }
     for name, value in values.items():
         if getattr(person, name) != value:
@@ -117,6 +119,21 @@ def apply_entry(session: Session, entry: DirectoryEntry, roles: set[Role]) -> tu
     person.directory_synced_at = utcnow()
     session.flush()
     return person, changes
+
+
+def _insert_person(session: Session, campus_id: str, email: str) -> Person:
+    """A new Person; if a concurrent first sign-in inserted them meanwhile, theirs."""
+    person = Person(campus_id=campus_id, email=email, display_name="", is_demo=False)
+    try:
+        with session.begin_nested():
+            session.add(person)
+            session.flush()
+    except IntegrityError:
+        existing = get_person_by_campus_id(session, campus_id)
+        if existing is None:
+            raise
+        return existing
+    return person
 
 
 def resolve_person(

@@ -16,7 +16,8 @@ class DirectorySettings:
     """How to reach the campus directory and read a person's entry."""
 
     url: str
-    base_dn: str
+    #: None: the server's one naming context, read from its root DSE at first use.
+    base_dn: str | None
     bind_dn: str | None = None
     bind_password: str | None = None
     user_filter: str = "(|(uid={username})(mail={email}))"
@@ -34,10 +35,6 @@ class DirectorySettings:
     affiliation_attribute: str = "eduPersonAffiliation"
     advisor_attribute: str | None = "manager"
     advising_group_filter: str | None = None
-
-    @property
-    def groups_base(self) -> str:
-        return self.group_base_dn or self.base_dn
 
 
 @dataclass(frozen=True)
@@ -95,8 +92,6 @@ def directory_settings(config: Mapping[str, Any]) -> DirectorySettings | None:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in {"ldap", "ldaps"}:
         raise ConfigError(f"CAREERCENTER_LDAP_URL must start with ldap:// or ldaps://, not {url!r}")
-    if not config.get("LDAP_BASE_DN"):
-        raise ConfigError("CAREERCENTER_LDAP_BASE_DN is required with CAREERCENTER_LDAP_URL")
     user_filter = config.get("LDAP_USER_FILTER") or DirectorySettings.user_filter
     if "{username}" not in user_filter and "{email}" not in user_filter:
         raise ConfigError("CAREERCENTER_LDAP_USER_FILTER must contain {username} or {email}")
@@ -112,7 +107,7 @@ def directory_settings(config: Mapping[str, Any]) -> DirectorySettings | None:
         raise ConfigError("CAREERCENTER_LDAP_TIMEOUT must be a positive number of seconds")
     return DirectorySettings(
         url=url,
-        base_dn=config["LDAP_BASE_DN"],
+        base_dn=config.get("LDAP_BASE_DN") or None,
         bind_dn=config.get("LDAP_BIND_DN") or None,
         bind_password=config.get("LDAP_BIND_PASSWORD") or None,
         user_filter=user_filter,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, render_template, session
 
 from careercenter.config import ConfigError
-from careercenter.errors import wants_problem_json
+from careercenter.errors import problem, wants_problem_json
 from careercenter.sso.directory import Directory
 from careercenter.sso.errors import SignInError
 from careercenter.sso.settings import directory_settings, oidc_settings, parse_role_map
@@ -67,7 +67,5 @@ def _oidc_logout() -> str | None:
 
 def _refused(exc: SignInError) -> tuple[str, int]:
     if wants_problem_json():
-        from careercenter.errors import problem
-
         return problem(exc.status, str(exc), exc.title), exc.status  # type: ignore[return-value]
     return render_template("sso/refused.html", title=exc.title, message=str(exc), status=exc.status), exc.status

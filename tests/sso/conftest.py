@@ -26,10 +26,28 @@ PEOPLE = {
 }
 
 
+class CampusDirectoryWithLdaps(CampusDirectory):
+    """The campus directory, also listening for ldaps:// (slapdtest serves ldap:// and ldapi://
+    only; its TLS certificate, for 127.0.0.1, is `cafile`'s)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ldaps_uri = f"ldaps://127.0.0.1:{self._avail_tcp_port()}/"
+
+    def _start_slapd(self) -> None:
+        # slapdtest joins ldap_uri and ldapi_uri into slapd's -h list: ride along on the second.
+        plain = self.ldapi_uri
+        self.ldapi_uri = f"{plain} {self.ldaps_uri}" if plain else self.ldaps_uri
+        try:
+            super()._start_slapd()
+        finally:
+            self.ldapi_uri = plain
+
+
 @pytest.fixture(scope="session")
-def campus() -> Iterator[CampusDirectory]:
+def campus() -> Iterator[CampusDirectoryWithLdaps]:
     """A directory of our own (tests here change entries and put them back)."""
-    directory = CampusDirectory()
+    directory = CampusDirectoryWithLdaps()
     directory.start()
     try:
         directory.add_base()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from careercenter.audit.models import AuditEvent
 from careercenter.sso.directory import Directory
-from careercenter.sso.errors import DirectoryUnavailable, InvalidCredentials, NoRole, UnknownPerson
+from careercenter.sso.errors import DirectoryUnavailable, InvalidCredentials, NoRole, SignInRefused, UnknownPerson
 from careercenter.sso.models import ClassLevel, Person, Role
 from careercenter.sso.service import Identity, resolve_person
 from careercenter.sso.settings import directory_settings, parse_role_map
@@ -137,6 +137,20 @@ def test_starttls_with_the_campus_ca(campus: CampusDirectory) -> None:
     assert directory.find_person(username="maya") is not None
 
 
+def test_ldaps_with_the_campus_ca(campus: Any) -> None:
+    directory = _directory(campus, LDAP_URL=campus.ldaps_uri, LDAP_CA_CERT_FILE=campus.cafile)
+    assert directory.find_person(username="maya") is not None
+    assert directory.authenticate("maya", "secret").campus_id == "S1001"
+
+
+def test_ldaps_refuses_an_untrusted_certificate(campus: Any, tmp_path: Any) -> None:
+    other_ca = tmp_path / "other-ca.pem"
+    other_ca.write_bytes(_self_signed_ca())
+    directory = _directory(campus, LDAP_URL=campus.ldaps_uri, LDAP_CA_CERT_FILE=str(other_ca))
+    with pytest.raises(DirectoryUnavailable):
+        directory.find_person(username="maya")
+
+
 def test_starttls_refuses_an_untrusted_certificate(campus: CampusDirectory, tmp_path: Any) -> None:
     other_ca = tmp_path / "other-ca.pem"
     other_ca.write_bytes(_self_signed_ca())
@@ -168,3 +182,68 @@ def _self_signed_ca() -> bytes:
         .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def test_without_a_base_dn_the_servers_naming_context_is_used(campus: CampusDirectory) -> None:
+    entry = _directory(campus, LDAP_BASE_DN=None).find_person(username="dana")
+    assert entry is not None and entry.campus_id == "F2001" and len(entry.groups) == 1
+
+
+@pytest.mark.parametrize(
+    ("user", "status", "words"),
+    [
+        ("alex", "OK", "campus id A4001, roles admin, registrar"),
+        ("vic", "FAIL", "maps to no role; check CAREERCENTER_LDAP_ROLE_MAP"),
+        ("nobody", "FAIL", "not found by CAREERCENTER_LDAP_USER_FILTER"),
+    ],
+)
+def test_doctor_looks_a_person_up_as_a_sign_in_would(
+    make_app: Any, campus: CampusDirectory, user: str, status: str, words: str
+) -> None:
+    from careercenter.sso.directory import doctor_lookup
+
+    app = make_app(**directory_config(campus))
+    result = doctor_lookup(app, user)
+    assert result[0] == status and words in result[1]
+
+
+def test_an_email_held_by_another_account_is_refused(session: Any, campus: CampusDirectory, make_student: Any) -> None:
+    make_student(email="maya.okafor@students.example.edu", campus_id="OLD-1")
+    with pytest.raises(SignInRefused, match="belongs to another account"):
+        _resolve(session, _directory(campus), username="maya")
+
+
+def test_a_demo_person_the_directory_confirms_becomes_real(
+    session: Any, campus: CampusDirectory, make_student: Any
+) -> None:
+    demo = make_student(campus_id="S1001", email="maya@demo.example.edu", is_demo=True)
+    person = _resolve(session, _directory(campus), username="maya")
+    assert person.id == demo.id and person.is_demo is False and person.email == "maya.okafor@students.example.edu"
+
+
+def test_flask_doctor_user_uses_the_directory_lookup(make_app: Any, campus: CampusDirectory) -> None:
+    app = make_app(**directory_config(campus))
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["doctor", "--user", "alex"])
+    line = next(line for line in result.output.splitlines() if "ldap user" in line)
+    assert line.startswith("OK") and "campus id A4001, roles admin, registrar" in line
+
+
+def test_a_concurrent_first_sign_in_finds_the_person_the_other_made(
+    session: Any, campus: CampusDirectory, monkeypatch: Any
+) -> None:
+    import careercenter.sso.service as service
+
+    directory = _directory(campus)
+    first = _resolve(session, directory, username="liam")
+    real_lookup = service.get_person_by_campus_id
+    calls: list[str] = []
+
+    def late_lookup(session: Any, campus_id: str) -> Person | None:
+        calls.append(campus_id)
+        return None if len(calls) == 1 else real_lookup(session, campus_id)  # the other request's row
+
+    monkeypatch.setattr(service, "get_person_by_campus_id", late_lookup)
+    session.execute(sa.update(Person).where(Person.id == first.id).values(email="x@example.edu"))
+    again = _resolve(session, directory, username="liam")
+    assert again.id == first.id and again.email == "liam.chen@students.example.edu" and len(calls) == 2

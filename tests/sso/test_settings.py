@@ -67,7 +67,6 @@ def test_bad_role_map_json_says_so() -> None:
     [
         ({"LDAP_ROLE_MAP": {"student": "advisr"}}, "'advisr', which is not a role"),
         ({"LDAP_ROLE_MAP": []}, "must be a JSON object"),
-        ({"LDAP_BASE_DN": None}, "CAREERCENTER_LDAP_BASE_DN is required"),
         ({"LDAP_URL": "http://ldap.example.edu"}, "must start with ldap:// or ldaps://"),
         ({"LDAP_USER_FILTER": "(uid=*)"}, "must contain {username} or {email}"),
         ({"OIDC_ISSUER": "https://login.example.edu"}, "CAREERCENTER_OIDC_CLIENT_ID is required"),
