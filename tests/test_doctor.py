@@ -15,7 +15,7 @@ from cryptography.x509.oid import NameOID
 
 from careercenter.db import utcnow
 from careercenter.doctor import run_checks
-from tests.peers.ldap import READER_DN, READER_PASSWORD, SUFFIX
+from tests.peers.ldap import READER_DN, READER_PASSWORD
 from tests.peers.oidc import OidcClient
 
 
@@ -70,7 +70,6 @@ def healthy(tmp_path: Path, slapd: Any, smtp_server: Any, provider: Any) -> dict
         "LDAP_URL": slapd.ldap_uri,
         "LDAP_BIND_DN": READER_DN,
         "LDAP_BIND_PASSWORD": READER_PASSWORD,
-        "LDAP_BASE_DN": SUFFIX,  # required with LDAP_URL since the sso merge
         "SMTP_HOST": smtp_server.host,
         "SMTP_PORT": smtp_server.port,
         "SIGNING_KEY": key,
