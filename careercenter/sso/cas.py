@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 CAS_NS = "http://www.yale.edu/tp/cas"
 #: CAS protocol 3.0, section 3.1.1: service tickets begin with "ST-"; at most 256 characters.
 TICKET_PATTERN = re.compile(r"ST-[A-Za-z0-9._\-]{1,253}")
+TICKET_IN_TEXT = re.compile(r"ST-[A-Za-z0-9._\-]+")
 MAX_RESPONSE_BYTES = 256 * 1024
 
 
@@ -156,7 +157,9 @@ def parse_service_response(body: bytes, settings: CasSettings) -> FederatedIdent
     failure = root.find(f"{{{CAS_NS}}}authenticationFailure")
     if failure is not None:
         code = failure.get("code") or "UNKNOWN"
-        raise _refuse(f"the CAS server says {code}", f"{code}: {(failure.text or '').strip()[:200]}")
+        # The server's message often quotes the ticket: keep bearer secrets out of the log.
+        message = TICKET_IN_TEXT.sub("ST-…", (failure.text or "").strip()[:200])
+        raise _refuse(f"the CAS server says {code}", f"{code}: {message}")
     success = root.find(f"{{{CAS_NS}}}authenticationSuccess")
     user = success.findtext(f"{{{CAS_NS}}}user") if success is not None else None
     if not user or not user.strip():

@@ -80,7 +80,7 @@ def test_reused_ticket_is_refused(cas_app: Any, cas_server: Any, cas_people: Any
     # Even without our own record of it, the CAS server refuses a second validation.
     session.execute(sa.delete(CasConsumedTicket))
     session.commit()
-    assert "INVALID_TICKET" in refused(cas_app.test_client(), path, "INVALID_TICKET")
+    assert "INVALID_TICKET" in refused(cas_app.test_client(), path, "INVALID_TICKET: service ticket ST-… has")
 
 
 def test_ticket_for_another_service_is_refused(cas_app: Any, cas_server: Any, cas_people: Any, refused: Any) -> None:
