@@ -131,6 +131,7 @@ ENV_SETTINGS: dict[str, str] = {
     # sso: saml / cas
     "SAML_IDP_METADATA": "str",
     "SAML_IDP_ENTITY_ID": "str",
+    "SAML_IDP_METADATA_CERT": "str",
     "SAML_SP_ENTITY_ID": "str",
     "SAML_SP_KEY": "str",
     "SAML_SP_CERT": "str",

@@ -70,6 +70,8 @@ class SamlSettings:
 
     idp_metadata: str
     idp_entity_id: str | None
+    #: PEM of the key that signs the metadata (a federation's, e.g. InCommon's); None: unchecked.
+    idp_metadata_cert: str | None
     sp_entity_id: str
     sp_key: str
     sp_cert: str
@@ -92,14 +94,14 @@ class SamlSettings:
         return self.idp_metadata.startswith(("https://", "http://"))
 
 
-def _pem(value: str, what: str) -> str:
+def _pem(value: str, what: str, prefix: str = "SAML_SP_") -> str:
     """A PEM given inline or as a file path."""
     if "-----BEGIN" in value:
         return value
     path = Path(value)
     if not path.is_file():
         raise ConfigError(
-            f"CAREERCENTER_SAML_SP_{what} must be a PEM file path (or the PEM itself): {value!r} is not a file"
+            f"CAREERCENTER_{prefix}{what} must be a PEM file path (or the PEM itself): {value!r} is not a file"
         )
     return path.read_text()
 
@@ -123,6 +125,9 @@ def saml_settings(config: Mapping[str, Any]) -> SamlSettings | None:
     return SamlSettings(
         idp_metadata=str(source),
         idp_entity_id=config.get("SAML_IDP_ENTITY_ID") or None,
+        idp_metadata_cert=_pem(str(config["SAML_IDP_METADATA_CERT"]), "IDP_METADATA_CERT", prefix="SAML_")
+        if config.get("SAML_IDP_METADATA_CERT")
+        else None,
         sp_entity_id=config.get("SAML_SP_ENTITY_ID") or f"{public_url}/saml/metadata",
         sp_key=_pem(str(config["SAML_SP_KEY"]), "KEY"),
         sp_cert=_pem(str(config["SAML_SP_CERT"]), "CERT"),
@@ -185,7 +190,10 @@ def idp_data(settings: SamlSettings | None = None) -> dict[str, Any]:
     cached = cache.get(settings.idp_metadata)
     if cached and time.monotonic() - cached[0] < METADATA_TTL_SECONDS:
         return cached[1]
-    idp = _parse_metadata(_fetch_metadata(settings), settings.idp_entity_id)
+    xml = _fetch_metadata(settings)
+    if settings.idp_metadata_cert:
+        verify_metadata(xml, settings.idp_metadata_cert)
+    idp = _parse_metadata(xml, settings.idp_entity_id)
     if not idp.get("entityId") or not idp.get("singleSignOnService", {}).get("url"):
         raise ProviderUnavailable(
             "The campus sign-in service's metadata names no identity provider with an HTTP-Redirect sign-on "
@@ -193,6 +201,56 @@ def idp_data(settings: SamlSettings | None = None) -> dict[str, Any]:
         )
     cache[settings.idp_metadata] = (time.monotonic(), idp)
     return idp
+
+
+DS = "http://www.w3.org/2000/09/xmldsig#"
+
+
+def verify_metadata(xml: str, cert_pem: str) -> None:
+    """Check that signed metadata (a federation aggregate, or one entity) is whole and current.
+
+    One enveloped signature over the root element, by `cert_pem`, no SHA-1, and a `validUntil`
+    (when present) in the future; anything else raises `ProviderUnavailable`.
+    """
+    from onelogin.saml2.utils import OneLogin_Saml2_Utils
+
+    def untrusted(detail: str) -> ProviderUnavailable:
+        log.warning("SAML IdP metadata refused: %s", detail)
+        return ProviderUnavailable(
+            "The campus sign-in service's metadata could not be trusted, so sign-in is off until the service "
+            "operator checks CAREERCENTER_SAML_IDP_METADATA and CAREERCENTER_SAML_IDP_METADATA_CERT."
+        )
+
+    try:
+        root = SafeET.fromstring(xml)
+    except Exception:  # defusedxml / expat
+        raise untrusted("not XML, or XML with entities") from None
+    signatures = [child for child in root if child.tag == f"{{{DS}}}Signature"]
+    if len(signatures) != 1:
+        raise untrusted(f"{len(signatures)} signatures on the root element")
+    references = signatures[0].findall(f".//{{{DS}}}Reference")
+    root_id = root.get("ID")
+    if len(references) != 1 or references[0].get("URI") not in {"", f"#{root_id}" if root_id else ""}:
+        raise untrusted("the signature does not cover the whole document")
+    algorithms = [
+        element.get("Algorithm") or ""
+        for element in signatures[0].iter()
+        if element.tag in {f"{{{DS}}}SignatureMethod", f"{{{DS}}}DigestMethod"}
+    ]
+    if any(a.endswith(("rsa-sha1", "#sha1")) for a in algorithms):
+        raise untrusted("SHA-1 signature")
+    valid_until = root.get("validUntil")
+    if valid_until:
+        try:
+            until = datetime.fromisoformat(valid_until.replace("Z", "+00:00"))
+        except ValueError:
+            raise untrusted(f"unreadable validUntil {valid_until!r}") from None
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=UTC)
+        if until <= utcnow():
+            raise untrusted(f"expired (validUntil {valid_until})")
+    if not OneLogin_Saml2_Utils.validate_metadata_sign(xml, cert=cert_pem):
+        raise untrusted("the signature does not verify with CAREERCENTER_SAML_IDP_METADATA_CERT")
 
 
 def _parse_metadata(xml: str, entity_id: str | None) -> dict[str, Any]:
