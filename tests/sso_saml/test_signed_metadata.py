@@ -48,8 +48,8 @@ def test_signed_metadata_lets_people_in(
 
 REASONS = {
     "unsigned": "0 signatures on the root element",
-    "other_signer": "does not verify",
-    "tampered": "does not verify",
+    "other_signer": "the signature does not verify",
+    "tampered": "the signature does not verify",
     "sha1": "SHA-1 signature",
     "expired": "expired (validUntil 2020-01-01T00:00:00Z)",
 }
