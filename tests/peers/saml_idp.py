@@ -12,6 +12,7 @@ response the SP must refuse:
 - ``other_key``: signed by another key, under the same IdP entity id;
 - ``other_sp``: addressed to another SP (audience) — issued for a different entity id;
 - ``wrong_destination``: the Destination/Recipient is another ACS URL;
+- ``destination_suffix``: the Destination/Recipient is the ACS URL plus a suffix;
 - ``sha1``: signed with RSA-SHA1 / SHA-1 digests;
 - ``short``: the assertion lives only 1 minute (pair with moving the SP's clock).
 
@@ -425,6 +426,9 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
             args["sp_entity_id"] = "https://other-sp.example.edu/shibboleth"
         elif mode == "wrong_destination":
             destination = destination.replace("/saml/acs", "/saml/other-acs")
+        elif mode == "destination_suffix":
+            # Passes a prefix comparison (python3-saml's), not an exact one.
+            destination = destination + "-evil"
         elif mode == "sha1":
             kwargs.update(sign_alg=SIG_RSA_SHA1, digest_alg=DIGEST_SHA1)
         elif mode != "normal":

@@ -160,6 +160,13 @@ def test_response_for_another_destination_is_refused(
     refused(client, post, "instead of http://careers.test/saml/other-acs")
 
 
+def test_destination_is_compared_exactly(saml_app: Any, saml_idp: Any, campus_people: Any, refused: Any) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client), "alice", mode="destination_suffix")
+    assert 'Destination="http://careers.test/saml/acs-evil"' in post.xml
+    refused(client, post, "Destination 'http://careers.test/saml/acs-evil'")
+
+
 def test_sha1_signature_is_refused(saml_app: Any, saml_idp: Any, campus_people: Any, refused: Any) -> None:
     client = saml_app.test_client()
     post = saml_idp.sign_in(start(client), "alice", mode="sha1")
