@@ -331,3 +331,27 @@ def test_idp_initiated_logout_ends_the_session(saml_app: Any, saml_idp: Any, cam
     assert response.status_code == 302
     assert response.headers["Location"].startswith(f"{saml_idp.base_url}/slo/redirect?SAMLResponse=")
     assert client.get("/me").status_code == 302
+
+
+def test_an_assertion_without_audience_is_refused(saml_app: Any) -> None:
+    """python3-saml accepts an assertion with no AudienceRestriction at all; we do not."""
+    from careercenter.sso import saml
+    from careercenter.sso.errors import SignInFailed
+
+    acs = f"{PUBLIC_URL}/saml/acs"
+    xml = (
+        '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        f'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" Destination="{acs}"><saml:Assertion>'
+        f'<saml:Subject><saml:SubjectConfirmation><saml:SubjectConfirmationData Recipient="{acs}"/>'
+        "</saml:SubjectConfirmation></saml:Subject></saml:Assertion></samlp:Response>"
+    )
+    with saml_app.app_context():
+        settings = saml_app.extensions["careercenter_saml"]
+        with pytest.raises(SignInFailed, match="issued for another service"):
+            saml._exact_checks(xml, settings)
+        with_audience = xml.replace(
+            "</saml:Subject>",
+            "</saml:Subject><saml:Conditions><saml:AudienceRestriction><saml:Audience>"
+            f"{settings.sp_entity_id}</saml:Audience></saml:AudienceRestriction></saml:Conditions>",
+        )
+        saml._exact_checks(with_audience, settings)
