@@ -25,6 +25,9 @@ def register_blueprints(app: Flask) -> None:
     # -- internships --
     # -- notify --
     # -- credits --
+    from careercenter.credits.views import bp as credits_bp
+
+    app.register_blueprint(credits_bp)
     # -- transcripts --
     # -- registrar --
     # -- credentials --

@@ -21,6 +21,9 @@ def register_cli(app: Flask) -> None:
     # -- internships --
     # -- notify --
     # -- credits --
+    from careercenter.credits.cli import credits_cli
+
+    app.cli.add_command(credits_cli)
     # -- transcripts --
     # -- registrar --
     # -- credentials --

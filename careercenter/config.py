@@ -150,6 +150,8 @@ ENV_SETTINGS: dict[str, str] = {
     "SSO_MATCH_ORDER": "str",
     # -- internships (sign-off) --
     # -- credits --
+    "CREDITS_TERM_STARTS": "str",
+    "CREDITS_QUEUE_PAGE_SIZE": "int",
     # -- transcripts --
     # -- registrar API --
     # -- credentials --

@@ -20,6 +20,7 @@ from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
 DEMO_STEPS: list[str] = [
     # -- internships --
     # -- credits --
+    "careercenter.credits.demo:seed",
     # -- transcripts --
     # -- registrar --
     # -- credentials --

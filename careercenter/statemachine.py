@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +27,7 @@ def move(
     """Move `record.<attribute>` to `to` if its transition table allows it; else 409."""
     current = getattr(record, attribute)
     if to not in transitions.get(current, ()):
-        noun = type(record).__name__.lower()
+        noun = re.sub(r"(?<!^)(?=[A-Z])", " ", type(record).__name__).lower()
         raise IllegalTransition(
             f"This {noun} is {current.value.replace('_', ' ')} and cannot become {to.value.replace('_', ' ')}."
         )

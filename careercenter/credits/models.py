@@ -22,6 +22,14 @@ class RuleStatus(enum.StrEnum):
     RETIRED = "retired"  # the code is no longer offered
 
 
+#: A version is replaced by a newer one (superseded) or withdrawn (retired); neither comes back.
+RULE_TRANSITIONS: dict[RuleStatus, frozenset[RuleStatus]] = {
+    RuleStatus.ACTIVE: frozenset({RuleStatus.SUPERSEDED, RuleStatus.RETIRED}),
+    RuleStatus.RETIRED: frozenset({RuleStatus.SUPERSEDED}),
+    RuleStatus.SUPERSEDED: frozenset(),
+}
+
+
 class CreditRule(db.Model):
     """One version of a rule. The YAML definition is kept whole in `definition`."""
 
@@ -99,6 +107,8 @@ class CreditRequest(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
     decision_comment: Mapped[str | None] = mapped_column(sa.Text)
+    #: Why the advisor granted fewer credits than the evaluation computed.
+    reduction_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     #: Optimistic lock: two advisors deciding at once → exactly one wins.

@@ -1,0 +1,55 @@
+"""`flask credits load-rules FILE` and `flask credits list-rules`."""
+
+from __future__ import annotations
+
+import sys
+from typing import IO
+
+import click
+
+from careercenter.audit.service import Actor
+from careercenter.credits import service
+from careercenter.credits.rules import RuleFileError, parse_rules_text
+from careercenter.extensions import db
+
+
+@click.group("credits")
+def credits_cli() -> None:
+    """Course-credit rules."""
+
+
+@credits_cli.command("load-rules")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def load_rules_command(file: IO[str]) -> None:
+    """Validate a whole rules file, then load it: a changed rule becomes a new version.
+
+    Nothing is loaded when any rule is invalid; each problem is printed with its path.
+    """
+    text = file.read()
+    try:
+        specs = parse_rules_text(text, service.calendar())
+    except RuleFileError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"{file.name}: {len(exc.problems)} problem(s); no rule was loaded", err=True)
+        sys.exit(1)
+    lines = service.load_rules(db.session, specs, Actor.system("flask credits load-rules"))
+    db.session.commit()
+    for line in lines:
+        click.echo(line)
+
+
+@credits_cli.command("list-rules")
+@click.option("--active", "active_only", is_flag=True, help="Only the versions in force.")
+def list_rules_command(active_only: bool) -> None:
+    """Print code, version, course and status of every rule version."""
+    rules = service.active_rules(db.session) if active_only else service.all_rule_versions(db.session)
+    if not rules:
+        click.echo("no credit rules loaded")
+        return
+    for rule in rules:
+        spec = service.spec_of(rule)
+        click.echo(
+            f"{rule.code}\tv{rule.version}\t{rule.course_label} {rule.course_title} "
+            f"({service.credit_range(spec)} cr, {rule.grading_basis})\t{rule.status.value}"
+        )

@@ -1,0 +1,423 @@
+"""Credit pages: students request credit, advisors decide, registrar staff watch awards."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from careercenter.audit.service import Actor, disclose_to_person
+from careercenter.auth import current_person, login_required, roles_required, student_visible_or_404
+from careercenter.config import ConfigError
+from careercenter.credits import awards as award_service
+from careercenter.credits import service
+from careercenter.credits.evaluation import Evaluation, credit_words
+from careercenter.credits.forms import BulkApproveForm, CreditRequestForm, DecisionForm, RescindForm
+from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
+from careercenter.credits.rules import requirements
+from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar, TermError
+from careercenter.errors import Conflict, ValidationFailed
+from careercenter.extensions import db
+from careercenter.sso.models import Person, Role
+from careercenter.sso.service import is_assigned_advisor
+
+bp = Blueprint("credits", __name__)
+
+
+@bp.record_once
+def _check_settings(state: Any) -> None:
+    """Fail fast, with one line, on a term calendar or page size that cannot work."""
+    config = state.app.config
+    try:
+        Calendar.parse(config.get("CREDITS_TERM_STARTS") or DEFAULT_TERM_STARTS)
+    except TermError as exc:
+        raise ConfigError(f"CAREERCENTER_CREDITS_TERM_STARTS: {exc}") from None
+    size = config.get("CREDITS_QUEUE_PAGE_SIZE", DEFAULT_QUEUE_PAGE_SIZE)
+    if not isinstance(size, int) or not 1 <= size <= 200:
+        raise ConfigError("CAREERCENTER_CREDITS_QUEUE_PAGE_SIZE must be a whole number from 1 to 200")
+
+
+DEFAULT_QUEUE_PAGE_SIZE = 20
+REQUEST_RECORDS = (
+    "credit request: rule evaluation, micro-internships with supervisor hours, ratings and feedback, reflection"
+)
+
+
+@bp.app_template_filter("credits")
+def credits_filter(value: object) -> str:
+    """Decimals as people write them: 2.00 → "2", 1.50 → "1.5"."""
+    if value is None:
+        return ""
+    return service.fmt(Decimal(str(value)))
+
+
+@bp.app_template_filter("credit_words")
+def credit_words_filter(value: object) -> str:
+    """1 → "1 credit", 1.5 → "1.5 credits"."""
+    return credit_words(Decimal(str(value or 0)))
+
+
+def _me() -> Person:
+    person = current_person()
+    assert person is not None
+    return person
+
+
+def _page_arg() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _apply_errors(form: Any, exc: ValidationFailed) -> None:
+    for name, message in exc.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [message]
+
+
+# ---- rules ---------------------------------------------------------------------------------
+
+
+@bp.get("/credits/rules")
+@login_required
+def rules() -> str:
+    """The rules in force, each in plain words."""
+    rules = service.active_rules(db.session)
+    return render_template(
+        "credits/rules.html",
+        rules=[(rule, requirements(service.spec_of(rule))) for rule in rules],
+        versions=service.all_rule_versions(db.session) if _me().has_role(Role.REGISTRAR, Role.ADMIN) else [],
+    )
+
+
+# ---- the student -------------------------------------------------------------------------------
+
+
+@bp.get("/credits")
+@roles_required(Role.STUDENT)
+def my_requests() -> str:
+    return render_template("credits/my_requests.html", requests=service.requests_of(db.session, _me()))
+
+
+def _request_form_page(credit_request: CreditRequest | None) -> tuple[str, int] | Response:
+    """The new-request and edit-when-returned page: check the evaluation, then submit."""
+    student = _me()
+    form = CreditRequestForm()
+    rules = service.active_rules(db.session)
+    choices = [("", "Choose a rule")] + [(r.code, f"{r.course_label} {r.course_title} ({r.name})") for r in rules]
+    if credit_request is not None and credit_request.rule.code not in {r.code for r in rules}:
+        choices.append(
+            (credit_request.rule.code, f"{credit_request.rule.course_label} {credit_request.rule.course_title}")
+        )
+    form.rule.choices = choices
+    experiences = service.claimable_experiences(db.session, student, credit_request)
+    form.experiences.choices = [(e.id, service.experience_label(e)) for e in experiences]
+    if request.method == "GET":
+        if credit_request is not None:
+            form.rule.data = credit_request.rule.code
+            form.experiences.data = [e.id for e in credit_request.experiences]
+            form.reflection.data = credit_request.reflection
+        elif request.args.get("rule"):
+            form.rule.data = request.args["rule"]
+    evaluation: Evaluation | None = None
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            draft = service.prepare_request(
+                db.session,
+                student,
+                form.rule.data or "",
+                form.experiences.data or [],
+                form.reflection.data or "",
+                request=credit_request,
+            )
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+            status = 422
+        else:
+            evaluation = draft.evaluation
+            if request.form.get("action") == "submit":
+                actor = Actor.person(student)
+                try:
+                    if credit_request is None:
+                        saved = service.submit_request(db.session, student, draft, actor)
+                    else:
+                        saved = service.resubmit_request(db.session, credit_request, draft, actor)
+                except ValidationFailed as exc:
+                    # Another request took an experience between the check and the save.
+                    db.session.rollback()
+                    _apply_errors(form, exc)
+                    experiences = service.claimable_experiences(db.session, student, credit_request)
+                    evaluation, status = None, 422
+                else:
+                    db.session.commit()
+                    flash(f"Your request for {saved.rule.course_label} was submitted to your advisor.", "success")
+                    return redirect(url_for("credits.request_detail", request_id=saved.id), code=303)
+    elif request.method == "POST":
+        status = 422
+    rule_by_code = {r.code: r for r in rules}
+    chosen = rule_by_code.get(form.rule.data or "") or (credit_request.rule if credit_request else None)
+    return (
+        render_template(
+            "credits/request_form.html",
+            form=form,
+            credit_request=credit_request,
+            evaluation=evaluation,
+            experiences=experiences,
+            chosen=chosen,
+            chosen_requirements=requirements(service.spec_of(chosen)) if chosen else [],
+            rules_reflection={r.code: service.spec_of(r).reflection_required for r in rules},
+        ),
+        status,
+    )
+
+
+@bp.route("/credits/new", methods=["GET", "POST"])
+@roles_required(Role.STUDENT)
+def new_request() -> tuple[str, int] | Response:
+    return _request_form_page(None)
+
+
+def _own_request_or_404(request_id: int) -> CreditRequest:
+    credit_request = db.session.get(CreditRequest, request_id)
+    if credit_request is None or credit_request.student_id != _me().id:
+        abort(404)
+    return credit_request
+
+
+@bp.route("/credits/requests/<int:request_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.STUDENT)
+def edit_request(request_id: int) -> tuple[str, int] | Response:
+    credit_request = _own_request_or_404(request_id)
+    if credit_request.state is not RequestState.RETURNED:
+        flash("Only a request your advisor returned can be changed.", "error")
+        return redirect(url_for("credits.request_detail", request_id=request_id), code=303)
+    return _request_form_page(credit_request)
+
+
+# ---- one request: the student, their advisor, registrar staff -----------------------------------
+
+
+def _render_request(
+    credit_request: CreditRequest, form: DecisionForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    viewer = _me()
+    may_decide = (
+        viewer.has_role(Role.ADVISOR)
+        and credit_request.state is RequestState.SUBMITTED
+        and is_assigned_advisor(db.session, viewer, credit_request.student)
+    )
+    if may_decide and form is None:
+        form = DecisionForm()
+        form.credits.data = service.fmt(credit_request.computed_credits or Decimal(0))
+        form.version.data = str(credit_request.version_id)
+    evaluation = Evaluation.from_dict(credit_request.evaluation) if credit_request.evaluation else None
+    return (
+        render_template(
+            "credits/request_detail.html",
+            r=credit_request,
+            evaluation=evaluation,
+            award=service.award_of(db.session, credit_request),
+            form=form if may_decide else None,
+            is_owner=viewer.id == credit_request.student_id,
+        ),
+        status,
+    )
+
+
+@bp.get("/credits/requests/<int:request_id>")
+@login_required
+def request_detail(request_id: int) -> tuple[str, int]:
+    credit_request = db.session.get(CreditRequest, request_id)
+    student_visible_or_404(credit_request.student if credit_request else None)
+    assert credit_request is not None
+    viewer = _me()
+    if viewer.id != credit_request.student_id:
+        interest = (
+            "assigned advisor reviewing a credit request"
+            if viewer.has_role(Role.ADVISOR) and is_assigned_advisor(db.session, viewer, credit_request.student)
+            else "registrar staff: credit records"
+        )
+        disclose_to_person(
+            db.session, viewer, credit_request.student, f"{REQUEST_RECORDS} (request {request_id})", interest
+        )
+        db.session.commit()
+    return _render_request(credit_request)
+
+
+@bp.post("/credits/requests/<int:request_id>/decision")
+@roles_required(Role.ADVISOR)
+def decide(request_id: int) -> tuple[str, int] | Response:
+    advisor = _me()
+    credit_request = db.session.get(CreditRequest, request_id)
+    if credit_request is None or not is_assigned_advisor(db.session, advisor, credit_request.student):
+        abort(404)
+    form = DecisionForm()
+    action = request.form.get("action")
+    if not form.validate_on_submit() or action not in {"approve", "deny", "return"}:
+        return _render_request(credit_request, form, 422)
+    try:
+        version = int(form.version.data) if form.version.data else None
+    except ValueError:
+        version = None
+    try:
+        if action == "approve":
+            service.approve_request(
+                db.session,
+                credit_request,
+                advisor,
+                form.comment.data or "",
+                credits=service.parse_credits(form.credits.data),
+                reason=form.reason.data or "",
+                expected_version=version,
+            )
+        elif action == "deny":
+            service.deny_request(db.session, credit_request, advisor, form.comment.data or "", expected_version=version)
+        else:
+            service.return_request(
+                db.session, credit_request, advisor, form.comment.data or "", expected_version=version
+            )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        credit_request = db.session.get(CreditRequest, request_id)
+        assert credit_request is not None
+        _apply_errors(form, exc)
+        if "action" in exc.errors or not exc.errors:
+            flash(str(exc), "error")
+        return _render_request(credit_request, form, 422)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("credits.request_detail", request_id=request_id), code=303)
+    db.session.commit()
+    verbs = {"approve": "approved", "deny": "denied", "return": "returned to the student"}
+    flash(f"Request {request_id} of {credit_request.student.display_name} {verbs[action]}.", "success")
+    return redirect(url_for("credits.queue"), code=303)
+
+
+# ---- the advisor's queue -------------------------------------------------------------------------
+
+
+@bp.get("/advisor/credits")
+@roles_required(Role.ADVISOR)
+def queue() -> str:
+    advisor = _me()
+    filters = {k: (request.args.get(k) or "").strip()[:120] or None for k in ("term", "rule", "program")}
+    page = service.advisor_queue(
+        db.session,
+        advisor,
+        term=filters["term"],
+        rule_code=filters["rule"],
+        program=filters["program"],
+        page=_page_arg(),
+        per_page=current_app.config.get("CREDITS_QUEUE_PAGE_SIZE", DEFAULT_QUEUE_PAGE_SIZE),
+    )
+    return render_template(
+        "credits/queue.html",
+        page=page,
+        filters=filters,
+        options=service.queue_filters(db.session, advisor),
+        evaluations={r.id: Evaluation.from_dict(r.evaluation) for r in page.items if r.evaluation},
+        bulk_form=BulkApproveForm(),
+    )
+
+
+@bp.post("/advisor/credits/bulk-approve")
+@roles_required(Role.ADVISOR)
+def bulk_approve() -> Response:
+    form = BulkApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = []
+    for raw in request.form.getlist("request_id"):
+        try:
+            ids.append(int(raw))
+        except ValueError:
+            abort(400)
+    if not ids:
+        flash("Select at least one eligible request to approve.", "error")
+        return redirect(url_for("credits.queue"), code=303)
+    approved, skipped = service.bulk_approve(db.session, _me(), ids, form.comment.data or "")
+    db.session.commit()
+    if approved:
+        flash(f"Approved {len(approved)} request(s) at the credits their rules allow.", "success")
+    for line in skipped:
+        flash(f"Not approved: {line}", "error")
+    return redirect(url_for("credits.queue"), code=303)
+
+
+# ---- registrar staff --------------------------------------------------------------------------------
+
+
+@bp.get("/registrar/awards")
+@roles_required(Role.REGISTRAR, Role.ADMIN)
+def awards() -> str:
+    raw_status = request.args.get("status") or ""
+    status = AwardStatus(raw_status) if raw_status in {s.value for s in AwardStatus} else None
+    filters = {
+        "status": status.value if status else "",
+        "term": (request.args.get("term") or "").strip()[:20],
+        "rule": (request.args.get("rule") or "").strip()[:60],
+        "student": (request.args.get("student") or "").strip()[:100],
+    }
+    page = award_service.list_awards(
+        db.session,
+        status=status,
+        term=filters["term"] or None,
+        rule_code=filters["rule"] or None,
+        student=filters["student"] or None,
+        page=_page_arg(),
+    )
+    return render_template(
+        "credits/awards.html",
+        page=page,
+        filters=filters,
+        options=award_service.award_filters(db.session),
+        statuses=list(AwardStatus),
+    )
+
+
+def _award_or_404(award_id: int) -> CreditAward:
+    award = db.session.get(CreditAward, award_id)
+    if award is None:
+        abort(404)
+    return award
+
+
+@bp.get("/registrar/awards/<int:award_id>")
+@roles_required(Role.REGISTRAR, Role.ADMIN)
+def award_detail(award_id: int) -> str:
+    award = _award_or_404(award_id)
+    disclose_to_person(db.session, _me(), award.student, f"credit award {award.id}", "registrar staff: credit records")
+    db.session.commit()
+    return render_template("credits/award_detail.html", award=award, form=RescindForm())
+
+
+@bp.post("/registrar/awards/<int:award_id>/rescind")
+@roles_required(Role.REGISTRAR, Role.ADMIN)
+def rescind(award_id: int) -> tuple[str, int] | Response:
+    award = _award_or_404(award_id)
+    form = RescindForm()
+    if not form.validate_on_submit():
+        return render_template("credits/award_detail.html", award=award, form=form), 422
+    try:
+        award_service.rescind_award(db.session, award, Actor.person(_me()), form.reason.data or "")
+    except ValidationFailed as exc:
+        db.session.rollback()
+        award = _award_or_404(award_id)
+        _apply_errors(form, exc)
+        return render_template("credits/award_detail.html", award=award, form=form), 422
+    except Conflict as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("credits.award_detail", award_id=award_id), code=303)
+    db.session.commit()
+    flash(f"Award {award_id} rescinded.", "success")
+    return redirect(url_for("credits.award_detail", award_id=award_id), code=303)
+
+
+from careercenter.credits import panels  # noqa: E402,F401  (registers the home panels)

@@ -1,0 +1,139 @@
+"""Two advisors decide the same request at the same moment: exactly one wins (PostgreSQL,
+two real connections in two threads; optimistic locking on `credit_requests.version_id`)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from careercenter.credits import service
+from careercenter.credits.models import CreditAward, CreditRequest, RequestState
+from careercenter.errors import Conflict
+from careercenter.extensions import db
+from careercenter.notify.models import OutboxMessage
+from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
+from tests.credits.helpers import load_test_rules, submitted_request, verified_experience
+
+
+def _person(key: str, role: Role) -> Person:
+    person = Person(
+        campus_id=key,
+        email=f"{key}@example.edu",
+        display_name=key.title(),
+        program="Biology",
+        class_level=ClassLevel.JUNIOR if role is Role.STUDENT else None,
+        is_demo=True,
+    )
+    person.set_roles({role})
+    db.session.add(person)
+    return person
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("second", ["approve", "deny"])
+def test_two_advisors_at_once_exactly_one_wins(committed_db: Any, second: str) -> None:
+    app = committed_db
+    with app.test_request_context():
+        student = _person("racestudent", Role.STUDENT)
+        first_advisor, second_advisor = _person("advisorone", Role.ADVISOR), _person("advisortwo", Role.ADVISOR)
+        db.session.flush()
+        for advisor in (first_advisor, second_advisor):
+            db.session.add(AdvisorAssignment(advisor_id=advisor.id, student_id=student.id))
+        load_test_rules(db.session)
+        request_id = submitted_request(db.session, student, [verified_experience(db.session, student, "90")]).id
+        advisor_ids = [first_advisor.id, second_advisor.id]
+        db.session.commit()
+
+    loaded = threading.Barrier(2, timeout=10)
+    outcomes: dict[int, str] = {}
+
+    def decide(index: int, action: str) -> None:
+        with app.test_request_context():
+            try:
+                advisor = db.session.get(Person, advisor_ids[index])
+                request = db.session.get(CreditRequest, request_id)
+                assert request is not None and request.state is RequestState.SUBMITTED
+                version = request.version_id
+                loaded.wait()  # both have read the submitted request before either decides
+                if action == "approve":
+                    service.approve_request(db.session, request, advisor, "Yes.", expected_version=version)
+                else:
+                    service.deny_request(db.session, request, advisor, "No.", expected_version=version)
+                db.session.commit()
+                outcomes[index] = "won"
+            except Conflict as exc:
+                db.session.rollback()
+                outcomes[index] = f"lost: {exc}"
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                db.session.rollback()
+                outcomes[index] = f"error: {exc!r}"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=decide, args=(0, "approve")), threading.Thread(target=decide, args=(1, second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(v.split(":")[0] for v in outcomes.values()) == ["lost", "won"], outcomes
+    loser = next(v for v in outcomes.values() if v.startswith("lost"))
+    # Both read version 2 before either wrote: the loser's UPDATE … WHERE version_id = 2 found no row.
+    assert loser == f"lost: {service.RACE_MESSAGE}"
+
+    with app.app_context():
+        request = db.session.get(CreditRequest, request_id)
+        assert request is not None
+        awards = db.session.execute(sa.select(CreditAward)).scalars().all()
+        mails = db.session.execute(sa.select(OutboxMessage)).scalars().all()
+        assert len(mails) == 1  # one decision, one email
+        if request.state is RequestState.APPROVED:
+            assert len(awards) == 1
+        else:
+            assert request.state is RequestState.DENIED and awards == []
+        assert request.version_id == 3  # submitted (2), then exactly one decision (3)
+        db.session.remove()
+
+
+@pytest.mark.postgres_only
+def test_two_submissions_of_the_same_experience_at_once_make_one_request(committed_db: Any) -> None:
+    from careercenter.audit.service import Actor
+    from careercenter.errors import ValidationFailed
+
+    app = committed_db
+    with app.test_request_context():
+        student = _person("doublesubmit", Role.STUDENT)
+        db.session.flush()
+        load_test_rules(db.session)
+        student_id, exp_id = student.id, verified_experience(db.session, student, "60").id
+        db.session.commit()
+
+    prepared = threading.Barrier(2, timeout=10)
+    outcomes: list[str] = []
+
+    def submit() -> None:
+        with app.test_request_context():
+            try:
+                person = db.session.get(Person, student_id)
+                draft = service.prepare_request(db.session, person, "INTR-295", [exp_id], "")
+                prepared.wait()  # both saw the experience as free
+                service.submit_request(db.session, person, draft, Actor.person(person))
+                db.session.commit()
+                outcomes.append("submitted")
+            except ValidationFailed as exc:
+                db.session.rollback()
+                outcomes.append(f"refused: {exc.errors['experiences']}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(o.split(":")[0] for o in outcomes) == ["refused", "submitted"], outcomes
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(CreditRequest)).scalar_one() == 1
+        db.session.remove()
