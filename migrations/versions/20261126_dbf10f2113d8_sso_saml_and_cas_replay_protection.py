@@ -5,7 +5,7 @@ cross-site POST carries no SameSite=Lax cookie), consumed SAML assertion ids and
 ticket hashes (replays refused).
 
 Revision ID: dbf10f2113d8
-Revises: f58f80b8cba8
+Revises: 62b3d093ca81
 Create Date: 2026-11-26 01:28:14.930282
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "dbf10f2113d8"
-down_revision = "f58f80b8cba8"
+down_revision = "62b3d093ca81"
 branch_labels = None
 depends_on = None
 
