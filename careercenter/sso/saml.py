@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import logging
 import re
 from collections.abc import Mapping
@@ -252,14 +254,22 @@ def sp_metadata() -> str:
 # -- sign-in --------------------------------------------------------------------------------
 
 
-def start_login(session: Session, next_path: str | None) -> str:
-    """Make an AuthnRequest, remember its id server-side; return the IdP URL to redirect to."""
+def binds_browser() -> bool:
+    """Whether sign-ins are bound to the browser by a cookie: only over https, where a
+    SameSite=None cookie (the only kind a cross-site POST carries) may be set."""
+    return _settings().public_url.startswith("https://")
+
+
+def start_login(session: Session, next_path: str | None, binding: str | None = None) -> str:
+    """Make an AuthnRequest, remember its id (and the browser binding's hash) server-side;
+    return the IdP URL to redirect to."""
     auth = _auth(_settings().acs_url)
     url = auth.login(return_to="")
     now = utcnow()
     session.add(
         SamlOutstandingRequest(
             request_id=auth.get_last_request_id(),
+            browser_hash=_hash(binding) if binding else None,
             next_path=next_path,
             created_at=now,
             expires_at=now + REQUEST_LIFETIME,
@@ -268,6 +278,10 @@ def start_login(session: Session, next_path: str | None) -> str:
     _prune(session, now)
     session.flush()
     return url
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def _prune(session: Session, now: datetime) -> None:
@@ -292,11 +306,12 @@ def _decode(form: Mapping[str, str]) -> str:
         raise _refuse("not a SAML response") from None
 
 
-def claim_request(session: Session, form: Mapping[str, str]) -> SamlOutstandingRequest:
+def claim_request(session: Session, form: Mapping[str, str], binding: str | None = None) -> SamlOutstandingRequest:
     """Find and delete the outstanding AuthnRequest this response answers (InResponseTo).
 
     Deleting it makes the answer single-use. The caller commits at once, so that a response
-    refused further on cannot be tried again either. Unsolicited responses are refused.
+    refused further on cannot be tried again either. Unsolicited responses are refused, and so
+    is a response arriving in another browser than the one that asked (`binding`, https only).
     """
     xml = _decode(form)
     try:
@@ -318,6 +333,8 @@ def claim_request(session: Session, form: Mapping[str, str]) -> SamlOutstandingR
         raise _refuse("it was already used")
     if pending.expires_at < utcnow():
         raise _refuse("the sign-in took too long", "outstanding request expired")
+    if pending.browser_hash is not None and not (binding and hmac.compare_digest(_hash(binding), pending.browser_hash)):
+        raise _refuse("it was started in another browser", "browser binding mismatch")
     session.flush()
     return pending
 

@@ -23,6 +23,10 @@ class SamlOutstandingRequest(db.Model):
 
     #: The AuthnRequest's ID; the IdP's Response carries it as InResponseTo.
     request_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    #: SHA-256 of the random value in the browser's SameSite=None binding cookie (https only):
+    #: the answer must come back in the browser that asked, so nobody can sign a victim in
+    #: with the attacker's own response (login CSRF).
+    browser_hash: Mapped[str | None] = mapped_column(sa.String(64))
     #: A local path to land on after sign-in (already checked by `safe_next`).
     next_path: Mapped[str | None] = mapped_column(sa.String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, Response, abort, current_app, redirect, request, session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -35,13 +37,29 @@ def _finish(identity: FederatedIdentity, next_path: str | None) -> WerkzeugRespo
     return redirect(safe_next(next_path) or home_url(person))
 
 
+#: The browser binding cookie: SameSite=None so the IdP's cross-site POST carries it (https only).
+BINDING_COOKIE = "careercenter_saml_binding"
+
+
 @saml_bp.get("/login")
 @public
 def saml_login() -> WerkzeugResponse:
     """Send the browser to the campus IdP with an AuthnRequest (HTTP-Redirect binding)."""
-    url = saml.start_login(db.session, safe_next(request.args.get("next")))
+    binding = secrets.token_urlsafe(32) if saml.binds_browser() else None
+    url = saml.start_login(db.session, safe_next(request.args.get("next")), binding)
     db.session.commit()
-    return redirect(url)
+    response = redirect(url)
+    if binding:
+        response.set_cookie(
+            BINDING_COOKIE,
+            binding,
+            max_age=int(saml.REQUEST_LIFETIME.total_seconds()),
+            path="/saml/",
+            secure=True,
+            httponly=True,
+            samesite="None",
+        )
+    return response
 
 
 @saml_bp.post("/acs")
@@ -50,13 +68,14 @@ def saml_login() -> WerkzeugResponse:
 def saml_acs() -> WerkzeugResponse:
     """The IdP's HTTP-POST of its Response. Cross-site: no session cookie, no CSRF token; the
     signature and the server-side InResponseTo check protect it."""
-    pending = saml.claim_request(db.session, request.form)
+    pending = saml.claim_request(db.session, request.form, request.cookies.get(BINDING_COOKIE))
     next_path = pending.next_path
     db.session.commit()  # the request is used up, whatever happens next
     identity, logout = saml.validate_response(db.session, pending, request.form)
     db.session.commit()  # the assertion is used up, whatever happens next
     response = _finish(identity, next_path)
     session["saml_logout"] = logout
+    response.delete_cookie(BINDING_COOKIE, path="/saml/", secure=True, httponly=True, samesite="None")
     return response
 
 

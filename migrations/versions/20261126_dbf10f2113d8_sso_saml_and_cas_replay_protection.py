@@ -42,6 +42,7 @@ def upgrade():
     op.create_table(
         "saml_outstanding_requests",
         sa.Column("request_id", sa.String(length=128), nullable=False),
+        sa.Column("browser_hash", sa.String(length=64), nullable=True),
         sa.Column("next_path", sa.String(length=1000), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from careercenter.db import utcnow
 from careercenter.sso.models import Person, Role
 from careercenter.sso.saml_models import SamlConsumedAssertion, SamlOutstandingRequest
-from tests.sso_saml.conftest import PUBLIC_URL, start
+from tests.sso_saml.conftest import PUBLIC_URL, _register, start
 
 
 def test_metadata_lists_acs_sls_and_certificate(saml_app: Any, saml_sp_keys: Any) -> None:
@@ -355,3 +355,29 @@ def test_an_assertion_without_audience_is_refused(saml_app: Any) -> None:
             f"{settings.sp_entity_id}</saml:Audience></saml:AudienceRestriction></saml:Conditions>",
         )
         saml._exact_checks(with_audience, settings)
+
+
+def test_over_https_the_answer_must_come_back_to_the_browser_that_asked(
+    make_app: Any, saml_idp: Any, saml_sp_keys: Any, campus_people: Any, refused: Any
+) -> None:
+    from tests.sso_saml.conftest import saml_config
+
+    https = "https://careers.test"
+    app = make_app(**saml_config(saml_idp, saml_sp_keys, PUBLIC_URL=https))
+    _register(app, saml_idp)
+    attacker = app.test_client()
+    response = attacker.get("/saml/login", base_url=https)
+    cookie = response.headers["Set-Cookie"]
+    assert "careercenter_saml_binding=" in cookie
+    assert all(part in cookie for part in ("Secure", "HttpOnly", "SameSite=None", "Path=/saml/"))
+    post = saml_idp.sign_in(response.headers["Location"], "mallory")
+    assert post.action == f"{https}/saml/acs"
+    # Login CSRF: the attacker's own valid response, posted from the victim's browser.
+    assert "another browser" in refused(app.test_client(), post, "browser binding mismatch")
+    # The browser that asked gets in (and the binding cookie is cleared).
+    alice = app.test_client()
+    response = alice.get("/saml/login", base_url=https)
+    post = saml_idp.sign_in(response.headers["Location"], "alice")
+    answer = alice.post("/saml/acs", data=post.form(), base_url=https)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/student"
+    assert any(c.startswith("careercenter_saml_binding=;") for c in answer.headers.getlist("Set-Cookie"))
