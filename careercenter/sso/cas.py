@@ -111,6 +111,11 @@ def _refuse(reason: str, detail: str | None = None) -> SignInFailed:
     )
 
 
+def not_started() -> SignInFailed:
+    """The refusal for a callback in a browser that did not start a CAS sign-in here."""
+    return _refuse("no sign-in was started in this browser", "callback without /cas/login")
+
+
 def validate_ticket(session: Session, ticket: str | None) -> FederatedIdentity:
     """Validate `ticket` for our service URL at /p3/serviceValidate; return who it names.
 

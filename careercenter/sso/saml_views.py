@@ -103,6 +103,9 @@ def saml_sls() -> WerkzeugResponse:
 def cas_login() -> WerkzeugResponse:
     """Send the browser to the CAS server's login with our fixed service URL."""
     session["cas_next"] = safe_next(request.args.get("next"))
+    # The callback is a top-level GET, so the (SameSite=Lax) session comes back with it: only a
+    # browser that started here may finish, so an attacker's ticket link signs nobody in.
+    session["cas_started"] = True
     return redirect(cas.login_url())
 
 
@@ -111,6 +114,8 @@ def cas_login() -> WerkzeugResponse:
 def cas_callback() -> WerkzeugResponse:
     """The CAS server sends the browser back here with a service ticket; validate it."""
     next_path = session.pop("cas_next", None)
+    if not session.pop("cas_started", False):
+        raise cas.not_started()
     try:
         identity = cas.validate_ticket(db.session, request.args.get("ticket"))
     except SignInFailed:

@@ -57,6 +57,13 @@ def test_next_must_be_a_local_path(cas_app: Any, cas_server: Any, cas_people: An
         assert client.get(callback_path(back)).headers["Location"] == "/student"
 
 
+def _started(app: Any) -> Any:
+    """A browser that has been through /cas/login (as any real callback has)."""
+    client = app.test_client()
+    assert client.get("/cas/login").status_code == 302
+    return client
+
+
 @pytest.fixture()
 def refused(caplog: Any) -> Any:
     def check(client: Any, path: str, reason: str, status: int = 400) -> str:
@@ -76,29 +83,26 @@ def test_reused_ticket_is_refused(cas_app: Any, cas_server: Any, cas_people: Any
     first = cas_app.test_client()
     path = callback_path(cas_server.sign_in(_login_location(first), "alice"))
     assert first.get(path).status_code == 302
-    refused(cas_app.test_client(), path, "ticket seen before")
+    refused(_started(cas_app), path, "ticket seen before")
     # Even without our own record of it, the CAS server refuses a second validation.
     session.execute(sa.delete(CasConsumedTicket))
     session.commit()
-    assert "INVALID_TICKET" in refused(cas_app.test_client(), path, "INVALID_TICKET: service ticket ST-… has")
+    assert "INVALID_TICKET" in refused(_started(cas_app), path, "INVALID_TICKET: service ticket ST-… has")
 
 
 def test_ticket_for_another_service_is_refused(cas_app: Any, cas_server: Any, cas_people: Any, refused: Any) -> None:
     ticket = cas_server.ticket_for("http://careers.test/elsewhere/callback", "alice")
-    refused(cas_app.test_client(), f"/cas/callback?ticket={ticket}", "INVALID_SERVICE")
+    refused(_started(cas_app), f"/cas/callback?ticket={ticket}", "INVALID_SERVICE")
 
 
 def test_forged_ticket_is_refused(cas_app: Any, cas_people: Any, refused: Any) -> None:
-    refused(
-        cas_app.test_client(), "/cas/callback?ticket=ST-1700000000-forgedforgedforgedforgedforged00", "INVALID_TICKET"
-    )
+    refused(_started(cas_app), "/cas/callback?ticket=ST-1700000000-forgedforgedforgedforgedforged00", "INVALID_TICKET")
 
 
 def test_malformed_or_missing_ticket_is_refused_without_asking(cas_app: Any, refused: Any) -> None:
-    client = cas_app.test_client()
-    refused(client, "/cas/callback", "malformed or missing ticket")
-    refused(client, "/cas/callback?ticket=PGT-123", "malformed or missing ticket")
-    refused(client, "/cas/callback?ticket=ST-<script>", "malformed or missing ticket")
+    refused(_started(cas_app), "/cas/callback", "malformed or missing ticket")
+    refused(_started(cas_app), "/cas/callback?ticket=PGT-123", "malformed or missing ticket")
+    refused(_started(cas_app), "/cas/callback?ticket=ST-<script>", "malformed or missing ticket")
 
 
 def test_someone_with_no_mapped_role_is_refused(cas_app: Any, cas_server: Any, cas_people: Any) -> None:
@@ -116,7 +120,7 @@ def _free_port() -> int:
 
 def test_server_down_is_a_clear_503(make_app: Any, session: Any) -> None:
     app = make_app(PUBLIC_URL="http://careers.test", CAS_SERVER_URL=f"http://127.0.0.1:{_free_port()}/cas")
-    response = app.test_client().get("/cas/callback?ticket=ST-1-abcdefabcdef")
+    response = _started(app).get("/cas/callback?ticket=ST-1-abcdefabcdef")
     assert response.status_code == 503
     assert "cannot be reached" in response.get_data(as_text=True)
 
@@ -154,11 +158,22 @@ def test_validation_times_out(make_app: Any, session: Any, silent_server: int) -
     app = make_app(
         PUBLIC_URL="http://careers.test", CAS_SERVER_URL=f"http://127.0.0.1:{silent_server}/cas", CAS_TIMEOUT=1
     )
-    response = app.test_client().get("/cas/callback?ticket=ST-1-abcdefabcdef")
+    response = _started(app).get("/cas/callback?ticket=ST-1-abcdefabcdef")
     assert response.status_code == 503
 
 
 def test_refused_ticket_is_remembered(cas_app: Any, cas_people: Any, session: Any) -> None:
     ticket = "ST-1700000000-forgedforgedforgedforgedforged01"
-    assert cas_app.test_client().get(f"/cas/callback?ticket={ticket}").status_code == 400
+    assert _started(cas_app).get(f"/cas/callback?ticket={ticket}").status_code == 400
     assert session.execute(sa.select(sa.func.count()).select_from(CasConsumedTicket)).scalar() == 1
+
+
+def test_ticket_link_in_a_browser_that_did_not_start_is_refused(
+    cas_app: Any, cas_server: Any, cas_people: Any, refused: Any
+) -> None:
+    # Login CSRF: the attacker's own valid ticket, opened in the victim's browser.
+    attacker = cas_app.test_client()
+    path = callback_path(cas_server.sign_in(_login_location(attacker), "bob"))
+    refused(cas_app.test_client(), path, "callback without /cas/login")
+    # The browser that started can still use it: the refusal did not consume the ticket.
+    assert attacker.get(path).headers["Location"] == "/advisor"
