@@ -1,5 +1,6 @@
-"""What SAML and CAS sign-ins have in common: the identity they prove, why they fail, and the one
-adapter through which they reach the person lookup and role mapping every method shares.
+"""What SAML and CAS sign-ins have in common: the identity they prove, and the one adapter
+through which they reach the person lookup and role mapping every method shares
+(`careercenter.sso.service.resolve_person`). Their refusals are `careercenter.sso.errors`'.
 
 SAML (`careercenter.sso.saml`) and CAS (`careercenter.sso.cas`) only *prove who someone is*:
 each ends in a `FederatedIdentity`. `complete_sign_in` decides *who they are here*.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, abort, current_app, redirect, request, session
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from careercenter.auth import home_url, login_person, logout_person, public, safe_next
@@ -34,6 +34,7 @@ def _finish(identity: FederatedIdentity, next_path: str | None) -> WerkzeugRespo
     person = complete_sign_in(db.session, identity)
     login_person(person, identity.method)
     db.session.commit()
+    flash(f"Signed in as {person.display_name}.", "info")
     return redirect(safe_next(next_path) or home_url(person))
 
 

@@ -89,6 +89,7 @@ def test_saml_sign_in_and_out_in_a_browser(site: str, saml_idp: Any, page: Any) 
     page.get_by_role("button", name="Sign in").click()
     # The IdP's page posts the response to our ACS (cross-site) and we land on the role's home.
     page.wait_for_url(f"{site}/advisor")
+    assert "Signed in as Bob Advisor." in page.content()
     check_accessibility(page)
     page.get_by_role("button", name="Sign out").click()
     # Single logout at the IdP, then back to our front page.
