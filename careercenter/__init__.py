@@ -71,6 +71,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_blueprints(app)
     register_cli(app)
+    if app.config["PROXY_COUNT"]:
+        # Behind N trusted proxies (the load balancer): take the client's address and scheme
+        # from their X-Forwarded-* headers, for sign-off records, rate limits and URLs.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
     return app
 
 

@@ -23,12 +23,24 @@ def register_blueprints(app: Flask) -> None:
 
     init_campus_sign_in(app)
     # -- internships --
+    from careercenter.internships.views import bp as internships_bp
+
+    app.register_blueprint(internships_bp)
     # -- notify --
+    from careercenter.notify.views import bp as notify_bp
+
+    app.register_blueprint(notify_bp)
     # -- credits --
     from careercenter.credits.views import bp as credits_bp
 
     app.register_blueprint(credits_bp)
     # -- transcripts --
+    from careercenter.transcripts.views import bp as transcripts_bp
+
+    app.register_blueprint(transcripts_bp)
     # -- registrar --
     # -- credentials --
+    from careercenter.credentials.views import bp as credentials_bp
+
+    app.register_blueprint(credentials_bp)
     # -- operations --

@@ -19,14 +19,26 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(directory_cli)
     # -- internships --
+    from careercenter.internships.cli import internships_cli
+
+    app.cli.add_command(internships_cli)
     # -- notify --
+    from careercenter.notify.cli import outbox_cli
+
+    app.cli.add_command(outbox_cli)
     # -- credits --
     from careercenter.credits.cli import credits_cli
 
     app.cli.add_command(credits_cli)
     # -- transcripts --
+    from careercenter.transcripts.cli import transcripts_cli
+
+    app.cli.add_command(transcripts_cli)
     # -- registrar --
     # -- credentials --
+    from careercenter.credentials.cli import credentials_cli
+
+    app.cli.add_command(credentials_cli)
     # -- operations --
     from careercenter.doctor import doctor_command
 

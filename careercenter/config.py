@@ -47,9 +47,20 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     "SMTP_STARTTLS": False,
     "SMTP_TIMEOUT": 10,
+    # -- internships (sign-off) --
+    "SIGNOFF_LINK_DAYS": 14,
+    "SIGNOFF_REMINDER_DAYS": "3,10",
+    "SIGNOFF_RESEND_HOURS": 24,
+    "INTERNSHIP_SKILLS": "communication,time management,problem solving,teamwork,technical skill",
+    "MAIL_MESSAGE_ID_DOMAIN": None,  # None: the host of PUBLIC_URL
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "OUTBOX_BACKOFF_SECONDS": 60,
+    "OUTBOX_POLL_SECONDS": 5,
+    "DEV_MAILBOX": None,  # None: on exactly when the development login is
     "METRICS_ALLOW": "127.0.0.1/32,::1/128",
     "METRICS_TOKEN": None,
     "LOG_LEVEL": "INFO",
+    "PROXY_COUNT": 0,
     # sso: sign-in methods and the campus directory (see careercenter/sso/settings.py)
     "OIDC_ISSUER": None,
     "OIDC_CLIENT_ID": None,
@@ -149,16 +160,38 @@ ENV_SETTINGS: dict[str, str] = {
     "LOGIN_METHODS": "json",
     "SSO_MATCH_ORDER": "str",
     # -- internships (sign-off) --
+    "SIGNOFF_LINK_DAYS": "int",
+    "SIGNOFF_REMINDER_DAYS": "str",
+    "SIGNOFF_RESEND_HOURS": "int",
+    "INTERNSHIP_SKILLS": "str",
+    "MAIL_MESSAGE_ID_DOMAIN": "str",
+    "OUTBOX_MAX_ATTEMPTS": "int",
+    "OUTBOX_BACKOFF_SECONDS": "int",
+    "OUTBOX_POLL_SECONDS": "int",
+    "DEV_MAILBOX": "bool",
     # -- credits --
     "CREDITS_TERM_STARTS": "str",
     "CREDITS_QUEUE_PAGE_SIZE": "int",
     # -- transcripts --
+    "SIGNING_KEY": "str",
+    "SIGNING_CERT": "str",
+    "SIGNING_CHAIN": "str",
+    "SIGNING_KEY_PASSPHRASE": "str",
+    "LOGO": "str",
+    "TRANSCRIPT_FONT": "str",
+    "TRANSCRIPT_FONT_BOLD": "str",
+    "TRANSCRIPT_PAGE_SIZE": "str",
+    "VERIFY_RATE_LIMIT": "str",
+    "VERIFY_UPLOAD_MAX_BYTES": "int",
     # -- registrar API --
     # -- credentials --
+    "VC_SIGNING_KEY": "str",  # PEM file path (or PEM text): Ed25519 + P-256 private keys
+    "VC_RETIRED_KEYS": "str",  # PEM file path (or PEM text): earlier issuing keys, still published
     # -- operations --
     "METRICS_ALLOW": "str",
     "METRICS_TOKEN": "str",
     "LOG_LEVEL": "str",
+    "PROXY_COUNT": "int",
 }
 
 MIN_SECRET_KEY_LENGTH = 32

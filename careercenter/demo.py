@@ -19,11 +19,14 @@ from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
 #: "module:function" steps run after the people exist, in this order.
 DEMO_STEPS: list[str] = [
     # -- internships --
+    "careercenter.internships.demo:seed",
     # -- credits --
     "careercenter.credits.demo:seed",
     # -- transcripts --
+    "careercenter.transcripts.demo:seed",
     # -- registrar --
     # -- credentials --
+    "careercenter.credentials.demo:seed",
 ]
 
 

@@ -208,49 +208,45 @@ def check_smtp(app: Flask, opts: dict[str, Any]) -> Iterator[Result]:
 
 @check
 def check_signing(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
-    key_path, cert_path = app.config.get("SIGNING_KEY"), app.config.get("SIGNING_CERT")
-    if not key_path or not cert_path:
-        instance = Path(app.instance_path)
-        dev_key, dev_cert = instance / "signing" / "key.pem", instance / "signing" / "cert.pem"
-        if dev_key.exists() and dev_cert.exists() and not app.config["IS_PRODUCTION"]:
-            key_path, cert_path = str(dev_key), str(dev_cert)
-        else:
-            status = "FAIL" if app.config["IS_PRODUCTION"] else "WARN"
-            yield Result(status, "signing", "no transcript signing key: set CAREERCENTER_SIGNING_KEY and _CERT")
-            return
-    yield from _check_key_and_cert("signing", key_path, cert_path)
-
-
-def _check_key_and_cert(name: str, key_path: str, cert_path: str) -> Iterator[Result]:
+    """Load the transcript signing key exactly as issuing does, then look at the certificate."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
 
+    from careercenter.transcripts.signing import SigningUnavailable, forget_signer, get_signer
+
+    forget_signer(app)
     try:
-        key = serialization.load_pem_private_key(Path(key_path).read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as exc:
-        yield Result("FAIL", name, f"cannot load the key {key_path}: {_one_line(exc)}")
+        loaded = get_signer(app)
+    except SigningUnavailable as exc:
+        status = "FAIL" if app.config["IS_PRODUCTION"] or app.config.get("SIGNING_KEY") else "WARN"
+        yield Result(status, "signing", str(exc))
         return
-    try:
-        cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
-    except (OSError, ValueError) as exc:
-        yield Result("FAIL", name, f"cannot load the certificate {cert_path}: {_one_line(exc)}")
-        return
-    public = serialization.PublicFormat.SubjectPublicKeyInfo
-    pem = serialization.Encoding.PEM
-    if key.public_key().public_bytes(pem, public) != cert.public_key().public_bytes(pem, public):
-        yield Result("FAIL", name, "the key and the certificate do not belong together")
-        return
+    finally:
+        forget_signer(app)
+    cert = x509.load_pem_x509_certificates(Path(loaded.cert_path).read_bytes())[0]
     now = utcnow()
     expires = cert.not_valid_after_utc
     if expires <= now:
-        yield Result("FAIL", name, f"the certificate expired on {expires:%Y-%m-%d}: renew it")
+        yield Result("FAIL", "signing", f"the certificate expired on {expires:%Y-%m-%d}: renew it")
     elif cert.not_valid_before_utc > now:
-        yield Result("FAIL", name, f"the certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d}")
+        yield Result("FAIL", "signing", f"the certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d}")
     elif expires - now < timedelta(days=CERT_WARN_DAYS):
-        yield Result("WARN", name, f"the certificate expires on {expires:%Y-%m-%d}: renew it soon")
+        yield Result("WARN", "signing", f"the certificate expires on {expires:%Y-%m-%d}: renew it soon")
     else:
-        subject = cert.subject.rfc4514_string()
-        yield Result("OK", name, f"key and certificate match ({subject}), valid until {expires:%Y-%m-%d}")
+        yield Result("OK", "signing", f"key and certificate match ({loaded.subject}), valid until {expires:%Y-%m-%d}")
+
+
+@check
+def check_credential_key(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
+    """The Open Badges / CLR issuing key (Ed25519 + P-256) loads."""
+    from careercenter.credentials.keys import SigningKeyError, issuer_keys
+
+    try:
+        keys = issuer_keys(app.config)
+    except SigningKeyError as exc:
+        status = "FAIL" if app.config["IS_PRODUCTION"] or app.config.get("VC_SIGNING_KEY") else "WARN"
+        yield Result(status, "vc key", str(exc))
+        return
+    yield Result("OK", "vc key", f"Ed25519 and P-256 issuing keys load (Ed25519 {keys.multikey[:16]}…)")
 
 
 @check
@@ -277,12 +273,17 @@ def check_ratelimit(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
 
 def run_checks(app: Flask, **opts: Any) -> list[Result]:
     results: list[Result] = []
-    for func in CHECKS:
-        try:
-            results.extend(func(app, opts))
-        except Exception as exc:  # a broken check must not hide the others
-            results.append(Result("FAIL", func.__name__.removeprefix("check_"), f"check crashed: {_one_line(exc)}"))
+    with app.app_context():
+        for func in CHECKS:
+            results.extend(_run_one(func, app, opts))
     return results
+
+
+def _run_one(func: CheckFunc, app: Flask, opts: dict[str, Any]) -> list[Result]:
+    try:
+        return list(func(app, opts))
+    except Exception as exc:  # a broken check must not hide the others
+        return [Result("FAIL", func.__name__.removeprefix("check_"), f"check crashed: {_one_line(exc)}")]
 
 
 # sso: saml / cas checks register themselves on import.

@@ -128,5 +128,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[str | Response, int]:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The route template, never the path: a path may carry a sign-off token or a code.
+        route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+        log.exception("unhandled error on %s %s", request.method, route)
         return render_error(500)

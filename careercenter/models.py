@@ -1,8 +1,9 @@
 """Import every domain's models so that metadata (and Alembic) sees the whole schema."""
 
 from careercenter.audit.models import AuditEvent, Disclosure  # noqa: F401
+from careercenter.credentials.models import CredentialSubject, IssuedCredential, StatusList  # noqa: F401
 from careercenter.credits.models import CreditAward, CreditRequest, CreditRule  # noqa: F401
-from careercenter.internships.models import Experience, SignoffRequest  # noqa: F401
+from careercenter.internships.models import Experience, SignoffRequest, SignoffToken  # noqa: F401
 from careercenter.notify.models import OutboxMessage  # noqa: F401
 from careercenter.sso.models import AdvisorAssignment, Person, RoleGrant  # noqa: F401
 from careercenter.sso.saml_models import (  # noqa: F401
@@ -10,7 +11,6 @@ from careercenter.sso.saml_models import (  # noqa: F401
     SamlConsumedAssertion,
     SamlOutstandingRequest,
 )
+from careercenter.transcripts.models import Transcript  # noqa: F401
 
-# -- transcripts --
 # -- registrar --
-# -- credentials --

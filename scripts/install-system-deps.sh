@@ -26,13 +26,14 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 log() { echo "install-system-deps: $*" >&2; }
 
-# Build dependencies of python-ldap (it has no Linux wheel and compiles from source).
-runtime_packages=(libldap2-dev libsasl2-dev)
+# Build dependencies of python-ldap (it has no Linux wheel and compiles from source);
+# the TrueType font embedded in transcript PDFs.
+runtime_packages=(libldap2-dev libsasl2-dev fonts-dejavu-core)
 # Real peers and tools used by the tests (slapd, chromium, pdfsig/pdftoppm, zbarimg,
 # certutil, xmlsec1 for pysaml2).
 test_packages=(
     slapd ldap-utils libldap2-dev libsasl2-dev chromium poppler-utils zbar-tools
-    libnss3-tools xmlsec1 libxmlsec1-dev pkg-config
+    libnss3-tools xmlsec1 libxmlsec1-dev pkg-config fonts-dejavu-core
 )
 
 node_major() {

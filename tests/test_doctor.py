@@ -95,7 +95,8 @@ def test_cli_prints_one_line_per_check_and_no_secret(make_app: Any, healthy: dic
     result = app.test_cli_runner().invoke(args=["doctor"])
     lines = result.output.strip().splitlines()
     assert result.exit_code == 0, result.output
-    assert len(lines) == 9 and all(line.split()[0] in {"OK", "WARN"} for line in lines)
+    # 8 from main's checks, + saml and cas
+    assert len(lines) == 10 and all(line.split()[0] in {"OK", "WARN"} for line in lines)
     assert READER_PASSWORD not in result.output and healthy["SECRET_KEY"] not in result.output
 
 
@@ -149,7 +150,7 @@ def test_expired_mismatched_and_soon_expiring_certificates(
     assert statuses(make_app(**{**healthy, "SIGNING_KEY": key, "SIGNING_CERT": cert}))["signing"][0] == "FAIL"
     key, cert = make_cert(tmp_path, name="mismatch", other_key=True)
     status, detail = statuses(make_app(**{**healthy, "SIGNING_KEY": key, "SIGNING_CERT": cert}))["signing"]
-    assert status == "FAIL" and "do not belong together" in detail
+    assert status == "FAIL" and "CAREERCENTER_SIGNING_KEY does not belong to CAREERCENTER_SIGNING_CERT" in detail
     key, cert = make_cert(tmp_path, days=10, name="soon")
     status, detail = statuses(make_app(**{**healthy, "SIGNING_KEY": key, "SIGNING_CERT": cert}))["signing"]
     assert status == "WARN" and "renew it soon" in detail
@@ -162,3 +163,27 @@ def test_send_test_message(make_app: Any, healthy: dict[str, Any], smtp_server: 
     assert "test message sent to ops@example.edu" in result.output
     received = smtp_server.wait_for(1)
     assert list(received[0].rcpt_tos) == ["ops@example.edu"] and "careercenter doctor" in received[0].subject
+
+
+def test_passphrase_protected_key_is_read_like_issuing_reads_it(
+    make_app: Any, healthy: dict[str, Any], tmp_path: Path
+) -> None:
+    key_path, cert_path = make_cert(tmp_path, name="locked")
+    key = serialization.load_pem_private_key(Path(key_path).read_bytes(), password=None)
+    Path(key_path).write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"open sesame"),
+        )
+    )
+    settings = {**healthy, "SIGNING_KEY": key_path, "SIGNING_CERT": cert_path}
+    assert statuses(make_app(**settings))["signing"][0] == "FAIL"
+    status, detail = statuses(make_app(**settings, SIGNING_KEY_PASSPHRASE="open sesame"))["signing"]
+    assert status == "OK" and "open sesame" not in detail
+
+
+def test_credential_key_missing_in_production_fails(make_app: Any, healthy: dict[str, Any], tmp_path: Path) -> None:
+    status, detail = statuses(make_app(**{**healthy, "VC_SIGNING_KEY": str(tmp_path / "missing.pem")}))["vc key"]
+    assert status == "FAIL" and "cannot be read" in detail
+    assert statuses(make_app(**healthy))["vc key"][0] == "OK"

@@ -180,3 +180,43 @@ def test_seed_demo_makes_a_campus_once(runner: Any, session: Any) -> None:
     assert session.execute(sa.select(sa.func.count()).select_from(AdvisorAssignment)).scalar_one() == 8
     again = runner.invoke(args=["seed-demo"])
     assert "already there; nothing changed" in again.output
+
+
+def test_client_address_behind_a_trusted_proxy(make_app: Any) -> None:
+    from flask import request
+
+    seen: list[str | None] = []
+    app = make_app(PROXY_COUNT=1)
+
+    @app.get("/_test/addr")
+    def addr() -> str:
+        seen.append(request.remote_addr)
+        return "ok"
+
+    app.test_client().get(
+        "/_test/addr", headers={"X-Forwarded-For": "198.51.100.7"}, environ_base={"REMOTE_ADDR": "10.0.0.10"}
+    )
+    direct = make_app()
+
+    @direct.get("/_test/addr")
+    def addr2() -> str:
+        seen.append(request.remote_addr)
+        return "ok"
+
+    direct.test_client().get(
+        "/_test/addr", headers={"X-Forwarded-For": "198.51.100.7"}, environ_base={"REMOTE_ADDR": "10.0.0.10"}
+    )
+    assert seen == ["198.51.100.7", "10.0.0.10"]  # without the setting a forged header is ignored
+
+
+def test_unhandled_error_log_names_the_route_not_the_path(make_app: Any, caplog: Any) -> None:
+    app = make_app(TESTING=False)
+
+    @app.get("/_test/secret/<token>")
+    def boom(token: str) -> str:
+        raise RuntimeError("boom")
+
+    app.test_client().get("/_test/secret/tok-SECRET-123")
+    messages = [r.getMessage() for r in caplog.records if r.name == "careercenter.errors"]
+    assert messages == ["unhandled error on GET /_test/secret/<token>"]
+    assert "tok-SECRET-123" not in caplog.text

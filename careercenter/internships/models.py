@@ -119,9 +119,36 @@ class SignoffRequest(db.Model):
     reminders_sent: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
-    #: confirmed | disputed, once used.
+    #: confirmed | disputed once used; withdrawn | expired once closed unused.
     outcome: Mapped[str | None] = mapped_column(sa.String(20))
     ip_address: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(400))
 
     experience: Mapped[Experience] = relationship()
+    tokens: Mapped[list[SignoffToken]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="SignoffToken.id"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        """Not used, withdrawn or closed as expired (it may still be past `expires_at`)."""
+        return self.used_at is None and self.withdrawn_at is None
+
+
+class SignoffToken(db.Model):
+    """One link mailed for a sign-off request: the first mail, a resend, or a reminder.
+
+    Every mail carries its own 256-bit token (only its SHA-256 is kept), so a reminder never
+    needs the earlier token back; all of a request's links share its expiry and its single use.
+    """
+
+    __tablename__ = "signoff_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("signoff_requests.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: request | resend | reminder
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[SignoffRequest] = relationship(back_populates="tokens")

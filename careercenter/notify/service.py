@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from careercenter.notify.models import OutboxMessage
+from careercenter.audit.service import Actor
+from careercenter.db import utcnow
+from careercenter.errors import Conflict
+from careercenter.notify.models import OutboxMessage, OutboxState
+from careercenter.statemachine import move
+
+#: Only a person may move a message, and only a failed one back into the queue; the worker's
+#: own queued → sent | failed changes are delivery bookkeeping, not audited record changes.
+OUTBOX_TRANSITIONS: dict[OutboxState, frozenset[OutboxState]] = {
+    OutboxState.QUEUED: frozenset(),
+    OutboxState.SENT: frozenset(),
+    OutboxState.FAILED: frozenset({OutboxState.QUEUED}),
+}
+
+
+def message_id_domain() -> str:
+    """The right-hand side of our Message-IDs: configured, else the public URL's host."""
+    config = current_app.config
+    return (
+        config.get("MAIL_MESSAGE_ID_DOMAIN") or urlsplit(config.get("PUBLIC_URL", "")).hostname or "careercenter.local"
+    )
 
 
 def queue_message(
@@ -20,8 +42,11 @@ def queue_message(
     html: str | None = None,
     reply_to: str | None = None,
 ) -> OutboxMessage:
-    """Put one message in the outbox; the worker (`flask outbox run`) delivers it."""
-    domain = current_app.config.get("MAIL_MESSAGE_ID_DOMAIN") or "careercenter.local"
+    """Put one message in the outbox; the worker (`flask outbox run`) delivers it.
+
+    The Message-ID is fixed here, so that a delivery repeated after a lost `250` reply is
+    recognisably the same mail to the receiving side.
+    """
     message = OutboxMessage(
         to_address=to,
         subject=subject,
@@ -29,8 +54,45 @@ def queue_message(
         body_html=html,
         kind=kind,
         reply_to=reply_to or current_app.config.get("MAIL_REPLY_TO"),
-        message_id=f"<{secrets.token_hex(16)}@{domain}>",
+        message_id=f"<{secrets.token_hex(16)}@{message_id_domain()}>",
     )
     session.add(message)
     session.flush()
     return message
+
+
+def requeue_message(session: Session, message: OutboxMessage, actor: Actor) -> None:
+    """Put a failed message back in the queue for a fresh round of attempts."""
+    if message.state is not OutboxState.FAILED:
+        raise Conflict("Only a message that failed can be queued again.")
+    move(
+        session,
+        message,
+        OutboxState.QUEUED,
+        transitions=OUTBOX_TRANSITIONS,
+        actor=actor,
+        action="outbox.requeued",
+        data={"attempts": message.attempts, "last_error": message.last_error},
+    )
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    message.last_error = None
+    session.flush()
+
+
+def undelivered_messages(session: Session, limit: int = 200) -> list[OutboxMessage]:
+    """Queued and failed messages, the oldest first (what staff need to watch)."""
+    query = (
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.state != OutboxState.SENT)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(session.execute(query).scalars())
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(sa.select(OutboxMessage.state, sa.func.count()).group_by(OutboxMessage.state)).all()
+    counts = {state.value: 0 for state in OutboxState}
+    counts.update({state.value: n for state, n in rows})
+    return counts

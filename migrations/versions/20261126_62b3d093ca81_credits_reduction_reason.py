@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "62b3d093ca81"
-down_revision = "f58f80b8cba8"
+down_revision = 'f58f80b8cba8'
 branch_labels = None
 depends_on = None
 

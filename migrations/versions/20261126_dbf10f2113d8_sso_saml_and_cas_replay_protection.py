@@ -5,7 +5,7 @@ cross-site POST carries no SameSite=Lax cookie), consumed SAML assertion ids and
 ticket hashes (replays refused).
 
 Revision ID: dbf10f2113d8
-Revises: 62b3d093ca81
+Revises: 2feb23caa6da
 Create Date: 2026-11-26 01:28:14.930282
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "dbf10f2113d8"
-down_revision = "62b3d093ca81"
+down_revision = "2feb23caa6da"
 branch_labels = None
 depends_on = None
 

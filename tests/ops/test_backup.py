@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import shutil
 import subprocess
@@ -58,3 +59,15 @@ def test_dump_and_restore_keeps_a_verifiable_audit_chain(
         assert db.session.execute(sa.text("SELECT count(*) FROM people")).scalar_one() == 14
     readyz = restored.test_client().get("/readyz")
     assert readyz.status_code == 200
+    # A transcript issued before the backup still verifies there, by code and by its exact file.
+    with restored.app_context():
+        from careercenter.transcripts.models import Transcript, TranscriptState
+
+        transcript = db.session.execute(
+            sa.select(Transcript).where(Transcript.state == TranscriptState.ISSUED).limit(1)
+        ).scalar_one()
+        code, pdf, digest = transcript.verification_code, transcript.pdf, transcript.pdf_sha256
+    answer = restored.test_client().get(f"/verify/{code}.json")
+    assert answer.status_code == 200
+    assert answer.get_json()["status"] == "authentic" and answer.get_json()["pdf_sha256"] == digest
+    assert hashlib.sha256(pdf).hexdigest() == digest

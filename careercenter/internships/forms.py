@@ -1,0 +1,129 @@
+"""Forms: visible labels with the texts the issue names; the rules live in the service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from careercenter.internships.service import ExperienceInput, SignoffInput, parse_hours
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class HoursField(StringField):
+    """Hours as typed; parsed to a Decimal by the service's rules (never a float)."""
+
+
+DATE_MESSAGE = "Enter a date like 2026-03-02."
+
+
+class ExperienceForm(FlaskForm):
+    employer = StringField("Employer")
+    title = StringField("Project title")
+    description = TextAreaField("Description")
+    category = StringField("Category or field")
+    start_date = DateField("Start date", validators=[Optional()])
+    end_date = DateField("End date", validators=[Optional()])
+    hours = HoursField("Hours", render_kw={"inputmode": "decimal"})
+    skills = MultiCheckboxField("Skills practised", choices=[], validate_choice=False)
+    supervisor_name = StringField("Supervisor name")
+    supervisor_title = StringField("Supervisor title")
+    supervisor_email = EmailField("Supervisor email")
+
+    def __init__(self, *args: Any, skills: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.skills.choices = [SelectChoice(s, s.capitalize()) for s in skills]
+
+    def to_input(self) -> ExperienceInput:
+        return ExperienceInput(
+            employer=self.employer.data or "",
+            title=self.title.data or "",
+            description=self.description.data or "",
+            category=self.category.data or "",
+            start_date=self.start_date.data,
+            end_date=self.end_date.data,
+            hours=parse_hours(self.hours.data),
+            skills=list(self.skills.data or []),
+            supervisor_name=self.supervisor_name.data or "",
+            supervisor_title=self.supervisor_title.data or "",
+            supervisor_email=self.supervisor_email.data or "",
+        )
+
+    def parse_errors(self) -> dict[str, str]:
+        """Fields the browser sent in a shape that cannot be read at all (bad dates)."""
+        errors = {}
+        for name in ("start_date", "end_date"):
+            field = getattr(self, name)
+            if field.raw_data and field.raw_data[0] and field.data is None:
+                errors[name] = DATE_MESSAGE
+        return errors
+
+
+RATING_VALUES = [str(n) for n in range(1, 6)]
+
+
+class SignoffForm(FlaskForm):
+    hours_worked = HoursField("Hours worked", render_kw={"inputmode": "decimal"})
+    feedback = TextAreaField("Feedback for the student")
+    willing_reference = BooleanField("I am willing to be a reference for this student")
+    attested = BooleanField("I confirm that the information I give here is accurate")
+    full_name = StringField("Your full name")
+
+    @classmethod
+    def for_skills(cls, skills: list[str]) -> type[SignoffForm]:
+        """A form class with one 1–5 rating per skill (`rating_0`, `rating_1`, …)."""
+        attrs = {
+            f"rating_{i}": RadioField(
+                skill.capitalize(), choices=[SelectChoice(v, v) for v in RATING_VALUES], validate_choice=False
+            )
+            for i, skill in enumerate(skills)
+        }
+        attrs["skill_names"] = list(skills)
+        return type("SkillSignoffForm", (cls,), attrs)
+
+    def rating_fields(self) -> list[Any]:
+        return [getattr(self, f"rating_{i}") for i in range(len(self.skill_names))]
+
+    def to_input(self) -> SignoffInput:
+        ratings: dict[str, int | None] = {}
+        for i, skill in enumerate(self.skill_names):
+            raw = getattr(self, f"rating_{i}").data
+            ratings[skill] = int(raw) if raw in RATING_VALUES else None
+        return SignoffInput(
+            hours_worked=parse_hours(self.hours_worked.data),
+            ratings=ratings,
+            feedback=self.feedback.data or "",
+            willing_reference=bool(self.willing_reference.data),
+            attested=bool(self.attested.data),
+            full_name=self.full_name.data or "",
+        )
+
+
+class DisputeForm(FlaskForm):
+    reason = TextAreaField("What is not right?")
+    full_name = StringField("Your full name")
+
+
+class ImportForm(FlaskForm):
+    file = FileField("Export file (CSV or JSON)", validators=[FileRequired("Choose a CSV or JSON file.")])
+
+
+class EmptyForm(FlaskForm):
+    """Only the CSRF token: for the buttons that post an action."""

@@ -1,0 +1,80 @@
+"""`flask outbox run [--once]`: the mail worker."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
+
+from careercenter.extensions import db
+from careercenter.notify.worker import SmtpNotConfigured, deliver_due
+
+log = logging.getLogger(__name__)
+
+IDLE_LINE = "outbox: sent 0, retrying 0, failed 0"
+
+outbox_cli = AppGroup("outbox", help="The mail outbox.")
+
+
+def run_pass() -> list[str]:
+    """One pass: queue due sign-off reminders and close expired links, then deliver what is due."""
+    from careercenter.internships.service import run_due_signoff_tasks
+
+    lines = run_due_signoff_tasks(db.session)
+    db.session.commit()
+    report = deliver_due(db.session, current_app.config)
+    lines.append(report.line())
+    lines.extend(f"  not delivered: {error}" for error in report.errors)
+    return lines
+
+
+@outbox_cli.command("run")
+@click.option("--once", is_flag=True, help="Drain what is due now, then exit.")
+def run_command(once: bool) -> None:
+    """Deliver queued mail by SMTP, with retries; also sends sign-off reminders when due.
+
+    Without --once it loops until SIGTERM or Ctrl-C, polling every CAREERCENTER_OUTBOX_POLL_SECONDS.
+    """
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    if not once:
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+    poll = max(1, int(current_app.config.get("OUTBOX_POLL_SECONDS") or 5))
+    while True:
+        try:
+            lines = run_pass()
+        except SQLAlchemyError:
+            # A busy or briefly unreachable database must not kill the worker: the next pass
+            # picks up where this one stopped. (A message whose outcome could not be written
+            # stays queued and goes out again after its lease, with the same Message-ID.)
+            db.session.rollback()
+            if once:
+                raise
+            log.exception("outbox pass failed; retrying in %s s", poll)
+            lines = []
+        except SmtpNotConfigured:
+            db.session.rollback()
+            click.echo(
+                "CAREERCENTER_SMTP_HOST is not set: mail stays in the outbox "
+                "(in development mode read it at /dev/mailbox)",
+                err=True,
+            )
+            raise SystemExit(1) from None
+        if once or lines not in ([IDLE_LINE], []):
+            for line in lines:
+                click.echo(line)
+        if once:
+            return
+        db.session.remove()
+        if stop.wait(poll):
+            return

@@ -1,0 +1,347 @@
+"""Transcript pages: the student's list, registrar staff's desk, and the public verification."""
+
+from __future__ import annotations
+
+import re
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import Markup
+
+from careercenter.audit.service import Actor, disclose_to_person
+from careercenter.auth import current_person, login_required, public, roles_required
+from careercenter.errors import CareerCenterError
+from careercenter.extensions import db, limiter
+from careercenter.homepanels import home_panel
+from careercenter.sso.models import Person, Role
+from careercenter.sso.service import get_person_by_campus_id
+from careercenter.transcripts import service
+from careercenter.transcripts.forms import IssueForStudentForm, RequestTranscriptForm, RevokeForm, UploadForm
+from careercenter.transcripts.models import Transcript
+from careercenter.transcripts.render import SetupError
+from careercenter.transcripts.signing import SigningUnavailable
+
+bp = Blueprint("transcripts", __name__)
+
+STAFF = (Role.REGISTRAR, Role.ADMIN)
+DEFAULT_VERIFY_LIMIT = "30 per minute"
+DEFAULT_UPLOAD_MAX = 5 * 1024 * 1024
+
+
+def _verify_limit() -> str:
+    return current_app.config.get("VERIFY_RATE_LIMIT") or DEFAULT_VERIFY_LIMIT
+
+
+def _me() -> Person:
+    person = current_person()
+    assert person is not None
+    return person
+
+
+class CannotIssue(CareerCenterError):
+    status = 503
+    title = "Temporarily unavailable"
+
+
+def _issue(student: Person) -> Transcript:
+    """Issue through the service; a missing key or font becomes a clear 503 for people."""
+    person = _me()
+    try:
+        settings = service.settings_from_app(current_app)
+        return service.issue_transcript(db.session, student, settings, actor=Actor.person(person), issued_by=person)
+    except (SigningUnavailable, SetupError) as exc:
+        # The operator's log says what to fix; people get a plain sentence.
+        current_app.logger.error("transcripts cannot be issued: %s", exc)
+        raise CannotIssue(
+            "Transcripts cannot be issued right now (the signing setup is incomplete; the error is "
+            "logged for the operators). Please try again later, or contact the career center."
+        ) from None
+
+
+def _visible_transcript(transcript_id: int) -> Transcript:
+    """The transcript if the viewer is its student or registrar staff; 404 for another student's."""
+    person = _me()
+    if not person.has_role(Role.STUDENT, *STAFF):
+        abort(403)
+    transcript = db.session.get(Transcript, transcript_id)
+    if transcript is None:
+        abort(404)
+    if transcript.student_id != person.id and not person.has_role(*STAFF):
+        abort(404)
+    return transcript
+
+
+# ---- the student ---------------------------------------------------------------------------
+
+
+@bp.get("/transcripts")
+@roles_required(Role.STUDENT)
+def my_transcripts() -> str:
+    person = _me()
+    return render_template(
+        "transcripts/list.html",
+        transcripts=service.transcripts_of(db.session, person.id),
+        form=RequestTranscriptForm(),
+        has_verified=bool(service.verified_experiences(db.session, person.id)),
+    )
+
+
+@bp.post("/transcripts")
+@roles_required(Role.STUDENT)
+def request_transcript() -> Response | tuple[str, int]:
+    person = _me()
+    form = RequestTranscriptForm()
+    if not form.validate_on_submit():
+        flash("The form expired; please try again.", "error")
+        return redirect(url_for("transcripts.my_transcripts"))
+    try:
+        transcript = _issue(person)
+    except CareerCenterError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("transcripts.my_transcripts"))
+    db.session.commit()
+    flash("Your transcript is ready: it is signed, and its verification code is on every page.", "success")
+    return redirect(url_for("transcripts.show", transcript_id=transcript.id))
+
+
+@bp.get("/transcripts/<int:transcript_id>")
+@login_required
+def show(transcript_id: int) -> str:
+    """The accessible HTML twin of one transcript (what the PDF states, as a web page)."""
+    transcript = _visible_transcript(transcript_id)
+    person = _me()
+    if disclose_to_person(
+        db.session,
+        person,
+        transcript.student,
+        f"transcript {transcript.display_code} (HTML)",
+        "registrar staff reviewing an issued transcript",
+    ):
+        db.session.commit()
+    return render_template(
+        "transcripts/show.html",
+        transcript=transcript,
+        snap=transcript.snapshot,
+        revoke_form=RevokeForm() if person.has_role(*STAFF) and not transcript.is_revoked else None,
+        is_owner=person.id == transcript.student_id,
+    )
+
+
+@bp.get("/transcripts/<int:transcript_id>/pdf")
+@login_required
+def download(transcript_id: int) -> Response:
+    """The signed PDF exactly as issued (the same bytes on every download)."""
+    transcript = _visible_transcript(transcript_id)
+    person = _me()
+    if disclose_to_person(
+        db.session,
+        person,
+        transcript.student,
+        f"transcript {transcript.display_code} (signed PDF)",
+        "registrar staff downloading an issued transcript",
+    ):
+        db.session.commit()
+    snap = transcript.snapshot
+    campus_id = re.sub(r"[^A-Za-z0-9_-]", "", snap["student"]["campus_id"])[:40]
+    filename = f"transcript-{campus_id}-{snap['issued_on']}-{transcript.verification_code[:8]}.pdf"
+    response = make_response(transcript.pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---- registrar staff -----------------------------------------------------------------------
+
+
+@bp.get("/registrar/transcripts")
+@roles_required(*STAFF)
+def registrar_list() -> str:
+    q = (request.args.get("q") or "").strip()[:64]
+    return render_template(
+        "transcripts/registrar.html",
+        transcripts=service.recent_transcripts(db.session, campus_id=q or None),
+        form=IssueForStudentForm(),
+        q=q,
+    )
+
+
+@bp.post("/registrar/transcripts")
+@roles_required(*STAFF)
+def registrar_issue() -> Response | tuple[str, int]:
+    form = IssueForStudentForm()
+
+    def again(status: int) -> tuple[str, int]:
+        return (
+            render_template(
+                "transcripts/registrar.html",
+                transcripts=service.recent_transcripts(db.session),
+                form=form,
+                q="",
+            ),
+            status,
+        )
+
+    if not form.validate_on_submit():
+        return again(422)
+    student = get_person_by_campus_id(db.session, form.campus_id.data)
+    if student is None or not student.has_role(Role.STUDENT):
+        form.campus_id.errors.append("No student has this campus ID.")
+        return again(422)
+    try:
+        transcript = _issue(student)
+    except CareerCenterError as exc:
+        db.session.rollback()
+        form.campus_id.errors.append(str(exc))
+        return again(exc.status)
+    db.session.commit()
+    flash(f"Transcript issued to {student.display_name}.", "success")
+    return redirect(url_for("transcripts.show", transcript_id=transcript.id))
+
+
+@bp.post("/transcripts/<int:transcript_id>/revoke")
+@roles_required(*STAFF)
+def revoke(transcript_id: int) -> Response | tuple[str, int]:
+    transcript = db.session.get(Transcript, transcript_id)
+    if transcript is None:
+        abort(404)
+    form = RevokeForm()
+    person = _me()
+    if form.validate_on_submit():
+        try:
+            service.revoke_transcript(
+                db.session, transcript, reason=form.reason.data, actor=Actor.person(person), revoked_by=person
+            )
+        except CareerCenterError as exc:
+            db.session.rollback()
+            form.reason.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("The transcript is revoked; its verification page now says so.", "success")
+            return redirect(url_for("transcripts.show", transcript_id=transcript.id))
+    status = 409 if transcript.is_revoked else 422
+    return (
+        render_template(
+            "transcripts/show.html",
+            transcript=transcript,
+            snap=transcript.snapshot,
+            revoke_form=form if not transcript.is_revoked else None,
+            is_owner=False,
+        ),
+        status,
+    )
+
+
+# ---- public verification -------------------------------------------------------------------
+
+
+@bp.get("/verify")
+@public
+@limiter.limit(_verify_limit)
+def verify_form() -> Response | str:
+    """Enter a code, or upload a PDF. `?code=` (the code form, no JS needed) leads to its page."""
+    raw = request.args.get("code")
+    if raw is not None:
+        code = service.normalise_code(raw)
+        if code:
+            return redirect(url_for("transcripts.verify_code", code=code))
+        return make_response(
+            render_template(
+                "transcripts/verify_form.html",
+                form=UploadForm(),
+                code=raw[:80],
+                code_error="A verification code has 32 letters and digits (2–7), as printed on the transcript.",
+            ),
+            422,
+        )
+    return render_template("transcripts/verify_form.html", form=UploadForm(), code="", code_error=None)
+
+
+@bp.post("/verify")
+@public
+@limiter.limit(_verify_limit)
+def verify_upload() -> Response | tuple[str, int]:
+    """Whether an uploaded file is exactly a PDF issued here (SHA-256 of the bytes)."""
+    form = UploadForm()
+    status = 422
+    if form.validate_on_submit():
+        upload = form.pdf.data
+        limit = int(current_app.config.get("VERIFY_UPLOAD_MAX_BYTES") or DEFAULT_UPLOAD_MAX)
+        data = upload.stream.read(limit + 1)
+        if len(data) > limit:
+            form.pdf.errors.append(f"The file is larger than {limit // (1024 * 1024)} MB: no transcript is that big.")
+            status = 413
+        elif not data.startswith(b"%PDF-"):
+            form.pdf.errors.append("This is not a PDF file. Choose the transcript's .pdf file.")
+            status = 415
+        else:
+            transcript = service.find_by_pdf(db.session, data)
+            return (
+                render_template(
+                    "transcripts/verify_upload.html",
+                    transcript=transcript,
+                    status=service.verification_status(transcript),
+                    filename=(upload.filename or "upload.pdf")[:120],
+                    size=len(data),
+                ),
+                200,
+            )
+    return render_template("transcripts/verify_form.html", form=form, code="", code_error=None), status
+
+
+@bp.get("/verify/<code>")
+@public
+@limiter.limit(_verify_limit)
+def verify_code(code: str) -> tuple[str, int]:
+    transcript = service.find_by_code(db.session, code)
+    status = service.verification_status(transcript)
+    return (
+        render_template(
+            "transcripts/verify.html",
+            transcript=transcript,
+            status=status,
+            credentials=service.credential_statuses(db.session, transcript),
+            snap=transcript.snapshot if transcript else None,
+            code=code[:80],
+        ),
+        404 if transcript is None else 200,
+    )
+
+
+@bp.get("/verify/<code>.json")
+@public
+@limiter.limit(_verify_limit)
+def verify_code_json(code: str) -> tuple[Response, int]:
+    transcript = service.find_by_code(db.session, code)
+    body = service.verification_document(transcript, code[:80], service.credential_statuses(db.session, transcript))
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 404 if transcript is None else 200
+
+
+# ---- home panels ---------------------------------------------------------------------------
+
+
+@home_panel(Role.STUDENT, order=60)
+def _student_panel(person: Person) -> Markup:
+    transcripts = service.transcripts_of(db.session, person.id)
+    html = render_template("transcripts/_panel_student.html", transcripts=transcripts[:3], count=len(transcripts))
+    return Markup(html)  # noqa: S704 (an autoescaped template's output)
+
+
+@home_panel(Role.ADMIN, order=60)
+@home_panel(Role.REGISTRAR, order=60)
+def _registrar_panel(person: Person) -> Markup:
+    return Markup(render_template("transcripts/_panel_registrar.html"))  # noqa: S704 (autoescaped template)
