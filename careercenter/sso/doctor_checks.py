@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import requests
 from flask import Flask
 
-from careercenter.doctor import TIMEOUT, Result, _check_key_and_cert, _one_line, check
+from careercenter.db import utcnow
+from careercenter.doctor import CERT_WARN_DAYS, TIMEOUT, Result, _one_line, check
 from careercenter.sso.errors import SignInError
 
 
@@ -30,9 +31,33 @@ def check_saml(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
             return
     slo = "with single logout" if idp.get("singleLogoutService", {}).get("url") else "without single logout"
     yield Result("OK", "saml", f"IdP {idp['entityId']} {slo}; register {settings.public_url}/saml/metadata there")
-    key, cert = app.config.get("SAML_SP_KEY"), app.config.get("SAML_SP_CERT")
-    if key and cert and Path(str(key)).is_file() and Path(str(cert)).is_file():
-        yield from _check_key_and_cert("saml sp key", str(key), str(cert))
+    yield from _sp_key_and_cert(settings.sp_key, settings.sp_cert)
+
+
+def _sp_key_and_cert(key_pem: str, cert_pem: str) -> Iterator[Result]:
+    """The SP key and certificate belong together and the certificate is current."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    name = "saml sp key"
+    try:
+        key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+        cert = x509.load_pem_x509_certificate(cert_pem.encode())
+    except (ValueError, TypeError) as exc:
+        yield Result("FAIL", name, f"cannot load CAREERCENTER_SAML_SP_KEY / _CERT: {_one_line(exc)}")
+        return
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    pem = serialization.Encoding.PEM
+    if key.public_key().public_bytes(pem, public) != cert.public_key().public_bytes(pem, public):
+        yield Result("FAIL", name, "CAREERCENTER_SAML_SP_KEY and _CERT do not belong together")
+        return
+    now, expires = utcnow(), cert.not_valid_after_utc
+    if expires <= now:
+        yield Result("FAIL", name, f"the SP certificate expired on {expires:%Y-%m-%d}: renew it (and re-register)")
+    elif expires - now < timedelta(days=CERT_WARN_DAYS):
+        yield Result("WARN", name, f"the SP certificate expires on {expires:%Y-%m-%d}: roll it over soon")
+    else:
+        yield Result("OK", name, f"key and certificate match, valid until {expires:%Y-%m-%d}")
 
 
 @check
