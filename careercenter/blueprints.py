@@ -18,6 +18,10 @@ def register_blueprints(app: Flask) -> None:
     from careercenter.sso.setup import init_sso
 
     init_sso(app)
+    # sso: saml / cas (after OIDC, which registers its sign-in methods first)
+    from careercenter.sso.campus_setup import init_campus_sign_in
+
+    init_campus_sign_in(app)
     # -- internships --
     from careercenter.internships.views import bp as internships_bp
 

@@ -167,7 +167,16 @@ def test_public_verification_shows_what_was_stated_and_nothing_more(
     assert data["status"] == "authentic"
     assert data["transcript"] == transcript.snapshot
     assert data["pdf_sha256"] == transcript.pdf_sha256
-    assert set(data) == {"status", "code", "issued_at", "revoked_at", "revocation_reason", "pdf_sha256", "transcript"}
+    assert set(data) == {
+        "status",
+        "code",
+        "issued_at",
+        "revoked_at",
+        "revocation_reason",
+        "pdf_sha256",
+        "transcript",
+        "credentials",  # the status of the same records' credentials: one status behind both
+    }
 
 
 def test_unknown_codes(client: Any) -> None:
@@ -261,8 +270,9 @@ def test_cli_makes_the_dev_signing_pair(make_app: Any, tmp_path: Any, monkeypatc
     assert refused.exit_code != 0 and "refusing in production" in refused.output
 
 
-def test_verification_page_costs_one_query(client: Any, people: Any, issue: Any, session: Any) -> None:
-    """The public page reads one row (the snapshot), never the PDF or the live records."""
+def test_verification_page_costs_two_queries(client: Any, people: Any, issue: Any, session: Any) -> None:
+    """The public page reads the transcript row (the snapshot) and the credentials' status for the
+    records it lists, never the PDF or the live records."""
     transcript = issue(people["student"])
     session.commit()  # (a savepoint inside the test's transaction)
     url = f"/verify/{transcript.verification_code}"
@@ -279,8 +289,9 @@ def test_verification_page_costs_one_query(client: Any, people: Any, issue: Any,
         sa.event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 200
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 1, "\n".join(selects)
+    assert len(selects) == 2, "\n".join(selects)
     assert "pdf," not in selects[0] and "transcripts.pdf " not in selects[0]
+    assert "issued_credentials" in selects[1]
 
 
 def test_flask_doctor_finds_the_dev_pair(make_app: Any, tmp_path: Any, monkeypatch: Any) -> None:
