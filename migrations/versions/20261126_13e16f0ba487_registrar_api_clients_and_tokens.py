@@ -5,7 +5,7 @@ than the start of the writing transaction: the registrar feed's safe horizon rel
 (see careercenter/registrar/feed.py).
 
 Revision ID: 13e16f0ba487
-Revises: 2feb23caa6da
+Revises: dbf10f2113d8
 Create Date: 2026-11-26 01:26:49.955521
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '13e16f0ba487'
-down_revision = '2feb23caa6da'
+down_revision = 'dbf10f2113d8'
 branch_labels = None
 depends_on = None
 
