@@ -3,7 +3,6 @@ and the public credential verifier."""
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from careercenter.credentials.models import CredentialKind
 from careercenter.errors import problem, render_error
 from careercenter.extensions import csrf, db, limiter
 from careercenter.homepanels import home_panel
+from careercenter.registrar.oauth import api_auth
 from careercenter.sso.models import Role
 
 bp = Blueprint("credentials", __name__)
@@ -37,28 +37,9 @@ JSONLD = "application/ld+json"
 MAX_SUBMISSION = 2 * 1024 * 1024
 
 
-def require_api_scope(scope: str) -> Callable[[F], F]:
-    """PLACEHOLDER for the registrar's OAuth2 resource protector (careercenter/registrar/).
-
-    At merge this is replaced by the registrar's protector requiring `scope`, which must leave
-    the authenticated client in `g.api_client` (with `client_id` and `client_name`). Until
-    then it refuses every request with 401, so the route is never open.
-    """
-
-    def decorator(view: F) -> F:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            client = g.get("api_client")
-            if client is None:
-                response = problem(401, f"An OAuth2 access token with scope {scope!r} is required.")
-                response.headers["WWW-Authenticate"] = f'Bearer scope="{scope}"'
-                return response
-            return view(*args, **kwargs)
-
-        wrapper.required_scope = scope  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
-
-    return decorator
+#: The registrar API's OAuth2 bearer-token check (scope, revocation, expiry, per-client rate
+#: limit); it leaves the client in `g.api_client`.
+require_api_scope = api_auth
 
 
 @bp.errorhandler(SigningKeyError)
@@ -198,7 +179,7 @@ def student_panel(person: Any) -> Markup:
 
 
 @bp.get("/api/v1/students/<campus_id>/clr")
-@public  # protected by the OAuth2 scope check below, not by a campus session
+@public  # protected by the OAuth2 bearer token and scope below, not by a campus session
 @require_api_scope("credits:read")
 def api_student_clr(campus_id: str) -> Response:
     """The student's CLR 2.0 (JSON-LD, signed), for a registrar system; disclosure-logged."""

@@ -16,7 +16,7 @@ from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import MissingAuthorizationError, UnsupportedTokenTypeError, grants
 from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator, InsufficientScopeError, InvalidTokenError
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
@@ -106,6 +106,18 @@ def init_app(app: Flask) -> None:
     if authlib_log.level < logging.INFO:  # NOTSET (follow the root) or DEBUG
         authlib_log.setLevel(logging.INFO)
     authorization_server(app)
+    # Any domain's API route protected by `api_auth` answers its refusals as problem+json.
+    app.register_error_handler(ApiProblem, api_problem_response)
+
+
+def api_problem_response(exc: ApiProblem) -> Response:
+    """An `ApiProblem` as RFC 9457 problem+json, with its headers (WWW-Authenticate, Retry-After)."""
+    from careercenter.errors import problem
+
+    db.session.rollback()
+    response = problem(exc.status, exc.detail, exc.title)
+    response.headers.update(exc.headers)
+    return response
 
 
 # -- bearer tokens on API calls -----------------------------------------------------------

@@ -19,7 +19,7 @@ from careercenter.auth import public
 from careercenter.errors import CareerCenterError, ValidationFailed, problem
 from careercenter.extensions import csrf, db
 from careercenter.registrar import feed, oauth, service
-from careercenter.registrar.oauth import ApiProblem, api_auth, current_client
+from careercenter.registrar.oauth import api_auth, current_client
 from careercenter.registrar.openapi import openapi_document
 from careercenter.sso.models import Person
 
@@ -30,14 +30,6 @@ bp.record_once(lambda state: oauth.init_app(state.app))
 READ = "credits:read"
 WRITE = "credits:write"
 CSV_BATCH = 500
-
-
-@bp.errorhandler(ApiProblem)
-def _api_problem(exc: ApiProblem) -> Response:
-    db.session.rollback()
-    response = problem(exc.status, exc.detail, exc.title)
-    response.headers.update(exc.headers)
-    return response
 
 
 @bp.errorhandler(service.NotFound)

@@ -155,12 +155,6 @@ def test_verify_form_paste_upload_and_bad_input(
     assert binary.status_code == 422 and "not a text credential" in binary.get_data(as_text=True)
 
 
-def test_api_route_refuses_until_the_oauth_protector_is_wired(client: Any, student: Any) -> None:
-    response = client.get(f"/api/v1/students/{student.campus_id}/clr")
-    assert response.status_code == 401
-    assert 'scope="credits:read"' in response.headers["WWW-Authenticate"]
-
-
 def test_clr_for_student_logs_the_disclosure(
     app: Any, session: Any, student: Any, verified_experience: Any, make_person: Any
 ) -> None:
