@@ -30,13 +30,12 @@ ARTIFACTS = Path(os.environ.get("CAREERCENTER_TEST_ARTIFACTS", Path(__file__).pa
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL-only tests (locking, SKIP LOCKED, pg_dump) run in the PostgreSQL pass; on
-    SQLite they are deselected, not skipped, so no skip is ever counted."""
-    if _server_url() is not None:
-        return
+    """PostgreSQL-only tests (locking, SKIP LOCKED, pg_dump) run in the PostgreSQL pass, SQLite-only
+    ones in the SQLite pass; elsewhere they are deselected, not skipped, so no skip is ever counted."""
+    other = "sqlite_only" if _server_url() is not None else "postgres_only"
     keep, dropped = [], []
     for item in items:
-        (dropped if item.get_closest_marker("postgres_only") else keep).append(item)
+        (dropped if item.get_closest_marker(other) else keep).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep

@@ -344,11 +344,11 @@ def test_csv_rejects_bad_filters(client: Any, read: dict[str, str]) -> None:
 # -- the SQLite settle window ---------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_serves_only_settled_changes(
     app: Any, client: Any, read: dict[str, str], make_award: Any, monkeypatch: pytest.MonkeyPatch, is_postgres: bool
 ) -> None:
-    if is_postgres:
-        pytest.skip("PostgreSQL uses the open-transaction horizon (test_feed_postgres.py)")
+    assert not is_postgres, "PostgreSQL uses the open-transaction horizon (test_feed_postgres.py)"
     from careercenter.registrar import feed
 
     monkeypatch.setitem(app.config, "REGISTRAR_SQLITE_SETTLE_SECONDS", 30)

@@ -34,8 +34,7 @@ pytestmark = pytest.mark.postgres_only
 
 @pytest.fixture()
 def pg(committed_db: Any, is_postgres: bool) -> Iterator[Any]:
-    if not is_postgres:
-        pytest.skip("needs PostgreSQL: concurrent transactions and pg_stat_activity")
+    assert is_postgres, "needs PostgreSQL: concurrent transactions and pg_stat_activity"
     yield committed_db
 
 

@@ -85,8 +85,7 @@ def _state(app: Any, award_id: int) -> tuple[CreditAward, int]:
 
 @pytest.fixture()
 def pg(committed_db: Any, is_postgres: bool) -> Any:
-    if not is_postgres:
-        pytest.skip("needs PostgreSQL row locks")
+    assert is_postgres, "needs PostgreSQL row locks (postgres_only tests are deselected on SQLite)"
     return committed_db
 
 
