@@ -388,12 +388,15 @@ def _race(size: int) -> threading.Barrier | None:
     return threading.Barrier(size, timeout=20) if size > 1 else None
 
 
-# What the burst does, twice over (about 60 requests in flight at once). Sign-off links 5 and 6
+# What the burst does, twice over (with the cap pairs, 74 requests in flight). Sign-off links 5 and 6
 # of each round are submitted twice at once (a double click, or the supervisor's two tabs,
 # reaching both servers) and link 7 confirmed and disputed at once; credit requests 6 and 7 are
 # decided by both advisors at once; the registrar acknowledges award 4 twice with the same
 # posting (idempotent) and award 5 with two different ones.
 ROUNDS = 2
+#: Students whose two requests are approved at once (each pair races only if both evaluations
+#: happen before either commits, so there are several).
+CAP_PAIRS = 8
 SIGNOFFS = (
     [("confirm",)] * 4 + [("dispute",), ("confirm", "confirm"), ("confirm", "confirm"), ("confirm", "dispute")]
 ) * ROUNDS
@@ -553,7 +556,7 @@ def sent_by(process: Process) -> int:
 def test_two_servers_and_two_workers_under_a_burst(committed_db: Any, launcher: Launcher, tmp_path: Path) -> None:
     app = committed_db
     clock = {"start": time.monotonic()}
-    seeded = seed(app, links=len(SIGNOFFS), requests_to_decide=len(DECISIONS), awards=len(POSTINGS), pairs=ROUNDS)
+    seeded = seed(app, links=len(SIGNOFFS), requests_to_decide=len(DECISIONS), awards=len(POSTINGS), pairs=CAP_PAIRS)
 
     with SmtpServer() as smtp:
         servers = [start_app_server(launcher, f"app{i}", tmp_path) for i in range(2)]
