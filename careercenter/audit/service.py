@@ -56,6 +56,16 @@ def _digest(event: AuditEvent) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def lock_chain(session: Session) -> None:
+    """Wait for every other transaction that is writing audit events to commit, then hold the
+    chain's lock until this one ends (PostgreSQL; SQLite has one writer at a time anyway).
+
+    `record_event` takes it; a transaction may take it earlier so that what it reads next is
+    what every audited change before it left behind (re-entrant: taking it again is free)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
+
+
 def record_event(
     session: Session,
     actor: Actor,
@@ -69,9 +79,7 @@ def record_event(
     On PostgreSQL an advisory lock held until commit serialises writers, so concurrent app
     servers extend one linear chain; the unique `prev_hash` turns any fork into an error.
     """
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
+    lock_chain(session)
     last = session.execute(sa.select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
     event = AuditEvent(

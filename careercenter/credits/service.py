@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy.orm import Session, contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from careercenter.audit.service import Actor, record_event
+from careercenter.audit.service import Actor, lock_chain, record_event
 from careercenter.credits.evaluation import (
     Evaluation,
     ExperienceFacts,
@@ -396,6 +396,19 @@ def award_of(session: Session, request: CreditRequest) -> CreditAward | None:
 # ---- the advisor's side -----------------------------------------------------------------------
 
 
+def _decide_on_current_data(session: Session, request: CreditRequest) -> None:
+    """Take the audit chain's lock first, then read the request again.
+
+    Every decision writes audit events, so it holds this lock until it commits anyway; taking it
+    before reading means the state, version and caps seen are those every earlier decision left.
+    Without it, two advisors approving two requests of one student at once (on two app servers)
+    each evaluated the term cap without the other's award and together granted more credits than
+    the rule allows. Taking it first in every decision also keeps the lock order the same
+    (chain, then request row), so two decisions on one request cannot deadlock."""
+    lock_chain(session)
+    session.refresh(request)
+
+
 def _check_decidable(request: CreditRequest, expected_version: int | None) -> None:
     if request.state is not RequestState.SUBMITTED:
         who = f" by {request.decided_by.display_name}" if request.decided_by else ""
@@ -462,6 +475,7 @@ def approve_request(
 ) -> CreditAward:
     """Approve, granting the computed credits or fewer (with a reason); create the award."""
     _require_advisor(session, advisor, request)
+    _decide_on_current_data(session, request)
     _check_decidable(request, expected_version)
     comment, reason = (comment or "").strip(), (reason or "").strip()
     if not request.is_eligible:
@@ -548,6 +562,7 @@ def _decide_with_comment(
     expected_version: int | None,
 ) -> None:
     _require_advisor(session, advisor, request)
+    _decide_on_current_data(session, request)
     _check_decidable(request, expected_version)
     comment = (comment or "").strip()
     if not comment:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from careercenter.credits import service
 from careercenter.credits.models import CreditAward, CreditRequest, RequestState
-from careercenter.errors import Conflict
+from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db
 from careercenter.notify.models import OutboxMessage
 from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
@@ -80,8 +80,13 @@ def test_two_advisors_at_once_exactly_one_wins(committed_db: Any, second: str) -
         t.join(timeout=30)
     assert sorted(v.split(":")[0] for v in outcomes.values()) == ["lost", "won"], outcomes
     loser = next(v for v in outcomes.values() if v.startswith("lost"))
-    # Both read version 2 before either wrote: the loser's UPDATE … WHERE version_id = 2 found no row.
-    assert loser == f"lost: {service.RACE_MESSAGE}"
+    # Both read the submitted request before either wrote; a decision takes the audit chain's
+    # lock before it looks again, so the loser sees the winner's decision and is told who made it.
+    winner = "Advisorone" if outcomes[0] == "won" else "Advisortwo"
+    decided = "approved" if outcomes[0] == "won" else {"approve": "approved", "deny": "denied"}[second]
+    assert loser == f"lost: This request was already {decided} by {winner}, so your decision was not saved. " + (
+        "The page now shows the request as it is."
+    )
 
     with app.app_context():
         request = db.session.get(CreditRequest, request_id)
@@ -94,6 +99,63 @@ def test_two_advisors_at_once_exactly_one_wins(committed_db: Any, second: str) -
         else:
             assert request.state is RequestState.DENIED and awards == []
         assert request.version_id == 3  # submitted (2), then exactly one decision (3)
+        db.session.remove()
+
+
+@pytest.mark.postgres_only
+def test_two_requests_of_one_student_approved_at_once_stay_within_the_term_cap(committed_db: Any) -> None:
+    """INTR-295 allows 3 credits a term; two 2-credit requests approved at the same moment by two
+    advisors must not both be granted in full (each used to evaluate the cap without the other)."""
+    app = committed_db
+    with app.test_request_context():
+        student = _person("capstudent", Role.STUDENT)
+        first_advisor, second_advisor = _person("capadvisorone", Role.ADVISOR), _person("capadvisortwo", Role.ADVISOR)
+        db.session.flush()
+        for advisor in (first_advisor, second_advisor):
+            db.session.add(AdvisorAssignment(advisor_id=advisor.id, student_id=student.id))
+        load_test_rules(db.session)
+        request_ids = [
+            submitted_request(db.session, student, [verified_experience(db.session, student, "90")]).id
+            for _ in range(2)
+        ]
+        advisor_ids = [first_advisor.id, second_advisor.id]
+        db.session.commit()
+
+    loaded = threading.Barrier(2, timeout=10)
+    outcomes: list[str] = []
+
+    def approve(index: int) -> None:
+        with app.test_request_context():
+            try:
+                advisor = db.session.get(Person, advisor_ids[index])
+                request = db.session.get(CreditRequest, request_ids[index])
+                assert request is not None and request.computed_credits == 2
+                loaded.wait()
+                # As the form sends it: the 2 credits the page showed.
+                service.approve_request(db.session, request, advisor, "Yes.", credits=request.computed_credits)
+                db.session.commit()
+                outcomes.append("approved")
+            except ValidationFailed as exc:
+                db.session.rollback()
+                outcomes.append(f"refused: {exc.errors.get('credits')}")
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                db.session.rollback()
+                outcomes.append(f"error: {exc!r}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes) == [
+        "approved",
+        "refused: You can grant at most 1 credit: that is what the rule allows here.",
+    ]
+    with app.app_context():
+        granted = db.session.execute(sa.select(CreditAward.credits)).scalars().all()
+        assert granted == [2]
         db.session.remove()
 
 
