@@ -19,6 +19,9 @@ max_requests_jitter = 200
 accesslog = None  # the app writes one JSON line per request itself (X-Request-ID included)
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 23+ opens a control socket at a fixed path in $HOME; the service does not use it, and
+# two servers on one host would fight over it.
+control_socket_disable = True
 
 # Prometheus counters are per process; with several workers they are summed from files here.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="careercenter-metrics-"))
