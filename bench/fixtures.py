@@ -16,7 +16,10 @@ from bench.common import bench_app, libpq_url
 
 
 def ensure_queue(url: str, advisor_campus_id: str, students: int) -> dict[str, Any]:
-    """An advisor (a demo person) whose queue holds `students` submitted requests; made once."""
+    """An advisor (a demo person) whose queue holds `students` submitted requests; made once.
+
+    The first of the students is a demo person too (the development login lists demo people).
+    """
     with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cur:
         found = cur.execute("SELECT id FROM people WHERE campus_id = %s", (advisor_campus_id,)).fetchone()
         if found:
@@ -39,7 +42,7 @@ def ensure_queue(url: str, advisor_campus_id: str, students: int) -> dict[str, A
                 "INSERT INTO people (campus_id, email, display_name, program, class_level, is_active, is_demo,"
                 " created_at, updated_at)"
                 " SELECT %s || '-' || lpad(g::text, 5, '0'), %s || g || '@students.example.edu',"
-                " 'Queue Student ' || g, 'Biology', 'junior', true, true, now(), now()"
+                " 'Queue Student ' || g, 'Biology', 'junior', true, g = 1, now(), now()"
                 " FROM generate_series(1, %s) g ORDER BY g RETURNING id",
                 (advisor_campus_id, advisor_campus_id.lower() + ".s", students),
             ).fetchall()
@@ -56,7 +59,7 @@ def ensure_queue(url: str, advisor_campus_id: str, students: int) -> dict[str, A
             " hours, skills, supervisor_name, supervisor_title, supervisor_email, source, state, verified_hours,"
             " verified_at, skill_ratings, supervisor_feedback, attested_name, created_at, updated_at)"
             " SELECT p.id, 'Acme Analytics', 'Customer churn dashboard ' || k, 'Project work.', 'Data analysis',"
-            " current_date - 40, current_date - 20, 45, '[\"communication\", \"problem solving\"]',"
+            ' current_date - 40, current_date - 20, 45, \'["communication", "problem solving"]\','
             " 'Pat Supervisor', 'Analytics Lead', 'pat@acme.example.com', 'manual', 'verified', 45,"
             " now() - interval '15 days', '{\"communication\": 4, \"problem solving\": 5}', 'Thorough.',"
             " 'Pat Supervisor', now(), now()"

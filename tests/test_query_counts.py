@@ -76,9 +76,7 @@ def test_registrar_award_list_queries_do_not_grow(
         for i in range(n):
             student = make_student()
             verified = make_experience(student, state=ExperienceState.VERIFIED)
-            build_award(
-                session, student, [verified], rule, approver=make_advisor([student]), term=f"20{20 + i % 7}FA"
-            )
+            build_award(session, student, [verified], rule, approver=make_advisor([student]), term=f"20{20 + i % 7}FA")
         session.commit()
 
     counts = {}
