@@ -131,6 +131,72 @@ def copy_floor(url: str) -> dict[str, Any]:
     return {"awards": awards, "bytes": size, "seconds": round(seconds, 3), "awards_per_second": round(awards / seconds)}
 
 
+def page_breakdown(url: str, pages: int = 8) -> dict[str, Any]:
+    """Where one 1000-award page spends its time, in this process (the view's steps, one by one).
+
+    Median over `pages` consecutive pages: the horizon, the ORM query (of which SQL round
+    trips, measured with cursor events), the disclosure rows, award_json, JSON encoding, commit.
+    """
+    import json
+    import statistics
+
+    import sqlalchemy as sa
+
+    from careercenter.extensions import db
+    from careercenter.registrar import feed, service
+
+    app = bench_app(url)
+    steps: dict[str, list[float]] = {
+        k: [] for k in ("horizon", "fetch", "sql", "disclose", "to_json", "encode", "commit")
+    }
+    with app.app_context():
+        engine = db.engine
+        sql = [0.0]
+        started: list[float] = []
+
+        def before(*_: Any) -> None:
+            started.append(time.perf_counter())
+
+        def after(*_: Any) -> None:
+            sql[0] += time.perf_counter() - started.pop()
+
+        sa.event.listen(engine, "before_cursor_execute", before)
+        sa.event.listen(engine, "after_cursor_execute", after)
+        client = service.create_client(db.session, f"bench breakdown {time.time_ns()}", "credits:read").client
+        db.session.commit()
+        client_pk = client.id
+        query = feed.FeedQuery(limit=1000)
+        try:
+            for _ in range(pages):
+                t0 = time.perf_counter()
+                horizon = feed.safe_horizon(db.session, sqlite_settle_seconds=30)
+                t1 = time.perf_counter()
+                sql[0] = 0.0
+                awards, _more = feed.fetch_page(db.session, query, horizon)
+                t2 = time.perf_counter()
+                steps["sql"].append(sql[0])
+                service.disclose_awards(db.session, db.session.get(type(client), client_pk), awards)
+                t3 = time.perf_counter()
+                body = {"data": [service.award_json(a) for a in awards], "next_cursor": "x"}
+                t4 = time.perf_counter()
+                json.dumps(body)
+                t5 = time.perf_counter()
+                query = feed.FeedQuery(limit=1000, after=(awards[-1].updated_at, awards[-1].id))
+                db.session.commit()
+                db.session.expunge_all()
+                t6 = time.perf_counter()
+                for key, value in zip(steps, (t1 - t0, t2 - t1, None, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True):
+                    if value is not None:
+                        steps[key].append(value)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+            sa.event.remove(engine, "after_cursor_execute", after)
+            db.engine.dispose()
+    out = {f"{k}_ms": round(statistics.median(v) * 1000, 1) for k, v in steps.items()}
+    out["page_ms"] = round(sum(v for k, v in out.items() if k != "sql_ms"), 1)
+    return out
+
+
 def peak_memory(master: int) -> dict[str, int]:
     workers = worker_pids(master)
     hwm = [proc_status_kib(pid, "VmHWM") for pid in workers]
@@ -163,6 +229,7 @@ def measure(database: str, workers: int, rounds: int) -> dict[str, Any]:
     }
     floor = out["copy_floor"]["seconds"]
     out["json_ratio_to_copy"] = round(out["json_pull"]["seconds"] / floor, 1)
+    out["page_breakdown_in_process"] = page_breakdown(url)
     out["csv_ratio_to_copy"] = round(out["csv_export"]["seconds"] / floor, 1)
     return out
 
@@ -204,6 +271,12 @@ def main() -> None:
             f"  worker peak memory (VmHWM): max {m['max_worker_vmhwm_kib'] / 1024:.0f} MiB "
             f"(after start {run['memory_after_start']['max_worker_vmhwm_kib'] / 1024:.0f} MiB)"
         )
+    b = large["page_breakdown_in_process"]
+    print(
+        f"one 1000-award page in process: {b['page_ms']} ms = horizon {b['horizon_ms']} + ORM fetch {b['fetch_ms']} "
+        f"(SQL round trips {b['sql_ms']}) + disclosures {b['disclose_ms']} + award_json {b['to_json_ms']} "
+        f"+ JSON encoding {b['encode_ms']} + commit {b['commit_ms']}"
+    )
     if "memory_growth_ratio" in figures:
         print(f"peak worker memory, 100k vs 10k awards: {figures['memory_growth_ratio']}x")
     print(f"target (JSON within 3x of COPY): {'met' if figures['target_met'] else 'missed'}")
