@@ -61,6 +61,8 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "postgres_client": pg,
         "kernel": platform.release(),
+        # The machine is shared: what else was running shows here (runnable processes, 1/5/15 min).
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 

@@ -149,7 +149,7 @@ def main() -> None:
         "target": "0 errors and p99 < 300 ms; audit verify OK",
         "target_met": total["failures"] == 0 and total["p99_ms"] < 300 and verify["exit_code"] == 0,
     }
-    path = write_results("load", figures)
+    path = write_results("load" if args.users == 16 else f"load_{args.users}_users", figures)
     print(f"mixed load: {args.users} users, {args.seconds} s, gunicorn {args.workers} sync workers")
     print(f"  {'request':<44} {'n':>6} {'fail':>5} {'req/s':>6} {'p50':>6} {'p95':>6} {'p99':>6}")
     for name, f in [*mixed["by_request"].items(), ("ALL", total), ("floor: GET /healthz", floor["total"])]:
