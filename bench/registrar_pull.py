@@ -51,6 +51,47 @@ ORDER BY a.updated_at, a.id, e.id
 """
 
 
+#: A probe of what would reach the target, not the app's code: one statement that builds a
+#: 1000-award page's JSON body inside PostgreSQL (numbers and times not yet formatted exactly as
+#: award_json formats them).
+SQL_JSON_PAGE = """
+WITH page AS (
+  SELECT a.* FROM credit_awards a WHERE (a.updated_at, a.id) > (%s, %s) ORDER BY a.updated_at, a.id LIMIT 1000
+)
+SELECT coalesce(json_agg(json_build_object(
+  'id', a.id,
+  'student', json_build_object('campus_id', s.campus_id, 'name', s.display_name, 'email', s.email),
+  'course', json_build_object('subject', r.course_subject, 'number', r.course_number, 'title', r.course_title),
+  'credits', to_char(a.credits, 'FM999990.00'), 'grading_basis', a.grading_basis, 'term', a.term,
+  'rule', json_build_object('code', r.code, 'version', r.version),
+  'experiences', (SELECT coalesce(json_agg(json_build_object('id', e.id, 'employer', e.employer, 'title', e.title,
+        'hours', to_char(coalesce(e.verified_hours, e.hours), 'FM999990.00'), 'start_date', e.start_date,
+        'end_date', e.end_date, 'verified_at', e.verified_at) ORDER BY e.id), '[]')
+      FROM credit_request_experiences c JOIN experiences e ON e.id = c.experience_id WHERE c.request_id = a.request_id),
+  'approved_by', ap.display_name, 'approved_at', a.approved_at, 'status', a.status,
+  'sis_reference', a.sis_reference, 'posted_at', a.posted_at, 'updated_at', a.updated_at
+) ORDER BY a.updated_at, a.id), '[]')::text
+FROM page a JOIN people s ON s.id = a.student_id JOIN credit_rules r ON r.id = a.rule_id
+LEFT JOIN people ap ON ap.id = a.approved_by_id
+"""
+
+
+def sql_json_probe(url: str, pages: int = 20) -> dict[str, Any]:
+    """Median time of SQL_JSON_PAGE over the first `pages` pages, and 100,000 awards at that pace."""
+    import statistics
+
+    with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cur:
+        keys = cur.execute("SELECT updated_at, id FROM credit_awards ORDER BY updated_at, id").fetchall()
+        times = []
+        for k in range(min(pages, len(keys) // 1000)):
+            after = keys[k * 1000 - 1] if k else ("-infinity", 0)
+            start = time.perf_counter()
+            cur.execute(SQL_JSON_PAGE, after).fetchone()
+            times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    return {"page_median_ms": round(median * 1000, 1), "projected_seconds": round(median * len(keys) / 1000, 2)}
+
+
 def api_client(url: str, name: str) -> tuple[str, str]:
     """A fresh `credits:read` client on the database at `url` (the same service `flask api-clients create` calls)."""
     from careercenter.extensions import db
@@ -230,6 +271,8 @@ def measure(database: str, workers: int, rounds: int) -> dict[str, Any]:
     floor = out["copy_floor"]["seconds"]
     out["json_ratio_to_copy"] = round(out["json_pull"]["seconds"] / floor, 1)
     out["page_breakdown_in_process"] = page_breakdown(url)
+    out["probe_sql_built_json"] = probe = sql_json_probe(url)
+    probe["ratio_to_copy"] = round(probe["projected_seconds"] / floor, 1)
     out["csv_ratio_to_copy"] = round(out["csv_export"]["seconds"] / floor, 1)
     return out
 
@@ -276,6 +319,11 @@ def main() -> None:
         f"one 1000-award page in process: {b['page_ms']} ms = horizon {b['horizon_ms']} + ORM fetch {b['fetch_ms']} "
         f"(SQL round trips {b['sql_ms']}) + disclosures {b['disclose_ms']} + award_json {b['to_json_ms']} "
         f"+ JSON encoding {b['encode_ms']} + commit {b['commit_ms']}"
+    )
+    p = large["probe_sql_built_json"]
+    print(
+        f"probe: a page's JSON built by one SQL statement: {p['page_median_ms']} ms a page, "
+        f"{p['projected_seconds']} s for all ({p['ratio_to_copy']}x COPY, before HTTP and disclosures)"
     )
     if "memory_growth_ratio" in figures:
         print(f"peak worker memory, 100k vs 10k awards: {figures['memory_growth_ratio']}x")
