@@ -16,26 +16,33 @@ from bench.common import bench_app, libpq_url
 
 
 def ensure_queue(url: str, advisor_campus_id: str, students: int) -> dict[str, Any]:
-    """An advisor (a demo person) whose queue holds `students` submitted requests; made once.
+    """An advisor (a demo person) whose queue holds `students` submitted requests.
 
-    The first of the students is a demo person too (the development login lists demo people).
+    Made once; when approvals (bench/load.py) have emptied part of the queue, new students with
+    new requests top it up again. The advisor's first student is a demo person too (the
+    development login lists demo people).
     """
     with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cur:
         found = cur.execute("SELECT id FROM people WHERE campus_id = %s", (advisor_campus_id,)).fetchone()
         if found:
             advisor_id = found[0]
-            pending = cur.execute(
-                "SELECT count(*) FROM credit_requests r JOIN advisor_assignments a ON a.student_id = r.student_id"
-                " WHERE a.advisor_id = %s AND r.state = 'submitted'",
+            pending, assigned = cur.execute(
+                "SELECT count(*) FILTER (WHERE r.state = 'submitted'), count(DISTINCT a.student_id)"
+                " FROM advisor_assignments a LEFT JOIN credit_requests r ON r.student_id = a.student_id"
+                " WHERE a.advisor_id = %s",
                 (advisor_id,),
+            ).fetchone()
+            if pending >= students:
+                return {"advisor_id": advisor_id, "pending": pending, "made": 0}
+            first, count = assigned + 1, students - pending
+        else:
+            advisor_id = cur.execute(
+                "INSERT INTO people (campus_id, email, display_name, is_active, is_demo, created_at, updated_at)"
+                " VALUES (%s, %s, %s, true, true, now(), now()) RETURNING id",
+                (advisor_campus_id, f"{advisor_campus_id.lower()}@example.edu", f"Advisor {advisor_campus_id}"),
             ).fetchone()[0]
-            return {"advisor_id": advisor_id, "pending": pending, "made": False}
-        advisor_id = cur.execute(
-            "INSERT INTO people (campus_id, email, display_name, is_active, is_demo, created_at, updated_at)"
-            " VALUES (%s, %s, %s, true, true, now(), now()) RETURNING id",
-            (advisor_campus_id, f"{advisor_campus_id.lower()}@example.edu", f"Advisor {advisor_campus_id}"),
-        ).fetchone()[0]
-        cur.execute("INSERT INTO role_grants (person_id, role) VALUES (%s, 'advisor')", (advisor_id,))
+            cur.execute("INSERT INTO role_grants (person_id, role) VALUES (%s, 'advisor')", (advisor_id,))
+            first, count = 1, students
         student_ids = [
             r[0]
             for r in cur.execute(
@@ -43,8 +50,8 @@ def ensure_queue(url: str, advisor_campus_id: str, students: int) -> dict[str, A
                 " created_at, updated_at)"
                 " SELECT %s || '-' || lpad(g::text, 5, '0'), %s || g || '@students.example.edu',"
                 " 'Queue Student ' || g, 'Biology', 'junior', true, g = 1, now(), now()"
-                " FROM generate_series(1, %s) g ORDER BY g RETURNING id",
-                (advisor_campus_id, advisor_campus_id.lower() + ".s", students),
+                " FROM generate_series(%s::int, %s::int) g ORDER BY g RETURNING id",
+                (advisor_campus_id, advisor_campus_id.lower() + ".s", first, first + count - 1),
             ).fetchall()
         ]
         with cur.copy("COPY role_grants (person_id, role) FROM STDIN") as copy:
@@ -87,12 +94,12 @@ def ensure_queue(url: str, advisor_campus_id: str, students: int) -> dict[str, A
             draft = service.prepare_request(db.session, student, "INTR-295", [first], "")
             request = service.submit_request(db.session, student, draft, Actor.person(student))
             # Oldest first in the queue: spread the submissions over the last days.
-            request.submitted_at = utcnow() - timedelta(minutes=students - i)
+            request.submitted_at = utcnow() - timedelta(minutes=count - i)
             if i % 100 == 99:
                 db.session.commit()
         db.session.commit()
         db.engine.dispose()
-    return {"advisor_id": advisor_id, "pending": students, "made": True}
+    return {"advisor_id": advisor_id, "pending": students, "made": count}
 
 
 def demo_people(url: str, students: int = 200) -> dict[str, Any]:

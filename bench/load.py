@@ -115,7 +115,9 @@ def main() -> None:
     signing.make_dev_signing_cert(app.instance_path, app.config["INSTITUTION_NAME"])
     people = demo_people(url)
     advisors = []
-    for k in range(1, 4):
+    # One advisor for each advisor user at up to 48 users (locust gives them 1 user in 8), each
+    # with a full queue: topped up before every run, so that no run finds the queues empty.
+    for k in range(1, 7):
         queue = ensure_queue(url, f"FLOAD{k:02d}", 150)
         advisors.append(queue["advisor_id"])
     client_id, secret = api_client(url, "bench load")
