@@ -42,3 +42,16 @@ $(VENV)/.test: $(VENV)/.runtime package.json
 
 clean:
 	rm -rf $(VENV) node_modules instance test-artifacts .pytest_cache .hypothesis
+
+# Benchmarks at the size of a large university (PostgreSQL on BENCH_POSTGRES_URL's server, default
+# postgresql://postgres@127.0.0.1:5432/test; it makes its own databases careercenter_bench*).
+# Results go to bench/results/*.json; BENCHMARKS.md says what they mean. About 15 minutes.
+BENCH_PYTHON ?= $(BIN)/python
+.PHONY: bench
+bench:
+	$(BENCH_PYTHON) bench/seed_scale.py
+	$(BENCH_PYTHON) bench/seed_scale.py --students 6000 --experiences 24000 --awards 10000 --database careercenter_bench_10k
+	$(BENCH_PYTHON) bench/registrar_pull.py
+	$(BENCH_PYTHON) bench/transcript.py
+	$(BENCH_PYTHON) bench/pages.py
+	$(BENCH_PYTHON) bench/load.py

@@ -7,6 +7,7 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,6 +61,8 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "postgres_client": pg,
         "kernel": platform.release(),
+        # The machine is shared: what else was running shows here (runnable processes, 1/5/15 min).
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -94,3 +97,105 @@ def write_results(name: str, figures: dict[str, Any]) -> Path:
     body = {"bench": name, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(), **figures}
     path.write_text(json.dumps(body, indent=2, default=str) + "\n")
     return path
+
+
+# -- a gunicorn server on the bench database -------------------------------------------------
+
+BENCH_SECRET_KEY = "bench-secret-" + "k3y-f0r-b3nch-0nly-" * 3
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bench_app(url: str, **config: Any) -> Any:
+    """The app, in this process, on the bench database (for setup: clients, people, counts)."""
+    os.environ.setdefault("CAREERCENTER_INSTANCE_PATH", "/tmp/careercenter-bench-instance")
+    from careercenter import create_app
+
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "ENV_NAME": "development", "SECRET_KEY": BENCH_SECRET_KEY, **config}
+    )
+
+
+@contextmanager
+def gunicorn(url: str, workers: int = 3, extra_env: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
+    """Serve the app with gunicorn (sync workers) on 127.0.0.1; stop it, whatever happens.
+
+    Yields {"base": "http://127.0.0.1:PORT", "pid": master pid, "proc": the Popen}.
+    """
+    import signal
+    import urllib.request
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": BENCH_SECRET_KEY,
+        "CAREERCENTER_ENV": "development",
+        "CAREERCENTER_INSTANCE_PATH": "/tmp/careercenter-bench-instance",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(workers),
+        "GUNICORN_TIMEOUT": "120",
+        "CAREERCENTER_LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
+    }
+    gunicorn_bin = str(Path(sys.executable).parent / "gunicorn")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    log = open(RESULTS / "gunicorn.log", "ab")  # noqa: SIM115 - closed in the finally below
+    proc = subprocess.Popen(
+        [gunicorn_bin, "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {proc.returncode}; see bench/results/gunicorn.log")
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                    if response.status == 200 and len(worker_pids(proc.pid)) >= workers:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not answer /healthz within 60 s")
+            time.sleep(0.3)
+        yield {"base": base, "pid": proc.pid, "proc": proc}
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        log.close()
+
+
+def worker_pids(master: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(p) for p in children]
+
+
+def proc_status_kib(pid: int, field: str) -> int:
+    """A `VmHWM`/`VmRSS`-style field of /proc/PID/status, in KiB (0 if the process is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0

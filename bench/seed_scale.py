@@ -10,7 +10,6 @@ bench/results/seed_scale.json.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -23,7 +22,8 @@ from typing import Any
 
 import psycopg
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 from bench.common import libpq_url, recreate_database, timed, write_results  # noqa: E402
 
 PROGRAMS = [
@@ -64,6 +64,27 @@ PROJECTS = [
 CATEGORIES = ["Data analysis", "Marketing", "Software development", "Research", "Design", "Operations"]
 SKILLS = ["communication", "time management", "problem solving", "teamwork", "technical skill"]
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def demo_rule(code: str) -> Any:
+    from careercenter.credits.rules import parse_rules_text
+
+    text = (ROOT / "careercenter" / "credits" / "demo_rules.yaml").read_text()
+    return next(spec for spec in parse_rules_text(text) if spec.code == code)
+
+
+def evaluation(term: str) -> dict[str, Any]:
+    """A stored evaluation of the shape `Evaluation.to_dict` writes (the queue and detail pages read it)."""
+    return {
+        "eligible": True,
+        "credits": "1.0",
+        "total_hours": "45",
+        "term": term,
+        "checks": [
+            {"code": "hours", "passed": True, "text": "45 verified hours: 1 credit at 45 hours per credit."},
+            {"code": "rating", "passed": True, "text": "Supervisor ratings of 3 or more."},
+        ],
+    }
 
 
 def migrate(url: str) -> None:
@@ -167,7 +188,9 @@ def seed(url: str, students: int, experiences: int, awards: int, seed_value: int
                 end = date(2026, 10, 15) - timedelta(days=rng.randrange(0, 600))
                 start = end - timedelta(days=rng.randrange(3, 30))
                 hours = Decimal(rng.choice([5, 8, 10, 12, 15, 18, 20, 25, 30, 40]))
-                verified = rng.random() < 0.85
+                # Experiences counted by a credit request (see link_rows) are verified; others ~85 %.
+                slot, per_student = (e - 1) // students, awards // students + (1 if student <= awards % students else 0)
+                verified = slot < 2 * per_student or rng.random() < 0.85
                 skills = rng.sample(SKILLS, 3)
                 exp_student.append(student)
                 exp_hours.append(hours)
@@ -220,14 +243,25 @@ def seed(url: str, students: int, experiences: int, awards: int, seed_value: int
         ]
         counts["experiences"] = copy_rows(conn, "experiences", cols, experience_rows())
 
-        definition = {"code": "INTR-295", "hours_per_credit": "45", "credit_increment": "0.5"}
+        # The demo's INTR-295, stored exactly as `flask credits load-rules` stores it, so that the
+        # app can evaluate (and advisors approve) requests under it.
+        spec = demo_rule("INTR-295")
         with conn.cursor() as cur:
             cur.execute(
                 "INSERT INTO credit_rules (id, code, version, status, name, course_subject, course_number,"
                 " course_title, grading_basis, definition, content_hash, created_at)"
-                " VALUES (1, 'INTR-295', 1, 'active', 'Internship credit', 'INTR', '295',"
-                " 'Internship Practicum', 'P/NP', %s, %s, %s)",
-                (json.dumps(definition), hashlib.sha256(json.dumps(definition).encode()).hexdigest(), NOW),
+                " VALUES (1, %s, 1, 'active', %s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    spec.code,
+                    spec.name,
+                    spec.course_subject,
+                    spec.course_number,
+                    spec.course_title,
+                    spec.grading_basis,
+                    json.dumps(spec.definition()),
+                    spec.content_hash(),
+                    NOW,
+                ),
             )
         counts["credit_rules"] = 1
 
@@ -240,14 +274,15 @@ def seed(url: str, students: int, experiences: int, awards: int, seed_value: int
             for n in range(1, awards + 1):
                 student = (n - 1) % students + 1
                 at = NOW - timedelta(minutes=awards - n)
+                term = rng.choice(terms)
                 yield (
                     n,
                     student,
                     1,
-                    rng.choice(terms),
+                    term,
                     "approved",
                     "",
-                    json.dumps({"eligible": True}),
+                    json.dumps(evaluation(term)),
                     True,
                     Decimal("1.0"),
                     at,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -156,6 +157,30 @@ def record_disclosure(
     session.add(entry)
     session.flush()
     return entry
+
+
+def record_disclosures(session: Session, entries: Iterable[Mapping[str, Any]]) -> int:
+    """Write many disclosure-log entries in one batched INSERT; return how many.
+
+    Each entry holds `record_disclosure`'s keyword arguments. For listings that disclose
+    many students at once (an API page, a CSV batch): one round trip instead of one per row.
+    """
+    rows = [
+        {
+            "at": utcnow(),
+            "student_id": entry["student_id"],
+            "party_type": entry["party_type"],
+            "party_id": None if entry["party_id"] is None else str(entry["party_id"]),
+            "party_label": entry["party_label"][:200],
+            "records": entry["records"][:300],
+            "basis": entry.get("basis", SCHOOL_OFFICIAL),
+            "interest": entry["interest"][:300],
+        }
+        for entry in entries
+    ]
+    if rows:
+        session.execute(sa.insert(Disclosure), rows)
+    return len(rows)
 
 
 def disclose_to_person(session: Session, viewer: Any, student: Any, records: str, interest: str) -> Disclosure | None:

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from careercenter.audit.service import Actor, record_disclosure
+from careercenter.audit.service import Actor, record_disclosures
 from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus, CreditAward, CreditRequest
 from careercenter.db import utcnow
 from careercenter.errors import Conflict, ValidationFailed
@@ -206,17 +206,21 @@ def disclose_awards(session: Session, client: ApiClient, awards: Iterable[Credit
     by_student: dict[int, list[int]] = defaultdict(list)
     for award in awards:
         by_student[award.student_id].append(award.id)
+    entries = []
     for student_id, ids in by_student.items():
         listed = ", ".join(f"#{i}" for i in ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
-        record_disclosure(
-            session,
-            student_id=student_id,
-            party_type="api_client",
-            party_id=client.client_id,
-            party_label=f"{client.name} (registrar API client)",
-            records=f"credit award{'s' if len(ids) > 1 else ''} {listed} ({how} through the registrar API)",
-            interest=API_INTEREST,
+        entries.append(
+            {
+                "student_id": student_id,
+                "party_type": "api_client",
+                "party_id": client.client_id,
+                "party_label": f"{client.name} (registrar API client)",
+                "records": f"credit award{'s' if len(ids) > 1 else ''} {listed} ({how} through the registrar API)",
+                "interest": API_INTEREST,
+            }
         )
+    # One batched INSERT per page or CSV batch: a 1000-award page discloses up to 1000 students.
+    record_disclosures(session, entries)
 
 
 # -- posting ------------------------------------------------------------------------------

@@ -1,0 +1,170 @@
+"""Load: a mixed load with locust (headless) against gunicorn on PostgreSQL, then `flask audit verify`.
+
+    python bench/load.py [--database careercenter_bench] [--users 16] [--seconds 60] [--workers 3]
+
+Students browse and ask for transcripts, advisors approve, a registrar system pulls (see
+bench/locustfile.py). Everything runs on 127.0.0.1 and stops by itself: locust with
+`--run-time`, gunicorn stopped afterwards. The floor: the same locust set-up (users, wait times,
+gunicorn workers) hitting `GET /healthz` (one trivial query) for a third of the time.
+Prints and writes bench/results/load.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (  # noqa: E402
+    BENCH_SECRET_KEY,
+    RESULTS,
+    ROOT,
+    bench_app,
+    bench_database_url,
+    gunicorn,
+    write_results,
+)
+from bench.fixtures import demo_people, ensure_queue  # noqa: E402
+from bench.registrar_pull import api_client  # noqa: E402
+
+FLOOR_LOCUSTFILE = """
+from locust import HttpUser, between, task
+
+
+class Healthz(HttpUser):
+    wait_time = between(0.5, 1.5)
+
+    @task
+    def healthz(self):
+        self.client.get("/healthz")
+"""
+
+
+def run_locust(
+    locustfile: str, base: str, users: int, seconds: int, prefix: str, env: dict[str, str]
+) -> dict[str, Any]:
+    locust = str(Path(sys.executable).parent / "locust")
+    csv_prefix = str(RESULTS / prefix)
+    command = [
+        locust, "-f", locustfile, "--headless", "--host", base, "--users", str(users),
+        "--spawn-rate", str(max(1, users // 2)), "--run-time", f"{seconds}s", "--stop-timeout", "10",
+        "--csv", csv_prefix, "--only-summary", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=seconds + 90
+    )
+    rows = list(csv.DictReader(open(csv_prefix + "_stats.csv")))  # noqa: SIM115
+    failures = list(csv.DictReader(open(csv_prefix + "_failures.csv")))  # noqa: SIM115
+
+    def figures(row: dict[str, str]) -> dict[str, Any]:
+        return {
+            "requests": int(row["Request Count"]),
+            "failures": int(row["Failure Count"]),
+            "requests_per_second": round(float(row["Requests/s"]), 1),
+            "p50_ms": float(row["50%"]),
+            "p95_ms": float(row["95%"]),
+            "p99_ms": float(row["99%"]),
+            "max_ms": round(float(row["Max Response Time"]), 1),
+        }
+
+    total = next(r for r in rows if r["Name"] == "Aggregated")
+    return {
+        "locust_exit_code": done.returncode,
+        "users": users,
+        "seconds": seconds,
+        "total": figures(total),
+        "by_request": {f"{r['Type']} {r['Name']}": figures(r) for r in rows if r["Name"] != "Aggregated"},
+        "failures": [{k: r[k] for k in ("Method", "Name", "Error", "Occurrences")} for r in failures],
+    }
+
+
+def audit_verify(url: str) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": BENCH_SECRET_KEY,
+        "CAREERCENTER_ENV": "development",
+        "CAREERCENTER_INSTANCE_PATH": "/tmp/careercenter-bench-instance",
+    }
+    flask = str(Path(sys.executable).parent / "flask")
+    done = subprocess.run(
+        [flask, "--app", "wsgi", "audit", "verify"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    return {"exit_code": done.returncode, "output": (done.stdout + done.stderr).strip().splitlines()[-3:]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="careercenter_bench")
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=3)
+    args = parser.parse_args()
+    url = bench_database_url(args.database)
+
+    from careercenter.transcripts import signing
+
+    app = bench_app(url)
+    signing.make_dev_signing_cert(app.instance_path, app.config["INSTITUTION_NAME"])
+    people = demo_people(url)
+    advisors = []
+    # One advisor for each advisor user at up to 48 users (locust gives them 1 user in 8), each
+    # with a full queue: topped up before every run, so that no run finds the queues empty.
+    for k in range(1, 7):
+        queue = ensure_queue(url, f"FLOAD{k:02d}", 150)
+        advisors.append(queue["advisor_id"])
+    client_id, secret = api_client(url, "bench load")
+    people_file = Path(tempfile.mkstemp(prefix="bench-load-", suffix=".json")[1])
+    people_file.write_text(
+        json.dumps(
+            {"students": people["students"], "advisors": advisors, "client_id": client_id, "client_secret": secret}
+        )
+    )
+    floor_file = Path(tempfile.mkstemp(prefix="bench-floor-", suffix=".py")[1])
+    floor_file.write_text(FLOOR_LOCUSTFILE)
+    try:
+        with gunicorn(url, workers=args.workers) as server:
+            env = {"BENCH_LOAD_PEOPLE": str(people_file)}
+            base, users = server["base"], args.users
+            floor = run_locust(str(floor_file), base, users, max(10, args.seconds // 3), "load_floor", env)
+            # Warm every worker up on every route (templates, first-use caches), unrecorded.
+            run_locust("bench/locustfile.py", base, users, 10, "load_warmup", env)
+            mixed = run_locust("bench/locustfile.py", base, users, args.seconds, "load", env)
+    finally:
+        people_file.unlink(missing_ok=True)
+        floor_file.unlink(missing_ok=True)
+    verify = audit_verify(url)
+    total = mixed["total"]
+    figures = {
+        "database": args.database,
+        "gunicorn_workers": args.workers,
+        "mixed": mixed,
+        "floor_healthz": floor,
+        "audit_verify": verify,
+        "target": "0 errors and p99 < 300 ms; audit verify OK",
+        "target_met": total["failures"] == 0 and total["p99_ms"] < 300 and verify["exit_code"] == 0,
+    }
+    path = write_results("load" if args.users == 16 else f"load_{args.users}_users", figures)
+    print(f"mixed load: {args.users} users, {args.seconds} s, gunicorn {args.workers} sync workers")
+    print(f"  {'request':<44} {'n':>6} {'fail':>5} {'req/s':>6} {'p50':>6} {'p95':>6} {'p99':>6}")
+    for name, f in [*mixed["by_request"].items(), ("ALL", total), ("floor: GET /healthz", floor["total"])]:
+        print(
+            f"  {name:<44} {f['requests']:>6} {f['failures']:>5} {f['requests_per_second']:>6} "
+            f"{f['p50_ms']:>6.0f} {f['p95_ms']:>6.0f} {f['p99_ms']:>6.0f}"
+        )
+    for failure in mixed["failures"]:
+        print(f"  failure: {failure}")
+    print(f"flask audit verify: exit {verify['exit_code']}: {' / '.join(verify['output'])}")
+    print(f"target (0 errors, p99 < 300 ms): {'met' if figures['target_met'] else 'missed'}")
+    print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()

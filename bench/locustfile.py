@@ -1,0 +1,128 @@
+"""The mixed load of bench/load.py, for locust (headless).
+
+Students browse their dashboard and experiences and ask for transcripts; advisors open their
+queue and approve the oldest request; a registrar system pulls awards through the API, 100 a
+page, following the cursor. Who signs in as whom comes from the JSON file in BENCH_LOAD_PEOPLE
+(written by bench/load.py): {"students": [...], "advisors": [...], "client_id": ..., "client_secret": ...}.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+
+import requests
+from locust import HttpUser, between, task
+
+PEOPLE = json.loads(open(os.environ["BENCH_LOAD_PEOPLE"]).read())  # noqa: SIM115 - read once at import
+_students = itertools.cycle(PEOPLE["students"])
+_advisors = itertools.cycle(PEOPLE["advisors"])
+_CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+_VALUE = re.compile(r'value="([^"]*)"')
+_VERSION = re.compile(r'<input[^>]*name="version"[^>]*value="([^"]*)"')
+_REQUEST_LINK = re.compile(r'href="/credits/requests/(\d+)"')
+
+
+def csrf_token(html: str) -> str:
+    tag = _CSRF.search(html)
+    if not tag or not (value := _VALUE.search(tag.group(0))):
+        raise ValueError("no CSRF token on the page")
+    return value.group(1)
+
+
+class SignedIn(HttpUser):
+    abstract = True
+    person_id: int
+
+    def sign_in(self, person_id: int) -> None:
+        """Sign in through the development login, outside the measured requests.
+
+        A campus signs in through its SSO provider (round trips this machine cannot stand in
+        for), and the development login page lists every demo person: neither belongs in the figures.
+        """
+        http = requests.Session()
+        page = http.get(self.host + "/dev/login", timeout=60)
+        http.post(
+            self.host + "/dev/login", data={"person_id": person_id, "csrf_token": csrf_token(page.text)}, timeout=60
+        ).raise_for_status()
+        self.csrf = csrf_token(http.get(self.host + "/me", timeout=60).text)
+        self.client.cookies.update(http.cookies)
+
+
+class Student(SignedIn):
+    weight = 6
+    wait_time = between(0.5, 1.5)
+
+    def on_start(self) -> None:
+        self.sign_in(next(_students))
+
+    @task(5)
+    def dashboard(self) -> None:
+        self.client.get("/student", name="/student")
+
+    @task(3)
+    def experiences(self) -> None:
+        self.client.get("/experiences", name="/experiences")
+
+    @task(1)
+    def transcripts(self) -> None:
+        self.client.get("/transcripts", name="/transcripts")
+
+    @task(1)
+    def request_transcript(self) -> None:
+        # Issues, signs and stores a PDF, then shows it (the redirect is followed).
+        self.client.post("/transcripts", data={"csrf_token": self.csrf}, name="/transcripts [issue]")
+
+
+class Advisor(SignedIn):
+    weight = 1
+    wait_time = between(0.5, 1.5)
+
+    def on_start(self) -> None:
+        self.sign_in(next(_advisors))
+
+    @task
+    def approve_oldest(self) -> None:
+        queue = self.client.get("/advisor/credits", name="/advisor/credits")
+        match = _REQUEST_LINK.search(queue.text)
+        if not match:
+            return
+        request_id = match.group(1)
+        detail = self.client.get(f"/credits/requests/{request_id}", name="/credits/requests/[id]")
+        version = _VERSION.search(detail.text)
+        self.client.post(
+            f"/credits/requests/{request_id}/decision",
+            data={
+                "csrf_token": self.csrf,
+                "action": "approve",
+                "version": version.group(1) if version else "",
+                "comment": "Approved in the benchmark.",
+            },
+            name="/credits/requests/[id]/decision",
+        )
+
+
+class RegistrarSystem(HttpUser):
+    weight = 1
+    wait_time = between(0.5, 1.5)
+
+    def on_start(self) -> None:
+        response = self.client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(PEOPLE["client_id"], PEOPLE["client_secret"]),
+            name="/oauth/token",
+        )
+        self.headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        self.cursor: str | None = None
+
+    @task
+    def pull_page(self) -> None:
+        params = {"limit": 100, **({"cursor": self.cursor} if self.cursor else {})}
+        response = self.client.get(
+            "/api/v1/credit-awards", params=params, headers=self.headers, name="/api/v1/credit-awards"
+        )
+        if response.ok:
+            self.cursor = response.json()["next_cursor"]

@@ -1,0 +1,93 @@
+"""Pages whose SQL query count must not grow with the rows they show (3 rows vs 30).
+
+The advisor queue (tests/credits/test_requests.py), the experience list
+(tests/internships/test_experiences.py) and the registrar API page (tests/registrar/test_api.py)
+have their own such tests; these cover the student dashboard and the registrar's award list.
+Timings are never asserted here (bench/pages.py measures them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+from careercenter.credits.models import AwardStatus
+from careercenter.internships.models import ExperienceState
+from careercenter.sso.models import Role
+from tests.registrar.conftest import build_award, build_rule
+
+
+@contextmanager
+def count_queries() -> Iterator[list[str]]:
+    from careercenter.extensions import db
+
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _student_with(n: int, session: Any, make_student: Any, make_advisor: Any, make_experience: Any, rule: Any) -> Any:
+    """A student with n draft and n verified experiences, and n awards (each from one request)."""
+    student = make_student()
+    approver = make_advisor([student])
+    for i in range(n):
+        make_experience(student, employer=f"Draft employer {i}")
+        verified = make_experience(student, state=ExperienceState.VERIFIED, employer=f"Employer {i}")
+        status = AwardStatus.POSTED if i % 2 else AwardStatus.PENDING
+        build_award(session, student, [verified], rule, approver=approver, status=status)
+    session.commit()
+    return student
+
+
+def test_student_dashboard_queries_do_not_grow(
+    client: Any, login: Any, session: Any, make_student: Any, make_advisor: Any, make_experience: Any
+) -> None:
+    rule = build_rule(session)
+    counts = {}
+    for n in (3, 30):
+        student = _student_with(n, session, make_student, make_advisor, make_experience, rule)
+        login(student)
+        assert client.get("/student").status_code == 200  # as below: count the second request
+        with count_queries() as statements:
+            page = client.get("/student")
+        assert page.status_code == 200
+        counts[n] = len(statements)
+    assert counts[3] == counts[30], counts
+
+
+def test_registrar_award_list_queries_do_not_grow(
+    client: Any, login: Any, session: Any, make_person: Any, make_student: Any, make_advisor: Any, make_experience: Any
+) -> None:
+    rule = build_rule(session)
+    registrar = make_person(Role.REGISTRAR, program=None, class_level=None)
+    login(registrar)
+
+    def add_awards(n: int) -> None:
+        for i in range(n):
+            student = make_student()
+            verified = make_experience(student, state=ExperienceState.VERIFIED)
+            build_award(session, student, [verified], rule, approver=make_advisor([student]), term=f"20{20 + i % 7}FA")
+        session.commit()
+
+    counts = {}
+    for n, more in ((3, 3), (30, 27)):
+        add_awards(more)
+        # The tests share one session with the app: a first request after the commit reloads
+        # the signed-in person. Count the second, in the same state for both sizes.
+        assert client.get("/registrar/awards").status_code == 200
+        with count_queries() as statements:
+            page = client.get("/registrar/awards")
+        assert page.status_code == 200
+        counts[n] = len(statements)
+    assert page.get_data(as_text=True).count("/registrar/awards/") >= 30  # every award is on the page
+    assert counts[3] == counts[30], counts
