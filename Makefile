@@ -48,7 +48,7 @@ clean:
 # Results go to bench/results/*.json; BENCHMARKS.md says what they mean. About 15 minutes.
 BENCH_PYTHON ?= $(BIN)/python
 .PHONY: bench
-bench:
+bench: $(VENV)/.test
 	$(BENCH_PYTHON) bench/seed_scale.py
 	$(BENCH_PYTHON) bench/seed_scale.py --students 6000 --experiences 24000 --awards 10000 --database careercenter_bench_10k
 	$(BENCH_PYTHON) bench/registrar_pull.py
