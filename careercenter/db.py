@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -23,6 +25,39 @@ NAMING_CONVENTION = {
 def utcnow() -> datetime:
     """Return the current time as a timezone-aware UTC datetime."""
     return datetime.now(UTC)
+
+
+@dataclass
+class Page:
+    """One page of a listing: the rows, how many there are in all, and where this page is."""
+
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def paginate(
+    session: Session,
+    query: sa.Select[Any],
+    *,
+    order_by: Sequence[Any],
+    page: int,
+    per_page: int,
+    options: Sequence[Any] = (),
+) -> Page:
+    """Count `query`'s rows, then load page `page` (1-based) of its entities in `order_by` order.
+
+    Two queries whatever the page size (plus whatever `options` load in bulk).
+    """
+    total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    page = max(1, page)
+    result = session.execute(query.options(*options).order_by(*order_by).limit(per_page).offset((page - 1) * per_page))
+    return Page(list(result.unique().scalars()), total, page, per_page)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

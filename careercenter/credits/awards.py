@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
 from careercenter import signals
 from careercenter.audit.service import Actor
 from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus, CreditAward, CreditRule
-from careercenter.db import utcnow
+from careercenter.db import Page, paginate, utcnow
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.sso.models import Person
 from careercenter.statemachine import move
-
-
-@dataclass
-class AwardPage:
-    items: list[CreditAward]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def list_awards(
@@ -37,7 +23,7 @@ def list_awards(
     student: str | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> AwardPage:
+) -> Page:
     """Every award, newest first, filtered by posting status, term, rule code and student."""
     base = (
         sa.select(CreditAward)
@@ -53,17 +39,14 @@ def list_awards(
     if student:
         like = f"%{student.lower()}%"
         base = base.where(sa.or_(sa.func.lower(Person.display_name).like(like), Person.campus_id == student))
-    total = session.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one()
-    page = max(1, page)
-    items = list(
-        session.execute(
-            base.options(contains_eager(CreditAward.student), contains_eager(CreditAward.rule))
-            .order_by(CreditAward.approved_at.desc(), CreditAward.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).scalars()
+    return paginate(
+        session,
+        base,
+        options=[contains_eager(CreditAward.student), contains_eager(CreditAward.rule)],
+        order_by=[CreditAward.approved_at.desc(), CreditAward.id.desc()],
+        page=page,
+        per_page=per_page,
     )
-    return AwardPage(items, total, page, per_page)
 
 
 def award_filters(session: Session) -> dict[str, list[str]]:

@@ -40,7 +40,7 @@ from careercenter.credits.models import (
 )
 from careercenter.credits.rules import RuleSpec
 from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar
-from careercenter.db import utcnow
+from careercenter.db import Page, paginate, utcnow
 from careercenter.errors import Conflict, NotAllowed, ValidationFailed
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.notify.service import queue_message
@@ -630,18 +630,6 @@ def _tell_student(session: Session, request: CreditRequest, advisor: Person, out
     )
 
 
-@dataclass
-class QueuePage:
-    items: list[CreditRequest]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def advisor_queue(
     session: Session,
     advisor: Person,
@@ -651,7 +639,7 @@ def advisor_queue(
     program: str | None = None,
     page: int = 1,
     per_page: int = 20,
-) -> QueuePage:
+) -> Page:
     """Submitted requests of the advisor's students, oldest first, one page of them.
 
     A fixed number of queries whatever the page size: the student and rule come joined,
@@ -670,23 +658,18 @@ def advisor_queue(
         base = base.where(CreditRule.code == rule_code)
     if program:
         base = base.where(Person.program == program)
-    total = session.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one()
-    page = max(1, page)
-    items = list(
-        session.execute(
-            base.options(
-                contains_eager(CreditRequest.student),
-                contains_eager(CreditRequest.rule),
-                selectinload(CreditRequest.experiences),
-            )
-            .order_by(CreditRequest.submitted_at, CreditRequest.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-        .unique()
-        .scalars()
+    return paginate(
+        session,
+        base,
+        options=[
+            contains_eager(CreditRequest.student),
+            contains_eager(CreditRequest.rule),
+            selectinload(CreditRequest.experiences),
+        ],
+        order_by=[CreditRequest.submitted_at, CreditRequest.id],
+        page=page,
+        per_page=per_page,
     )
-    return QueuePage(items, total, page, per_page)
 
 
 def queue_filters(session: Session, advisor: Person) -> dict[str, list[str]]:
