@@ -12,15 +12,11 @@ host exists to test "wrong service".
 
 from __future__ import annotations
 
-import collections
 import json
 import re
 import secrets
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,7 +24,8 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.peers.process import PeerProcess
+
 PASSWORD = "secret"
 
 
@@ -55,8 +52,7 @@ class CasServer:
         self.tmp = Path(tempfile.mkdtemp(prefix="cas-server-"))
         self.base_url: str | None = None
         self.port: int | None = None
-        self._proc: subprocess.Popen[str] | None = None
-        self._stderr: collections.deque[str] = collections.deque(maxlen=300)
+        self._process = PeerProcess("tests.peers.cas_server", "CAS server", CasServerError, startup_timeout)
 
     @property
     def url(self) -> str:
@@ -73,53 +69,16 @@ class CasServer:
             "secret_key": secrets.token_urlsafe(32),
             "port": port,
         }
-        path = self.tmp / "config.json"
-        path.write_text(json.dumps(config))
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.peers.cas_server", str(path)],
-            cwd=REPO_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        threading.Thread(target=self._drain, daemon=True).start()
-        deadline = time.monotonic() + self.startup_timeout
-        assert self._proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = self._proc.stdout.readline()
-            if line.startswith("READY "):
-                self.base_url = line.split()[1]
-                self.port = urlsplit(self.base_url).port
-                return self
-            if not line and self._proc.poll() is not None:
-                break
-        self.close()
-        raise CasServerError("the CAS server did not start:\n" + "\n".join(self._stderr))
-
-    def _drain(self) -> None:
-        proc = self._proc
-        assert proc is not None and proc.stderr is not None
-        for line in proc.stderr:
-            self._stderr.append(line.rstrip())
+        self.base_url = self._process.start(config, self.tmp)
+        self.port = urlsplit(self.base_url).port
+        return self
 
     def close(self) -> None:
-        proc = self._proc
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if proc is not None:
-            for stream in (proc.stdout, proc.stderr):
-                if stream is not None:
-                    stream.close()
-        self._proc = None
+        self._process.close()
 
     @property
     def stderr(self) -> str:
-        return "\n".join(self._stderr)
+        return self._process.stderr
 
     def sign_in(self, login_url: str, user: str, *, password: str = PASSWORD) -> str:
         """Open the CAS login page at ``login_url``, sign in; return where CAS redirects (with ticket)."""

@@ -23,14 +23,10 @@ IdP process, so its import-time warnings never reach pytest's ``filterwarnings =
 from __future__ import annotations
 
 import base64
-import collections
 import datetime as dt
 import json
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -40,7 +36,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.peers.process import PeerProcess
+
 PASSWORD = "secret"
 XMLSEC1 = "/usr/bin/xmlsec1"
 
@@ -152,8 +149,7 @@ class SamlIdp:
         self.other_sp_keys = make_keypair(self.tmp, "other-sp", "Other SP")
         self.port: int | None = None
         self.base_url: str | None = None
-        self._proc: subprocess.Popen[str] | None = None
-        self._stderr: collections.deque[str] = collections.deque(maxlen=300)
+        self._process = PeerProcess("tests.peers.saml_idp", "SAML IdP", SamlIdpError, startup_timeout)
 
     @property
     def entity_id(self) -> str:
@@ -180,47 +176,12 @@ class SamlIdp:
             "metadata_out": str(self.metadata_path),
             "workdir": str(self.tmp),
         }
-        path = self.tmp / "config.json"
-        path.write_text(json.dumps(config))
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.peers.saml_idp", str(path)],
-            cwd=REPO_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        threading.Thread(target=self._drain, daemon=True).start()
-        deadline = time.monotonic() + self.startup_timeout
-        assert self._proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = self._proc.stdout.readline()
-            if line.startswith("READY "):
-                self.base_url = line.split()[1]
-                self.port = urlsplit(self.base_url).port
-                return self
-            if not line and self._proc.poll() is not None:
-                break
-        self.close()
-        raise SamlIdpError("the SAML IdP did not start:\n" + "\n".join(self._stderr))
-
-    def _drain(self) -> None:
-        assert self._proc is not None and self._proc.stderr is not None
-        for line in self._proc.stderr:
-            self._stderr.append(line.rstrip())
+        self.base_url = self._process.start(config, self.tmp)
+        self.port = urlsplit(self.base_url).port
+        return self
 
     def close(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        if self._proc is not None:
-            for stream in (self._proc.stdout, self._proc.stderr):
-                if stream is not None:
-                    stream.close()
-        self._proc = None
+        self._process.close()
 
     def register_sp(self, metadata_xml: str) -> None:
         """Tell the IdP about a service provider (its metadata, as /saml/metadata serves it)."""
@@ -243,7 +204,7 @@ class SamlIdp:
 
     @property
     def stderr(self) -> str:
-        return "\n".join(self._stderr)
+        return self._process.stderr
 
     def sign_in(self, redirect_url: str, user: str, *, mode: str = "normal", password: str = PASSWORD) -> SamlPost:
         """Follow the SP's AuthnRequest redirect, sign in as ``user``; return the POST to the SP."""
