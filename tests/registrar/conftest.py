@@ -4,7 +4,7 @@ award), API clients, and tokens from the real token endpoint."""
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,8 +12,9 @@ import pytest
 
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, CreditRule, RequestState
 from careercenter.db import utcnow
-from careercenter.internships.models import ExperienceState
+from careercenter.internships.models import Experience, ExperienceState
 from careercenter.registrar import service
+from careercenter.sso.models import Person, Role
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +38,30 @@ def build_rule(session: Any, code: str = "INTR295", version: int = 1) -> CreditR
     session.add(rule)
     session.flush()
     return rule
+
+
+def build_student_with_experience(session: Any, campus_id: str, name: str, title: str) -> tuple[Any, Any]:
+    """A student and one verified 45-hour experience of theirs, flushed; the caller commits."""
+    student = Person(campus_id=campus_id, email=f"{campus_id.lower()}@students.example.edu", display_name=name)
+    student.set_roles({Role.STUDENT})
+    session.add(student)
+    session.flush()
+    experience = Experience(
+        student_id=student.id,
+        employer="Acme",
+        title=title,
+        start_date=date(2026, 6, 1),
+        end_date=date(2026, 6, 20),
+        hours=Decimal("45"),
+        supervisor_name="Pat",
+        supervisor_email="pat@acme.example.com",
+        state=ExperienceState.VERIFIED,
+        verified_hours=Decimal("45"),
+        verified_at=utcnow(),
+    )
+    session.add(experience)
+    session.flush()
+    return student, experience
 
 
 def build_award(

@@ -14,8 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,10 +23,8 @@ import sqlalchemy as sa
 from careercenter.credits.models import CreditAward
 from careercenter.db import utcnow
 from careercenter.extensions import db
-from careercenter.internships.models import Experience, ExperienceState
 from careercenter.registrar import feed, service
-from careercenter.sso.models import Person, Role
-from tests.registrar.conftest import basic, build_award, build_rule
+from tests.registrar.conftest import basic, build_award, build_rule, build_student_with_experience
 
 pytestmark = pytest.mark.postgres_only
 
@@ -45,25 +42,7 @@ def _seed(app: Any, count: int) -> tuple[list[int], dict[str, str]]:
         rule = build_rule(session)
         ids = []
         for n in range(count):
-            student = Person(campus_id=f"P{n}", email=f"p{n}@students.example.edu", display_name=f"Student {n}")
-            student.set_roles({Role.STUDENT})
-            session.add(student)
-            session.flush()
-            experience = Experience(
-                student_id=student.id,
-                employer="Acme",
-                title="Dashboard",
-                start_date=date(2026, 6, 1),
-                end_date=date(2026, 6, 20),
-                hours=Decimal("45"),
-                supervisor_name="Pat",
-                supervisor_email="pat@acme.example.com",
-                state=ExperienceState.VERIFIED,
-                verified_hours=Decimal("45"),
-                verified_at=utcnow(),
-            )
-            session.add(experience)
-            session.flush()
+            student, experience = build_student_with_experience(session, f"P{n}", f"Student {n}", "Dashboard")
             ids.append(build_award(session, student, [experience], rule).id)
         made = service.create_client(session, "Concurrent SIS", "credits:read")
         session.commit()

@@ -5,8 +5,6 @@ both get 200 and the award moves once."""
 from __future__ import annotations
 
 import threading
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -14,12 +12,9 @@ import sqlalchemy as sa
 
 from careercenter.audit.models import AuditEvent
 from careercenter.credits.models import AwardStatus, CreditAward
-from careercenter.db import utcnow
 from careercenter.extensions import db
-from careercenter.internships.models import Experience, ExperienceState
 from careercenter.registrar import service
-from careercenter.sso.models import Person, Role
-from tests.registrar.conftest import basic, build_award, build_rule
+from tests.registrar.conftest import basic, build_award, build_rule, build_student_with_experience
 
 pytestmark = pytest.mark.postgres_only
 
@@ -27,25 +22,7 @@ pytestmark = pytest.mark.postgres_only
 def _setup(app: Any) -> tuple[int, dict[str, str]]:
     with app.app_context():
         session = db.session
-        student = Person(campus_id="R1", email="r1@students.example.edu", display_name="Race Student")
-        student.set_roles({Role.STUDENT})
-        session.add(student)
-        session.flush()
-        experience = Experience(
-            student_id=student.id,
-            employer="Acme",
-            title="Audit",
-            start_date=date(2026, 6, 1),
-            end_date=date(2026, 6, 20),
-            hours=Decimal("45"),
-            supervisor_name="Pat",
-            supervisor_email="pat@acme.example.com",
-            state=ExperienceState.VERIFIED,
-            verified_hours=Decimal("45"),
-            verified_at=utcnow(),
-        )
-        session.add(experience)
-        session.flush()
+        student, experience = build_student_with_experience(session, "R1", "Race Student", "Audit")
         award_id = build_award(session, student, [experience], build_rule(session)).id
         made = service.create_client(session, "Race SIS", "credits:read credits:write")
         session.commit()
