@@ -45,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         models,  # noqa: F401  (the whole schema, for Alembic)
         observability,
         security,
+        transaction,
     )
     from careercenter.blueprints import register_blueprints
     from careercenter.cli import register_cli
@@ -54,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     install_sqlite_fixes()
     db.init_app(app)
+    transaction.init_app(app)
     migrate.init_app(
         app,
         db,

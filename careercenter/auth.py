@@ -33,7 +33,16 @@ HOME_ENDPOINTS = {
 
 
 def current_person() -> Person | None:
+    """The signed-in person of this request, or None."""
     return g.get("person")
+
+
+def me() -> Person:
+    """The signed-in person of a view behind `login_required`/`roles_required` (never None there)."""
+    person = g.get("person")
+    if person is None:
+        raise RuntimeError("me() called outside a signed-in request")
+    return person
 
 
 def login_person(person: Person, method: str) -> None:
