@@ -26,6 +26,7 @@ class ConfigError(Exception):
 DEFAULTS: dict[str, Any] = {
     "ENV_NAME": "development",
     "INSTITUTION_NAME": "Example State University",
+    "INSTITUTION_OPEID": None,  # the US Department of Education's OPE ID, for PESC XML
     "PUBLIC_URL": "http://127.0.0.1:5000",
     "ALLOW_SQLITE": False,
     "DEV_LOGIN": None,  # None: on in development, off in production
@@ -96,6 +97,7 @@ DEFAULTS: dict[str, Any] = {
 ENV_SETTINGS: dict[str, str] = {
     "ENV": "str",
     "INSTITUTION_NAME": "str",
+    "INSTITUTION_OPEID": "str",
     "PUBLIC_URL": "str",
     "ALLOW_SQLITE": "bool",
     "DEV_LOGIN": "bool",

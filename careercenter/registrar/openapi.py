@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app
 
+from careercenter.registrar import openapi_outbound
 from careercenter.registrar.feed import DEFAULT_LIMIT, MAX_LIMIT, MAX_TERM_LENGTH, TERM_PATTERN
 from careercenter.registrar.service import MAX_NOTE, MAX_SIS_REFERENCE
 
@@ -270,7 +271,7 @@ def openapi_document() -> dict[str, Any]:
     id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
     read = [{"oauth2": ["credits:read"]}]
     not_found = _problem("No such award or student.")
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": f"{current_app.config['INSTITUTION_NAME']} career center — registrar API",
@@ -420,3 +421,4 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
+    return openapi_outbound.extend(document)

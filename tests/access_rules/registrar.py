@@ -22,3 +22,13 @@ RULES = [
     # The staff page listing API clients (read-only).
     Rule("GET", "/registrar/api-clients", expect(registrar=200)),
 ]
+
+# Issue 21: records that leave the building (PESC XML; webhooks under webhooks:manage).
+RULES += [
+    Rule(
+        "GET",
+        "/api/v1/students/{campus_id}/pesc-transcript.xml",
+        API,
+        setup=lambda w: {"campus_id": w.student.campus_id},
+    ),
+]
