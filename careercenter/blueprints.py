@@ -42,10 +42,12 @@ def register_blueprints(app: Flask) -> None:
     from careercenter.registrar.pages import bp as registrar_pages_bp
     from careercenter.registrar.pesc_views import bp as registrar_pesc_bp
     from careercenter.registrar.views import bp as registrar_bp
+    from careercenter.registrar.webhooks.views import bp as registrar_webhooks_bp
 
     app.register_blueprint(registrar_bp)
     app.register_blueprint(registrar_pages_bp)
     app.register_blueprint(registrar_pesc_bp)
+    app.register_blueprint(registrar_webhooks_bp)
     # -- credentials --
     from careercenter.credentials.views import bp as credentials_bp
 

@@ -57,6 +57,12 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_MAX_ATTEMPTS": 8,
     "OUTBOX_BACKOFF_SECONDS": 60,
     "OUTBOX_POLL_SECONDS": 5,
+    # -- registrar webhooks --
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    "WEBHOOK_MAX_ATTEMPTS": 10,
+    "WEBHOOK_BACKOFF_SECONDS": 30,
+    "WEBHOOK_POLL_SECONDS": 5,
+    "WEBHOOK_SECRET_OVERLAP_HOURS": 24,
     "DEV_MAILBOX": None,  # None: on exactly when the development login is
     "METRICS_ALLOW": "127.0.0.1/32,::1/128",
     "METRICS_TOKEN": None,
@@ -190,6 +196,11 @@ ENV_SETTINGS: dict[str, str] = {
     "REGISTRAR_RATE_LIMIT": "str",
     "REGISTRAR_TOKEN_RATE_LIMIT": "str",
     "REGISTRAR_SQLITE_SETTLE_SECONDS": "int",
+    "WEBHOOK_TIMEOUT_SECONDS": "int",
+    "WEBHOOK_MAX_ATTEMPTS": "int",
+    "WEBHOOK_BACKOFF_SECONDS": "int",
+    "WEBHOOK_POLL_SECONDS": "int",
+    "WEBHOOK_SECRET_OVERLAP_HOURS": "int",
     # -- credentials --
     "VC_SIGNING_KEY": "str",  # PEM file path (or PEM text): Ed25519 + P-256 private keys
     "VC_RETIRED_KEYS": "str",  # PEM file path (or PEM text): earlier issuing keys, still published

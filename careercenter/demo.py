@@ -26,6 +26,7 @@ DEMO_STEPS: list[str] = [
     "careercenter.transcripts.demo:seed",
     # -- registrar --
     "careercenter.registrar.demo:seed",
+    "careercenter.registrar.webhooks.demo:seed",
     # -- credentials --
     "careercenter.credentials.demo:seed",
 ]

@@ -9,6 +9,8 @@ from blinker import Namespace
 
 _signals = Namespace()
 
+#: sent by credits when an approval makes an award, ready for the registrar: (sender, session, award)
+award_ready = _signals.signal("award-ready")
 #: sent by credits when registrar staff rescind an award: (sender, session, award, actor, reason)
 award_rescinded = _signals.signal("award-rescinded")
 #: sent by transcripts when a transcript is revoked: (sender, session, transcript, actor, reason)

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy.orm import Session, contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from careercenter import signals
 from careercenter.audit.service import Actor, lock_chain, record_event
 from careercenter.credits.evaluation import (
     Evaluation,
@@ -535,6 +536,7 @@ def approve_request(
         award.id,
         {"request": request.id, "credits": str(granted), "term": award.term, "course": request.rule.course_label},
     )
+    signals.award_ready.send("credits", session=session, award=award)
     _tell_student(session, request, advisor, f"approved: {credit_words(granted)}, {award.grading_basis}")
     return award
 

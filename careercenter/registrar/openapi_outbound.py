@@ -12,6 +12,9 @@ from typing import Any
 PROBLEM = "application/problem+json"
 WEBHOOKS_SCOPE = "webhooks:manage"
 EVENTS = ["award.ready", "award.rescinded"]
+#: Ids are 32-bit database integers.
+MAX_ID = 2**31 - 1
+URL_PATTERN = r"^https?://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/[!-~]*)?$"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -28,7 +31,7 @@ _COMMON = {
     "429": {"$ref": "#/components/responses/TooManyRequests"},
 }
 _MANAGE = [{"oauth2": [WEBHOOKS_SCOPE]}]
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 
 def _pesc_path() -> dict[str, Any]:
@@ -168,7 +171,7 @@ def _webhook_paths() -> dict[str, Any]:
                         "name": "delivery_id",
                         "in": "path",
                         "required": True,
-                        "schema": {"type": "integer", "minimum": 1},
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                     },
                 ],
                 "responses": {
@@ -202,7 +205,7 @@ def _webhook_paths() -> dict[str, Any]:
 
 _WEBHOOK_PROPS: dict[str, Any] = {
     "id": {"type": "integer"},
-    "url": {"type": "string", "format": "uri"},
+    "url": {"type": "string"},
     "events": {"type": "array", "items": {"type": "string", "enum": EVENTS}},
     "created_at": {"type": "string", "format": "date-time"},
     "previous_secret_expires_at": {"type": ["string", "null"], "format": "date-time"},
@@ -216,7 +219,7 @@ def _schemas() -> dict[str, Any]:
             "required": ["url", "events"],
             "additionalProperties": False,
             "properties": {
-                "url": {"type": "string", "format": "uri", "maxLength": 500},
+                "url": {"type": "string", "maxLength": 500, "pattern": URL_PATTERN},
                 "events": {
                     "type": "array",
                     "minItems": 1,
@@ -260,7 +263,7 @@ def _schemas() -> dict[str, Any]:
     }
 
 
-def extend(document: dict[str, Any], *, webhooks: bool = False) -> dict[str, Any]:
+def extend(document: dict[str, Any], *, webhooks: bool = True) -> dict[str, Any]:
     """`document` with the PESC path (and the webhook paths, scope and schemas) added."""
     out = copy.deepcopy(document)
     out["paths"]["/api/v1/students/{campus_id}/pesc-transcript.xml"] = _pesc_path()

@@ -32,7 +32,7 @@ def test_document_is_valid_openapi_3_1(client: Any) -> None:
     jsonschema.Draft202012Validator(OPENAPI_31).validate(document)
     flows = document["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]
     assert flows["tokenUrl"] == "http://careers.test/oauth/token"
-    assert set(flows["scopes"]) == {"credits:read", "credits:write"}
+    assert set(flows["scopes"]) == {"credits:read", "credits:write", "webhooks:manage"}
 
 
 def test_every_api_operation_documents_its_errors_as_problems(client: Any) -> None:
@@ -56,7 +56,7 @@ def test_every_api_operation_documents_its_errors_as_problems(client: Any) -> No
 def test_every_registrar_route_is_described(app: Any, client: Any) -> None:
     document = _document(client)
     routes = {
-        re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule.replace("<int:award_id>", "{id}"))
+        re.sub(r"<(?:int:)?(\w+)>", r"{\1}", re.sub(r"<int:(award|subscription)_id>", "{id}", rule.rule))
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0] in API_BLUEPRINTS
     }

@@ -89,9 +89,10 @@ def test_reading_is_disclosure_logged(client: Any, session: Any, bearer: Any, ma
     before = session.execute(sa.select(sa.func.count()).select_from(Disclosure)).scalar_one()
     assert _get(client, bearer("credits:read"), award.student.campus_id).status_code == 200
     entries = session.execute(sa.select(Disclosure).where(Disclosure.student_id == award.student_id)).scalars().all()
-    assert len(entries) == 1 and before + 1 == session.execute(
-        sa.select(sa.func.count()).select_from(Disclosure)
-    ).scalar_one()
+    assert (
+        len(entries) == 1
+        and before + 1 == session.execute(sa.select(sa.func.count()).select_from(Disclosure)).scalar_one()
+    )
     assert entries[0].party_type == "api_client"
     assert "PESC College Transcript XML" in entries[0].records and f"#{award.id}" in entries[0].records
 
