@@ -49,7 +49,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrar_pesc_bp)
     app.register_blueprint(registrar_webhooks_bp)
     # -- credentials --
+    from careercenter.credentials.public_views import bp as credentials_public_bp
     from careercenter.credentials.views import bp as credentials_bp
 
     app.register_blueprint(credentials_bp)
+    app.register_blueprint(credentials_public_bp)
     # -- operations --

@@ -56,3 +56,13 @@ RULES = [
     Rule("GET", "/verify/credential", public(200)),
     Rule("POST", "/verify/credential", public(422), data={}),
 ]
+
+# Issue 21: a credential's public status page (LinkedIn's certUrl).
+RULES += [
+    Rule(
+        "GET",
+        "/verify/credential/{credential_uuid}",
+        public(404),
+        setup=lambda w: {"credential_uuid": "00000000-0000-4000-8000-000000000000"},
+    ),
+]

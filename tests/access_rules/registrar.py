@@ -43,5 +43,11 @@ RULES += [
         setup=lambda w: {"subscription_id": 1, "delivery_id": 1},
         data={},
     ),
-    Rule("POST", "/api/v1/webhooks/{subscription_id}/rotate-secret", API, setup=lambda w: {"subscription_id": 1}, data={}),
+    Rule(
+        "POST",
+        "/api/v1/webhooks/{subscription_id}/rotate-secret",
+        API,
+        setup=lambda w: {"subscription_id": 1},
+        data={},
+    ),
 ]
