@@ -54,4 +54,8 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(credentials_bp)
     app.register_blueprint(credentials_public_bp)
+    # -- sharing (consented share links) --
+    from careercenter.sharing.views import bp as sharing_bp
+
+    app.register_blueprint(sharing_bp)
     # -- operations --

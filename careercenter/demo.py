@@ -29,6 +29,8 @@ DEMO_STEPS: list[str] = [
     "careercenter.registrar.webhooks.demo:seed",
     # -- credentials --
     "careercenter.credentials.demo:seed",
+    # -- sharing (after transcripts and credentials: it shares them) --
+    "careercenter.sharing.demo:seed",
 ]
 
 

@@ -66,3 +66,11 @@ RULES += [
         setup=lambda w: {"credential_uuid": "00000000-0000-4000-8000-000000000000"},
     ),
 ]
+
+# Issue 21: share links under the student's consent (FERPA 99.30).
+RULES += [
+    Rule("GET", "/me/shares", expect(student=200)),
+    Rule("POST", "/me/shares", expect(student=422), data={"recipient": "x"}),
+    Rule("POST", "/me/shares/{share_id}/revoke", expect(student=HIDDEN), setup=lambda w: {"share_id": 999999}),
+    Rule("GET", "/shared/{token}", public(404), setup=lambda w: {"token": "no-such-token"}),
+]
