@@ -54,6 +54,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(credentials_bp)
     app.register_blueprint(credentials_public_bp)
+    from careercenter.credentials.wallet_views import bp as wallet_bp
+
+    app.register_blueprint(wallet_bp)
     # -- sharing (consented share links) --
     from careercenter.sharing.views import bp as sharing_bp
 

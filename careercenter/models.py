@@ -2,6 +2,7 @@
 
 from careercenter.audit.models import AuditEvent, Disclosure  # noqa: F401
 from careercenter.credentials.models import CredentialSubject, IssuedCredential, StatusList  # noqa: F401
+from careercenter.credentials.wallet_models import WalletExchange  # noqa: F401
 from careercenter.credits.models import CreditAward, CreditRequest, CreditRule  # noqa: F401
 from careercenter.internships.models import Experience, SignoffRequest, SignoffToken  # noqa: F401
 from careercenter.notify.models import OutboxMessage  # noqa: F401

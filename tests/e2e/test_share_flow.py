@@ -1,5 +1,5 @@
 """Maya makes a share link in Chromium (CSRF on), the recipient opens it signed out; both
-pages pass axe (WCAG 2.1 A/AA), and the view shows up on her /me/shares."""
+pages pass axe (WCAG 2.1 A/AA), and the view shows up on her /me/shares. The wallet page too."""
 
 from __future__ import annotations
 
@@ -49,3 +49,17 @@ def test_student_shares_and_recipient_views(
     page.goto(f"{live_server.url}/me/shares")
     row = page.get_by_role("row").filter(has_text="Contoso Hiring Team")
     assert " UTC" in row.inner_text() and "live" in row.inner_text()
+
+
+def test_wallet_page_is_accessible(committed_db: Any, live_server: Any, page: Any, sign_in: Any) -> None:
+    with committed_db.app_context():
+        seed_demo(db.session)
+        db.session.commit()
+        db.session.remove()
+    sign_in("Maya Okafor")
+    page.goto(f"{live_server.url}/me/credentials")
+    check_accessibility(page)
+    page.get_by_role("button", name="Add my whole record to a wallet").click()
+    assert page.get_by_role("img", name="QR code of the wallet link below").is_visible()
+    assert page.get_by_role("link", name="Open in my wallet").get_attribute("href").startswith("https://lcw.app/")
+    check_accessibility(page)
