@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, request_started
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
@@ -124,9 +124,17 @@ def _db_transaction(app: Flask) -> Iterator[None]:
         original = db.session
         factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
         db.session = scoped_session(factory, scopefunc=original.registry.scopefunc)  # type: ignore[assignment]
+
+        def _settle_test_setup(sender: Flask, **extra: Any) -> None:
+            # What the test wrote before a request is in place, as it would be in production:
+            # the request's own rollback (an error answer, `doom()`) undoes only the request.
+            db.session.commit()
+
+        request_started.connect(_settle_test_setup, app)
         try:
             yield
         finally:
+            request_started.disconnect(_settle_test_setup, app)
             db.session.remove()
             db.session = original
             outer.rollback()
