@@ -61,9 +61,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('signoff_requests', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_signoff_requests_outcome_iff_used'), type_='check')
     op.execute("UPDATE signoff_requests SET outcome = state WHERE state IN ('withdrawn', 'expired')")
     with op.batch_alter_table('signoff_requests', schema=None) as batch_op:
-        batch_op.drop_constraint('outcome_iff_used', type_='check')
         batch_op.drop_index('uq_signoff_requests_one_active')
         batch_op.create_index(
             'uq_signoff_requests_one_active',
@@ -72,4 +73,5 @@ def downgrade():
             sqlite_where=sa.text('used_at IS NULL AND withdrawn_at IS NULL'),
             postgresql_where=sa.text('used_at IS NULL AND withdrawn_at IS NULL'),
         )
+        batch_op.drop_constraint(op.f('ck_signoff_requests_signoff_state'), type_='check')
         batch_op.drop_column('state')
