@@ -131,7 +131,8 @@ class SignoffRequest(db.Model):
         ),
         # The supervisor's answer exactly when the request was used.
         sa.CheckConstraint(
-            "(state = 'used' AND outcome IN ('confirmed', 'disputed')) OR (state <> 'used' AND outcome IS NULL)",
+            "(state = 'used' AND outcome IS NOT NULL AND outcome IN ('confirmed', 'disputed'))"
+            " OR (state <> 'used' AND outcome IS NULL)",
             name="outcome_iff_used",
         ),
     )

@@ -56,7 +56,8 @@ def upgrade():
         )
         batch_op.create_check_constraint(
             'outcome_iff_used',
-            "(state = 'used' AND outcome IN ('confirmed', 'disputed')) OR (state <> 'used' AND outcome IS NULL)",
+            "(state = 'used' AND outcome IS NOT NULL AND outcome IN ('confirmed', 'disputed'))"
+            " OR (state <> 'used' AND outcome IS NULL)",
         )
 
 
