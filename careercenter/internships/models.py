@@ -51,9 +51,6 @@ SIGNOFF_TRANSITIONS: dict[SignoffState, frozenset[SignoffState]] = {
     SignoffState.EXPIRED: frozenset(),
 }
 
-#: What the supervisor answered through a used request.
-SIGNOFF_OUTCOMES = ("confirmed", "disputed")
-
 DEFAULT_SKILLS = ["communication", "time management", "problem solving", "teamwork", "technical skill"]
 
 
