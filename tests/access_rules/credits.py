@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.access import ALLOWED, HIDDEN, LOGIN, Rule, World, expect
-from tests.credits.helpers import posted_award, submitted_request, verified_experience
+from tests.credits.helpers import posted_award, submitted_request
+from tests.factories import verified_experience
 
 
 def _submitted(w: World) -> dict[str, Any]:

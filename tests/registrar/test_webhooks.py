@@ -23,7 +23,8 @@ from careercenter.registrar.webhooks import signing
 from careercenter.registrar.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
 from careercenter.registrar.webhooks.worker import deliver_due
 from careercenter.statemachine import move
-from tests.credits.helpers import submitted_request, verified_experience
+from tests.credits.helpers import submitted_request
+from tests.factories import verified_experience
 from tests.peers.webhooks import WebhookReceiver
 
 MANAGE = "webhooks:manage"

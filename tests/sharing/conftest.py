@@ -6,10 +6,8 @@ from typing import Any
 
 import pytest
 
-from careercenter.internships.models import ExperienceState
-
 
 @pytest.fixture()
-def verified(make_experience: Any) -> Any:
-    """A verified experience of `student`."""
-    return lambda student, **kw: make_experience(student, state=ExperienceState.VERIFIED, **kw)
+def verified(verified_experience: Any) -> Any:
+    """A verified experience of `student` (the shared factory)."""
+    return verified_experience

@@ -49,10 +49,10 @@ def test_add_to_profile_url_has_every_documented_field() -> None:
 
 
 def test_each_credential_in_force_has_a_link_whose_cert_url_answers(
-    client: Any, login: Any, session: Any, make_student: Any, verified: Any, make_award: Any
+    client: Any, login: Any, session: Any, make_student: Any, verified_experience: Any, make_award: Any
 ) -> None:
     student = make_student(name="Maya Okafor")
-    experience = verified(student, title="Churn dashboard")
+    experience = verified_experience(student, title="Churn dashboard")
     make_award(student, experiences=[experience], status=AwardStatus.POSTED)
     login(student)
     page = client.get("/me/credentials").get_data(as_text=True)
@@ -84,10 +84,16 @@ def test_each_credential_in_force_has_a_link_whose_cert_url_answers(
 
 
 def test_transcript_page_offers_the_link_to_its_owner(
-    client: Any, login: Any, session: Any, make_student: Any, make_person: Any, verified: Any, signing_pair: Any
+    client: Any,
+    login: Any,
+    session: Any,
+    make_student: Any,
+    make_person: Any,
+    verified_experience: Any,
+    signing_pair: Any,
 ) -> None:
     student = make_student(name="Sofía Ramírez")
-    verified(student)
+    verified_experience(student)
     login(student)
     assert client.post("/transcripts").status_code in (302, 303)
     transcript = session.execute(sa.select(Transcript).where(Transcript.student_id == student.id)).scalar_one()
