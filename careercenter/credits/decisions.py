@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from careercenter.audit.service import Actor, record_event
-from careercenter.credits.evaluation import credit_words, fmt
+from careercenter.credits.evaluation import credit_words
 from careercenter.credits.models import REQUEST_TRANSITIONS, AwardStatus, CreditAward, CreditRequest, RequestState
 from careercenter.credits.requests import evaluate_for
 from careercenter.credits.rule_versions import spec_of
 from careercenter.db import utcnow
 from careercenter.errors import Conflict, NotAllowed, ValidationFailed
+from careercenter.formatting import format_decimal
 from careercenter.notify.service import queue_message
 from careercenter.sso.models import AdvisorAssignment, Person
 from careercenter.statemachine import move
@@ -29,6 +30,7 @@ RACE_MESSAGE = (
     "Another advisor decided this request a moment ago, so your decision was not saved. "
     "The page now shows the request as it is."
 )
+
 
 def _decide_on_current_data(session: Session, request: CreditRequest) -> None:
     """Lock the student's row first (`SELECT … FOR UPDATE`), then read the request again.
@@ -136,7 +138,7 @@ def approve_request(
     elif granted < spec.min_credits:
         errors["credits"] = f"{spec.course_label} grants at least {credit_words(spec.min_credits)}."
     elif (granted / spec.credit_increment) != (granted / spec.credit_increment).to_integral_value():
-        errors["credits"] = f"Credits go in steps of {fmt(spec.credit_increment)}."
+        errors["credits"] = f"Credits go in steps of {format_decimal(spec.credit_increment)}."
     elif granted < computed and not reason:
         errors["reason"] = f"Say why you grant fewer than the {credit_words(computed)} the rule allows."
     if errors:

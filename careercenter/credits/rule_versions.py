@@ -12,10 +12,10 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor, record_event
-from careercenter.credits.evaluation import fmt
 from careercenter.credits.models import RULE_TRANSITIONS, CreditRule, RuleStatus
 from careercenter.credits.rules import RuleSpec
 from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar
+from careercenter.formatting import format_decimal
 from careercenter.statemachine import move
 
 
@@ -27,6 +27,7 @@ def calendar() -> Calendar:
 def spec_of(rule: CreditRule) -> RuleSpec:
     """The rule version's definition, parsed."""
     return RuleSpec.from_definition(rule.definition)
+
 
 def load_rules(session: Session, specs: Sequence[RuleSpec], actor: Actor) -> list[str]:
     """Store each spec as a new version of its code unless its content is unchanged.
@@ -87,8 +88,8 @@ def load_rules(session: Session, specs: Sequence[RuleSpec], actor: Actor) -> lis
 def credit_range(spec: RuleSpec) -> str:
     """``1`` or ``1–3``: the credits a rule grants."""
     if spec.min_credits == spec.max_credits:
-        return fmt(spec.min_credits)
-    return f"{fmt(spec.min_credits)}–{fmt(spec.max_credits)}"
+        return format_decimal(spec.min_credits)
+    return f"{format_decimal(spec.min_credits)}–{format_decimal(spec.max_credits)}"
 
 
 def all_rule_versions(session: Session) -> list[CreditRule]:

@@ -19,7 +19,7 @@ from careercenter.credits import requests as credit_requests
 from careercenter.credits.evaluation import Evaluation, credit_words
 from careercenter.credits.forms import BulkApproveForm, CreditRequestForm, DecisionForm
 from careercenter.credits.models import CreditRequest, CreditRule, RequestState
-from careercenter.credits.rules import requirements
+from careercenter.credits.rule_text import requirements
 from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar, TermError
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db
