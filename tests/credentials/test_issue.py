@@ -118,7 +118,7 @@ def test_a_changed_field_fails_verification(app: Any, session: Any, student: Any
 
 
 def test_award_credential(app: Any, session: Any, student: Any, verified_experience: Any, make_award: Any) -> None:
-    award = make_award(student, [verified_experience(student)])
+    award = make_award(student, [verified_experience(student)], status=AwardStatus.POSTED, term="2026SP")
     row = issuance.issue_for_award(session, award, app.config)
     doc = row.document
     for schema in OB_SCHEMAS:
@@ -150,7 +150,7 @@ def test_clr_bundles_everything_validates_and_verifies(
 ) -> None:
     e1 = verified_experience(student)
     e2 = verified_experience(student, employer="Bright Labs", title="Survey design", skill_ratings={"communication": 5})
-    award = make_award(student, [e1, e2])
+    award = make_award(student, [e1, e2], status=AwardStatus.POSTED)
     clr = issuance.clr_for(session, student, app.config)
     doc = clr.document
     _assert_valid(doc, CLR_SCHEMA)

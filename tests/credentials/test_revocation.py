@@ -16,6 +16,7 @@ from careercenter.credentials import issuance, proof, statuslist, verification
 from careercenter.credentials import status as credential_status
 from careercenter.credentials.keys import issuer_keys
 from careercenter.credentials.models import CredentialKind, CredentialState, IssuedCredential
+from careercenter.credits.models import AwardStatus
 
 
 def _bit(app: Any, session: Any, row: IssuedCredential) -> bool:
@@ -35,7 +36,7 @@ def record(session: Any, make_student: Any, verified_experience: Any, make_award
     student = make_student()
     e1 = verified_experience(student)
     e2 = verified_experience(student, employer="Bright Labs")
-    award = make_award(student, [e1])
+    award = make_award(student, [e1], status=AwardStatus.POSTED)
     clr = issuance.clr_for(session, student, app.config)
     rows = {
         "e1": issuance.issue_for_experience(session, e1, app.config),

@@ -18,6 +18,7 @@ from careercenter.credentials import issuance, proof, statuslist
 from careercenter.credentials import status as credential_status
 from careercenter.credentials.keys import issuer_keys
 from careercenter.credentials.multibase import decode_ed25519_public
+from careercenter.credits.models import AwardStatus
 from careercenter.sso.models import Role
 
 
@@ -43,7 +44,7 @@ def test_student_page_and_downloads(
     app: Any, client: Any, login: Any, session: Any, student: Any, verified_experience: Any, make_award: Any
 ) -> None:
     experience = verified_experience(student, employer="Northwind")
-    make_award(student, [experience])
+    make_award(student, [experience], status=AwardStatus.POSTED)
     login(student)
     page = client.get("/me/credentials")
     assert page.status_code == 200
