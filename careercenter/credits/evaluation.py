@@ -1,7 +1,7 @@
 """The rule evaluation: a pure function from a rule, a student, experiences and earlier awards
 to an `Evaluation` — eligible or not, the credits, and one line per check in plain words.
 
-No database access here: the service gathers the facts (`StudentFacts`, `ExperienceFacts`,
+No database access here: `credits.requests` gathers the facts (`StudentFacts`, `ExperienceFacts`,
 `PriorAward`) and stores the result with the request. Property-based tests guard the invariants:
 credits never exceed the caps or what the hours allow; adding a qualifying experience never
 lowers the credits; the order of experiences does not matter; an ineligible result always names
