@@ -39,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(transcripts_bp)
     # -- registrar --
+    from careercenter.registrar.award_pages import bp as registrar_awards_bp
     from careercenter.registrar.import_pages import bp as registrar_import_bp
     from careercenter.registrar.pages import bp as registrar_pages_bp
     from careercenter.registrar.pesc_views import bp as registrar_pesc_bp
@@ -48,6 +49,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrar_bp)
     app.register_blueprint(registrar_pages_bp)
     app.register_blueprint(registrar_import_bp)
+    app.register_blueprint(registrar_awards_bp)
     app.register_blueprint(registrar_pesc_bp)
     app.register_blueprint(registrar_webhooks_bp)
     # -- credentials --

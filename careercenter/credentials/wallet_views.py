@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from markupsafe import Markup
 
 from careercenter.auth import me, public, roles_required
-from careercenter.credentials import service, wallet
+from careercenter.credentials import issuance, wallet
 from careercenter.errors import CareerCenterError, problem
 from careercenter.extensions import csrf, db, limiter
 from careercenter.sso.models import Role
@@ -50,8 +50,8 @@ def _start_page(credential: Any, label: str) -> tuple[str, int]:
 @roles_required(Role.STUDENT)
 def start_for_credential(credential_uuid: Any) -> tuple[str, int]:
     try:
-        credential = service.student_credential(db.session, me(), f"urn:uuid:{credential_uuid}")
-    except service.CredentialNotFound:
+        credential = issuance.student_credential(db.session, me(), f"urn:uuid:{credential_uuid}")
+    except issuance.CredentialNotFound:
         abort(404)
     return _start_page(credential, str(credential.document.get("name")))
 
@@ -60,8 +60,8 @@ def start_for_credential(credential_uuid: Any) -> tuple[str, int]:
 @roles_required(Role.STUDENT)
 def start_for_clr() -> tuple[str, int]:
     try:
-        clr = service.clr_for(db.session, me(), current_app.config)
-    except service.NothingToBundle:
+        clr = issuance.clr_for(db.session, me(), current_app.config)
+    except issuance.NothingToBundle:
         abort(409)
     return _start_page(clr, "My whole record (CLR 2.0)")
 

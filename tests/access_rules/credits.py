@@ -15,10 +15,10 @@ def _submitted(w: World) -> dict[str, Any]:
 
 
 def _returned(w: World) -> dict[str, Any]:
-    from careercenter.credits import service
+    from careercenter.credits import decisions
 
     request = submitted_request(w.session, w.student, [verified_experience(w.session, w.student, "20")])
-    service.return_request(w.session, request, w.advisor, "Add another micro-internship.")
+    decisions.return_request(w.session, request, w.advisor, "Add another micro-internship.")
     return {"request_id": request.id}
 
 

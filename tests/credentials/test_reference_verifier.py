@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from careercenter.audit.service import Actor
-from careercenter.credentials import service
+from careercenter.credentials import status
 from careercenter.credentials.models import CredentialKind, IssuedCredential
 from careercenter.demo import seed_demo
 from careercenter.extensions import db
@@ -67,7 +67,7 @@ def test_revoked_credential_verifies_as_signed_and_reports_revoked(demo_server: 
         award = db.session.execute(
             sa.select(IssuedCredential).where(IssuedCredential.kind == CredentialKind.AWARD).limit(1)
         ).scalar_one()
-        changed = service.revoke(db.session, award, actor=Actor.system("test"), reason="entered in error")
+        changed = status.revoke(db.session, award, actor=Actor.system("test"), reason="entered in error")
         db.session.commit()
         revoked_ids = {c.credential_id for c in changed}
         student_id = award.student_id

@@ -32,7 +32,8 @@ import sqlalchemy as sa
 
 from careercenter.audit.models import AuditEvent
 from careercenter.audit.service import Actor
-from careercenter.credits import service as credits
+from careercenter.credits import decisions
+from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
 from careercenter.extensions import db
 from careercenter.internships import experiences, signoff
@@ -235,8 +236,8 @@ def _verified(student: Person, n: int) -> Experience:
 
 
 def _submit(student: Person, experience: Experience) -> CreditRequest:
-    draft = credits.prepare_request(db.session, student, "INTR-295", [experience.id], "")
-    return credits.submit_request(db.session, student, draft, Actor.person(student))
+    draft = credit_requests.prepare_request(db.session, student, "INTR-295", [experience.id], "")
+    return credit_requests.submit_request(db.session, student, draft, Actor.person(student))
 
 
 def seed(app: Any, *, links: int, requests_to_decide: int, awards: int, pairs: int) -> Seeded:
@@ -262,7 +263,7 @@ def seed(app: Any, *, links: int, requests_to_decide: int, awards: int, pairs: i
             first, second = _verified(student, 200 + 2 * i), _verified(student, 201 + 2 * i)
             request_pairs.append((_submit(student, first).id, _submit(student, second).id))
         award_ids = [
-            credits.approve_request(db.session, r, advisors[0], "Good work.").id for r in requests_made[:awards]
+            decisions.approve_request(db.session, r, advisors[0], "Good work.").id for r in requests_made[:awards]
         ]
         tokens, experience_ids = [], []
         for i, student in enumerate(students[:links]):

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from careercenter.audit.models import Disclosure
 from careercenter.audit.service import Actor
-from careercenter.credentials import service as credentials_service
+from careercenter.credentials import status as credentials_service
 from careercenter.credentials.models import IssuedCredential
 from careercenter.demo import seed_demo
 from careercenter.sharing.models import ShareLink, ShareState

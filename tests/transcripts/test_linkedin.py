@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from careercenter.audit.service import Actor
 from careercenter.credentials import linkedin
-from careercenter.credentials import service as credentials_service
+from careercenter.credentials import status as credentials_service
 from careercenter.credentials.models import IssuedCredential
 from careercenter.credits.models import AwardStatus
 from careercenter.sso.models import Role

@@ -19,7 +19,7 @@ def on_award_rescinded(sender: Any, *, session: Session, award: Any, **_: Any) -
     service.enqueue(session, "award.rescinded", award, current_app.config)
 
 
-def connect() -> None:
-    """Connect the receivers (idempotent); called once when the webhooks blueprint is registered."""
+def connect_receivers() -> None:
+    """Connect the receivers (idempotent); `create_app` calls it."""
     signals.award_ready.connect(on_award_ready, weak=False)
     signals.award_rescinded.connect(on_award_rescinded, weak=False)

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from careercenter.errors import ValidationFailed, problem
 from careercenter.extensions import csrf, db
 from careercenter.registrar.oauth import api_auth, current_client
-from careercenter.registrar.webhooks import receivers, service
+from careercenter.registrar.webhooks import service
 from careercenter.registrar.webhooks.models import WebhookDelivery, WebhookSubscription
 
 SCOPE = "webhooks:manage"
@@ -21,7 +21,6 @@ MAX_LIMIT = 200
 
 bp = Blueprint("registrar_webhooks", __name__)
 csrf.exempt(bp)
-bp.record_once(lambda state: receivers.connect())
 
 
 @bp.errorhandler(service.SubscriptionNotFound)
