@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from careercenter import signals
 from careercenter.audit.service import Actor
 from careercenter.credits import awards as credit_awards
-from careercenter.credits import service as credits_service
+from careercenter.credits import decisions
 from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus
 from careercenter.db import utcnow
 from careercenter.registrar.webhooks import signing
@@ -59,7 +59,7 @@ def _approve(session: Any, make_student: Any, make_advisor: Any) -> Any:
     advisor = make_advisor([student])
     experience = verified_experience(session, student, hours="45")
     request = submitted_request(session, student, [experience])
-    award = credits_service.approve_request(session, request, advisor, "Good work.")
+    award = decisions.approve_request(session, request, advisor, "Good work.")
     session.commit()
     return award
 
