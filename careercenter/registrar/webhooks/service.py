@@ -71,6 +71,8 @@ def _check_url(url: Any, config: Config) -> str:
 def _check_events(events: Any) -> list[str]:
     if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
         raise ValidationFailed(f"events must be a non-empty list of: {', '.join(EVENTS)}.", {"events": "bad"})
+    if len(set(events)) != len(events):
+        raise ValidationFailed("events must not name an event twice.", {"events": "repeated"})
     unknown = sorted(set(events) - set(EVENTS))
     if unknown:
         raise ValidationFailed(
