@@ -114,7 +114,6 @@ def api_problem_response(exc: ApiProblem) -> Response:
     """An `ApiProblem` as RFC 9457 problem+json, with its headers (WWW-Authenticate, Retry-After)."""
     from careercenter.errors import problem
 
-    db.session.rollback()
     response = problem(exc.status, exc.detail, exc.title)
     response.headers.update(exc.headers)
     return response

@@ -10,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +19,7 @@ from careercenter.audit.service import Actor, record_disclosures
 from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus, CreditAward, CreditRequest
 from careercenter.db import utcnow
 from careercenter.errors import Conflict, ValidationFailed
+from careercenter.formatting import format_decimal
 from careercenter.registrar.models import SCOPES, ApiClient, ApiToken, sha256_hex
 from careercenter.statemachine import move
 
@@ -135,10 +135,6 @@ def rfc3339(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def decimal_string(value: Decimal) -> str:
-    return str(Decimal(value).quantize(Decimal("0.01")))
-
-
 def award_json(award: CreditAward) -> dict[str, Any]:
     """One award exactly as the API and its OpenAPI document describe it."""
     rule = award.rule
@@ -150,7 +146,7 @@ def award_json(award: CreditAward) -> dict[str, Any]:
             "email": award.student.email,
         },
         "course": {"subject": rule.course_subject, "number": rule.course_number, "title": rule.course_title},
-        "credits": decimal_string(award.credits),
+        "credits": format_decimal(award.credits, places=2),
         "grading_basis": award.grading_basis,
         "term": award.term,
         "rule": {"code": rule.code, "version": rule.version},
@@ -159,7 +155,7 @@ def award_json(award: CreditAward) -> dict[str, Any]:
                 "id": e.id,
                 "employer": e.employer,
                 "title": e.title,
-                "hours": decimal_string(e.verified_hours if e.verified_hours is not None else e.hours),
+                "hours": format_decimal(e.verified_hours if e.verified_hours is not None else e.hours, places=2),
                 "start_date": e.start_date.isoformat(),
                 "end_date": e.end_date.isoformat(),
                 "verified_at": rfc3339(e.verified_at),

@@ -50,7 +50,8 @@ def init_campus_sign_in(app: Flask) -> None:
 
     Call after the OIDC/directory set-up, which registers its own methods first.
     """
-    from careercenter.sso.saml_views import cas_bp, saml_bp
+    from careercenter.sso.cas_views import cas_bp
+    from careercenter.sso.saml_views import saml_bp
 
     config = app.config
     order = match_order(config)
