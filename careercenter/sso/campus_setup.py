@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from careercenter.config import ConfigError
 from careercenter.sso import cas, saml
 from careercenter.sso.federation import MATCH_KEYS, match_order
+from careercenter.sso.saml_settings import saml_settings
 from careercenter.sso.settings import parse_role_map
 from careercenter.sso.setup import LoginMethod
 
@@ -61,7 +62,7 @@ def init_campus_sign_in(app: Flask) -> None:
         )
     methods = list(app.extensions.get("careercenter_login_methods", []))
     starters: dict[str, Callable[[str | None], Response]] = app.extensions.setdefault("careercenter_login_starters", {})
-    saml_conf = saml.saml_settings(config)
+    saml_conf = saml_settings(config)
     if saml_conf is not None:
         saml.init_saml(app, saml_conf)
         methods.append(LoginMethod("saml", DEFAULT_LABELS["saml"], "/saml/login"))
