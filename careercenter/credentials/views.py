@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from careercenter import signals
 from careercenter.auth import current_person, public, roles_required
 from careercenter.credentials import issuer as issuer_mod
 from careercenter.credentials import service, verification
@@ -20,14 +19,10 @@ from careercenter.credentials.keys import SigningKeyError
 from careercenter.credentials.models import CredentialKind
 from careercenter.errors import problem, render_error
 from careercenter.extensions import csrf, db, limiter
-from careercenter.homepanels import home_panel
 from careercenter.registrar.oauth import api_auth
 from careercenter.sso.models import Role
 
 bp = Blueprint("credentials", __name__)
-
-signals.award_rescinded.connect(service.on_award_rescinded)
-signals.transcript_revoked.connect(service.on_transcript_revoked)
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
@@ -170,7 +165,6 @@ def _my_clr(student: Any) -> Any:
     return row
 
 
-@home_panel(Role.STUDENT, order=80)
 def student_panel(person: Any) -> Markup:
     return Markup(render_template("credentials/_panel.html"))  # noqa: S704 (an autoescaped template)
 

@@ -418,6 +418,3 @@ def rescind(award_id: int) -> tuple[str, int] | Response:
     db.session.commit()
     flash(f"Award {award_id} rescinded.", "success")
     return redirect(url_for("credits.award_detail", award_id=award_id), code=303)
-
-
-from careercenter.credits import panels  # noqa: E402,F401  (registers the home panels)

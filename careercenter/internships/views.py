@@ -14,7 +14,6 @@ from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import current_person, login_required, public, roles_required, student_visible_or_404
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db, limiter
-from careercenter.homepanels import home_panel
 from careercenter.internships import service
 from careercenter.internships.forms import DisputeForm, EmptyForm, ExperienceForm, ImportForm, SignoffForm
 from careercenter.internships.importer import import_file
@@ -63,7 +62,6 @@ def _form_checked(form: FlaskForm) -> bool:
 # -- student pages -------------------------------------------------------------------------------
 
 
-@home_panel(Role.STUDENT, order=10)
 def student_panel(person: Person) -> Markup:
     experiences = service.experiences_of(db.session, person)
     counts = {state: 0 for state in ExperienceState}
