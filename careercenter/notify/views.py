@@ -48,7 +48,6 @@ def retry(message_id: int) -> Response:
     person = current_person()
     assert person is not None
     requeue_message(db.session, message, Actor.person(person))
-    db.session.commit()
     flash(f"Message to {message.to_address} is queued again.", "success")
     return redirect(url_for("notify.outbox"))
 
