@@ -240,3 +240,36 @@ def test_importing_every_module_connects_and_registers_nothing() -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     counts = json.loads(result.stdout.strip().splitlines()[-1])
     assert counts == dict.fromkeys(counts, 0)
+
+
+def test_the_package_builds_with_its_data_and_no_setuptools_warning(tmp_path: Path) -> None:
+    """The vendored JSON-LD contexts and schemas (and the CSS, the demo rules) are package data:
+    building lists them and setuptools does not warn that they look like packages."""
+    result = subprocess.run(  # noqa: S603 (our own interpreter building our own project)
+        [
+            sys.executable,
+            "-c",
+            "import setuptools; setuptools.setup()",
+            "-q",
+            "egg_info",
+            "--egg-base",
+            str(tmp_path),
+            "build_py",
+            "--build-lib",
+            str(tmp_path / "lib"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Package would be ignored" not in result.stderr, result.stderr[-2000:]
+    built = {str(p.relative_to(tmp_path / "lib")) for p in (tmp_path / "lib").rglob("*") if p.suffix != ".py"}
+    shipped = {
+        str(p.relative_to(ROOT))
+        for p in PACKAGE.rglob("*")
+        if p.is_file() and p.suffix not in {".py", ".pyc"} and "__pycache__" not in p.parts
+    }
+    assert shipped <= built
