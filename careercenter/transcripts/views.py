@@ -24,7 +24,6 @@ from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import login_required, me, public, roles_required
 from careercenter.errors import CareerCenterError
 from careercenter.extensions import db, limiter
-from careercenter.homepanels import home_panel
 from careercenter.sso.models import Person, Role
 from careercenter.sso.service import get_person_by_campus_id
 from careercenter.transcripts import service
@@ -322,14 +321,11 @@ def verify_code_json(code: str) -> tuple[Response, int]:
 # ---- home panels ---------------------------------------------------------------------------
 
 
-@home_panel(Role.STUDENT, order=60)
 def _student_panel(person: Person) -> Markup:
     transcripts = service.transcripts_of(db.session, person.id)
     html = render_template("transcripts/_panel_student.html", transcripts=transcripts[:3], count=len(transcripts))
     return Markup(html)  # noqa: S704 (an autoescaped template's output)
 
 
-@home_panel(Role.ADMIN, order=60)
-@home_panel(Role.REGISTRAR, order=60)
 def _registrar_panel(person: Person) -> Markup:
     return Markup(render_template("transcripts/_panel_registrar.html"))  # noqa: S704 (autoescaped template)
