@@ -9,10 +9,7 @@ from careercenter.notify.models import OutboxMessage  # noqa: F401
 from careercenter.registrar.models import ApiClient, ApiToken  # noqa: F401
 from careercenter.registrar.webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: F401
 from careercenter.sharing.models import ShareLink  # noqa: F401
+from careercenter.sso.cas_models import CasConsumedTicket  # noqa: F401
 from careercenter.sso.models import AdvisorAssignment, Person, RoleGrant  # noqa: F401
-from careercenter.sso.saml_models import (  # noqa: F401
-    CasConsumedTicket,
-    SamlConsumedAssertion,
-    SamlOutstandingRequest,
-)
+from careercenter.sso.saml_models import SamlConsumedAssertion, SamlOutstandingRequest  # noqa: F401
 from careercenter.transcripts.models import Transcript  # noqa: F401

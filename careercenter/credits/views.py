@@ -351,4 +351,3 @@ def bulk_approve() -> Response:
     return redirect(url_for("credits.queue"), code=303)
 
 
-from careercenter.credits import panels  # noqa: E402,F401  (registers the home panels)

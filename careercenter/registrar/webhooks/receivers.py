@@ -1,4 +1,7 @@
-"""Award changes become webhook deliveries, written in the same transaction (the outbox)."""
+"""Award changes become webhook deliveries, written in the same transaction (the outbox).
+
+Connected to `signals.award_ready` and `signals.award_rescinded` in `careercenter/wiring.py`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from careercenter import signals
 from careercenter.registrar.webhooks import service
 
 
@@ -17,9 +19,3 @@ def on_award_ready(sender: Any, *, session: Session, award: Any, **_: Any) -> No
 
 def on_award_rescinded(sender: Any, *, session: Session, award: Any, **_: Any) -> None:
     service.enqueue(session, "award.rescinded", award, current_app.config)
-
-
-def connect_receivers() -> None:
-    """Connect the receivers (idempotent); `create_app` calls it."""
-    signals.award_ready.connect(on_award_ready, weak=False)
-    signals.award_rescinded.connect(on_award_rescinded, weak=False)
