@@ -9,12 +9,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from careercenter.registrar.schemas import json_schemas
+from careercenter.registrar.webhooks import schemas as webhook_schemas
+
 PROBLEM = "application/problem+json"
 WEBHOOKS_SCOPE = "webhooks:manage"
-EVENTS = ["award.ready", "award.rescinded"]
 #: Ids are 32-bit database integers.
 MAX_ID = 2**31 - 1
-URL_PATTERN = r"^https?://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/[!-~]*)?$"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -91,15 +92,7 @@ def _webhook_paths() -> dict[str, Any]:
                 "responses": {
                     "200": {
                         "description": "Subscriptions (no secrets).",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["data"],
-                                    "properties": {"data": {"type": "array", "items": _ref("Webhook")}},
-                                }
-                            }
-                        },
+                        "content": {"application/json": {"schema": _ref("WebhookList")}},
                     },
                     **_COMMON,
                 },
@@ -144,15 +137,7 @@ def _webhook_paths() -> dict[str, Any]:
                 "responses": {
                     "200": {
                         "description": "Deliveries with their attempts' outcome.",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["data"],
-                                    "properties": {"data": {"type": "array", "items": _ref("WebhookDelivery")}},
-                                }
-                            }
-                        },
+                        "content": {"application/json": {"schema": _ref("DeliveryList")}},
                     },
                     "404": _problem("No such subscription of this client."),
                     "422": _problem("A bad parameter."),
@@ -177,7 +162,7 @@ def _webhook_paths() -> dict[str, Any]:
                 "responses": {
                     "202": {
                         "description": "Queued for delivery.",
-                        "content": {"application/json": {"schema": _ref("WebhookDelivery")}},
+                        "content": {"application/json": {"schema": _ref("Delivery")}},
                     },
                     "404": _problem("No such subscription or delivery of this client."),
                     **_COMMON,
@@ -203,73 +188,13 @@ def _webhook_paths() -> dict[str, Any]:
     }
 
 
-_WEBHOOK_PROPS: dict[str, Any] = {
-    "id": {"type": "integer"},
-    "url": {"type": "string"},
-    "events": {"type": "array", "items": {"type": "string", "enum": EVENTS}},
-    "created_at": {"type": "string", "format": "date-time"},
-    "previous_secret_expires_at": {"type": ["string", "null"], "format": "date-time"},
-}
-
-
-def _schemas() -> dict[str, Any]:
-    return {
-        "WebhookRequest": {
-            "type": "object",
-            "required": ["url", "events"],
-            "additionalProperties": False,
-            "properties": {
-                "url": {"type": "string", "maxLength": 500, "pattern": URL_PATTERN},
-                "events": {
-                    "type": "array",
-                    "minItems": 1,
-                    "uniqueItems": True,
-                    "items": {"type": "string", "enum": EVENTS},
-                },
-            },
-        },
-        "Webhook": {"type": "object", "required": list(_WEBHOOK_PROPS), "properties": _WEBHOOK_PROPS},
-        "WebhookCreated": {
-            "type": "object",
-            "required": [*_WEBHOOK_PROPS, "secret"],
-            "properties": {**_WEBHOOK_PROPS, "secret": {"type": "string", "pattern": "^whsec_"}},
-        },
-        "WebhookRotated": {
-            "type": "object",
-            "required": ["id", "secret", "previous_secret_expires_at"],
-            "properties": {
-                "id": {"type": "integer"},
-                "secret": {"type": "string", "pattern": "^whsec_"},
-                "previous_secret_expires_at": {"type": "string", "format": "date-time"},
-            },
-        },
-        "WebhookDelivery": {
-            "type": "object",
-            "required": ["id", "message_id", "event", "status", "attempts", "created_at"],
-            "properties": {
-                "id": {"type": "integer"},
-                "message_id": {"type": "string"},
-                "event": {"type": "string", "enum": EVENTS},
-                "award_id": {"type": "integer"},
-                "status": {"type": "string", "enum": ["pending", "delivered", "failed"]},
-                "attempts": {"type": "integer"},
-                "last_status_code": {"type": ["integer", "null"]},
-                "last_error": {"type": ["string", "null"]},
-                "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
-                "delivered_at": {"type": ["string", "null"], "format": "date-time"},
-                "created_at": {"type": "string", "format": "date-time"},
-            },
-        },
-    }
-
-
 def extend(document: dict[str, Any], *, webhooks: bool = True) -> dict[str, Any]:
     """`document` with the PESC path (and the webhook paths, scope and schemas) added."""
     out = copy.deepcopy(document)
     out["paths"]["/api/v1/students/{campus_id}/pesc-transcript.xml"] = _pesc_path()
     if webhooks:
         out["paths"].update(_webhook_paths())
-        out["components"]["schemas"].update(_schemas())
+        out["components"]["schemas"].update(json_schemas(webhook_schemas.COMPONENTS))
         flows = out["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]
         flows["scopes"][WEBHOOKS_SCOPE] = "Subscribe to award events (webhooks) and manage the subscriptions"
     return out

@@ -290,8 +290,13 @@ COMPONENTS: tuple[type[BaseModel], ...] = (
 
 def component_schemas() -> dict[str, Any]:
     """`components.schemas` of the OpenAPI document, made from the models above."""
+    return json_schemas(COMPONENTS)
+
+
+def json_schemas(models: tuple[type[BaseModel], ...]) -> dict[str, Any]:
+    """OpenAPI 3.1 component schemas of `models` (and the models they use), by name."""
     _, top = models_json_schema(
-        [(model, "validation") for model in COMPONENTS],
+        [(model, "validation") for model in models],
         ref_template="#/components/schemas/{model}",
         schema_generator=_OpenApiSchema,
         by_alias=True,

@@ -23,7 +23,7 @@ from careercenter.credits.models import CreditAward
 from careercenter.db import utcnow
 from careercenter.errors import ValidationFailed
 from careercenter.registrar.models import ApiClient
-from careercenter.registrar.webhooks import signing
+from careercenter.registrar.webhooks import schemas, signing
 from careercenter.registrar.webhooks.models import (
     DELIVERY_TRANSITIONS,
     EVENTS,
@@ -34,12 +34,10 @@ from careercenter.registrar.webhooks.models import (
 from careercenter.statemachine import move
 
 Config = Mapping[str, Any]
-MAX_URL = 500
+MAX_URL = schemas.MAX_URL
 MAX_SUBSCRIPTIONS = 20
 MAX_ID = 2**31 - 1
-#: What a subscription URL may look like (also the OpenAPI pattern): a host name, an optional
-#: port, a path; no user:password@, no IP-literal brackets, no spaces.
-URL_PATTERN = re.compile(r"https?://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/[!-~]*)?")
+URL_PATTERN = re.compile(schemas.URL_PATTERN)
 
 
 class SubscriptionNotFound(LookupError):

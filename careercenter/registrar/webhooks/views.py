@@ -13,8 +13,8 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from careercenter.errors import ValidationFailed, problem
 from careercenter.extensions import csrf, db
 from careercenter.registrar.oauth import api_auth, current_client
-from careercenter.registrar.webhooks import service
-from careercenter.registrar.webhooks.models import WebhookDelivery, WebhookSubscription
+from careercenter.registrar.schemas import rfc3339
+from careercenter.registrar.webhooks import schemas, service
 
 SCOPE = "webhooks:manage"
 MAX_LIMIT = 200
@@ -40,34 +40,10 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _time(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
-def subscription_json(row: WebhookSubscription) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "url": row.url,
-        "events": list(row.events),
-        "created_at": _time(row.created_at),
-        "previous_secret_expires_at": _time(row.previous_secret_expires_at),
-    }
-
-
-def delivery_json(row: WebhookDelivery) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "message_id": row.message_id,
-        "event": row.event,
-        "award_id": row.award_id,
-        "status": row.state.value,
-        "attempts": row.attempts,
-        "last_status_code": row.last_status_code,
-        "last_error": row.last_error,
-        "next_attempt_at": _time(row.next_attempt_at) if row.state.value == "pending" else None,
-        "delivered_at": _time(row.delivered_at),
-        "created_at": _time(row.created_at),
-    }
+def _json(model: Any, status: int = 200) -> Response:
+    response = jsonify(model.model_dump(mode="json"))
+    response.status_code = status
+    return response
 
 
 @bp.post("/api/v1/webhooks")
@@ -76,8 +52,7 @@ def create() -> Response:
     """Subscribe; the answer holds the signing secret, which is never shown again."""
     url, events = service.parse_request(request.get_json(silent=True), current_app.config)
     made = service.create_subscription(db.session, current_client(), url, events, current_app.config)
-    response = jsonify({**subscription_json(made.subscription), "secret": made.secret})
-    response.status_code = 201
+    response = _json(schemas.WebhookCreated.made(made.subscription, made.secret), 201)
     response.headers["Location"] = url_for(".show", subscription_id=made.subscription.id, _external=False)
     return response
 
@@ -86,13 +61,13 @@ def create() -> Response:
 @api_auth(SCOPE)
 def index() -> Response:
     rows = service.list_subscriptions(db.session, current_client())
-    return jsonify({"data": [subscription_json(r) for r in rows]})
+    return _json(schemas.WebhookList.model_construct(data=[schemas.Webhook.of(r) for r in rows]))
 
 
 @bp.get("/api/v1/webhooks/<int:subscription_id>")
 @api_auth(SCOPE)
 def show(subscription_id: int) -> Response:
-    return jsonify(subscription_json(service.get_subscription(db.session, current_client(), subscription_id)))
+    return _json(schemas.Webhook.of(service.get_subscription(db.session, current_client(), subscription_id)))
 
 
 @bp.delete("/api/v1/webhooks/<int:subscription_id>")
@@ -110,16 +85,14 @@ def deliveries(subscription_id: int) -> Response:
         raise ValidationFailed(f"limit must be a whole number from 1 to {MAX_LIMIT}.", {"limit": "out of range"})
     subscription = service.get_subscription(db.session, current_client(), subscription_id)
     rows = service.deliveries(db.session, subscription, int(raw))
-    return jsonify({"data": [delivery_json(r) for r in rows]})
+    return _json(schemas.DeliveryList.model_construct(data=[schemas.Delivery.of(r) for r in rows]))
 
 
 @bp.post("/api/v1/webhooks/<int:subscription_id>/deliveries/<int:delivery_id>/redeliver")
 @api_auth(SCOPE)
 def redeliver(subscription_id: int, delivery_id: int) -> Response:
     row = service.redeliver(db.session, current_client(), subscription_id, delivery_id)
-    response = jsonify(delivery_json(row))
-    response.status_code = 202
-    return response
+    return _json(schemas.Delivery.of(row), 202)
 
 
 @bp.post("/api/v1/webhooks/<int:subscription_id>/rotate-secret")
@@ -127,10 +100,10 @@ def redeliver(subscription_id: int, delivery_id: int) -> Response:
 def rotate_secret(subscription_id: int) -> Response:
     """A new secret (shown once); the old one also signs until `previous_secret_expires_at`."""
     made = service.rotate_secret(db.session, current_client(), subscription_id, current_app.config)
-    return jsonify(
-        {
-            "id": made.subscription.id,
-            "secret": made.secret,
-            "previous_secret_expires_at": _time(made.subscription.previous_secret_expires_at),
-        }
+    return _json(
+        schemas.WebhookRotated.model_construct(
+            id=made.subscription.id,
+            secret=made.secret,
+            previous_secret_expires_at=rfc3339(made.subscription.previous_secret_expires_at),
+        )
     )
