@@ -48,4 +48,8 @@ def register_blueprints(app: Flask) -> None:
     from careercenter.credentials.views import bp as credentials_bp
 
     app.register_blueprint(credentials_bp)
+    # -- reports --
+    from careercenter.reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
     # -- operations --
