@@ -24,7 +24,7 @@ from careercenter.credits.evaluation import Check, Evaluation
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, CreditRule, RequestState, RuleStatus
 from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar
 from careercenter.db import utcnow
-from careercenter.internships.models import Experience, ExperienceState, SignoffRequest
+from careercenter.internships.models import Experience, ExperienceState, SignoffRequest, SignoffState
 from careercenter.reports.terms import next_term, previous_term, term_start
 from careercenter.sso.models import ClassLevel, Person, Role
 
@@ -148,20 +148,23 @@ def _sign_off(
         created_at=asked,
         last_sent_at=asked,
         expires_at=asked + timedelta(days=14),
+        state=SignoffState.SENT,
     )
-    if outcome == "awaiting":
+    if outcome == "awaiting" and signoff.expires_at <= utcnow():
+        signoff.state = SignoffState.EXPIRED  # never answered: the link ran out, the claim is a draft again
+    elif outcome == "awaiting":
         experience.state = ExperienceState.AWAITING_SIGNOFF
     elif outcome == "disputed":
         experience.state = ExperienceState.DISPUTED
         experience.dispute_reason = "The hours claimed include time before the project started."
-        signoff.used_at, signoff.outcome = answered, "disputed"
+        signoff.state, signoff.used_at, signoff.outcome = SignoffState.USED, answered, "disputed"
     else:
         experience.state = ExperienceState.VERIFIED
         experience.verified_hours = experience.hours
         experience.verified_at = answered
         experience.skill_ratings = {s: rng.choices((2, 3, 4, 5), weights=(1, 4, 8, 5))[0] for s in skills}
         experience.attested_name = experience.supervisor_name
-        signoff.used_at, signoff.outcome = answered, "confirmed"
+        signoff.state, signoff.used_at, signoff.outcome = SignoffState.USED, answered, "confirmed"
     return signoff
 
 

@@ -1,7 +1,7 @@
 """sso: the staff role (career-center staff) joins the roles a person can hold
 
 Revision ID: 5a1f0c3e9b21
-Revises: 13e16f0ba487
+Revises: 5a1e0c2b7d93
 Create Date: 2026-12-06 17:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '5a1f0c3e9b21'
-down_revision = '13e16f0ba487'
+down_revision = '5a1e0c2b7d93'
 branch_labels = None
 depends_on = None
 

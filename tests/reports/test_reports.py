@@ -16,7 +16,7 @@ from lxml import etree
 from careercenter.credits.models import AwardStatus, CreditRequest, RequestState
 from careercenter.internships.models import ExperienceState
 from careercenter.sso.models import ClassLevel, Role
-from tests.registrar.conftest import build_award, build_rule
+from tests.factories import build_award, build_rule
 from tests.test_query_counts import count_queries
 
 #: 2026SP runs from 1 January to 31 May under the default calendar; 2026SU from 1 June.
