@@ -29,6 +29,7 @@ HOME_ENDPOINTS = {
     Role.ADVISOR: "main.advisor_home",
     Role.REGISTRAR: "main.registrar_home",
     Role.ADMIN: "main.admin_home",
+    Role.STAFF: "reports.index",
 }
 
 

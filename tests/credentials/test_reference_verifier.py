@@ -27,7 +27,7 @@ def demo_server(committed_db: Any, make_app: Any) -> Iterator[tuple[Any, LiveSer
     port = free_port()
     app = make_app(PUBLIC_URL=f"http://127.0.0.1:{port}")
     with app.app_context():
-        seed_demo(db.session)
+        seed_demo(db.session, history=False)
         db.session.commit()
         db.session.remove()
     server = LiveServer(app, port=port)

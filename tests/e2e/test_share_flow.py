@@ -18,7 +18,7 @@ def test_student_shares_and_recipient_views(
     committed_db: Any, live_server: Any, page: Any, sign_in: Any, browser: Any
 ) -> None:
     with committed_db.app_context():
-        seed_demo(db.session)
+        seed_demo(db.session, history=False)
         db.session.commit()
         db.session.remove()
     sign_in("Maya Okafor")
@@ -53,7 +53,7 @@ def test_student_shares_and_recipient_views(
 
 def test_wallet_page_is_accessible(committed_db: Any, live_server: Any, page: Any, sign_in: Any) -> None:
     with committed_db.app_context():
-        seed_demo(db.session)
+        seed_demo(db.session, history=False)
         db.session.commit()
         db.session.remove()
     sign_in("Maya Okafor")

@@ -24,7 +24,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "webhook_receiver.p
 def test_demo_subscription_reaches_the_example_receiver(committed_db: Any) -> None:
     app = committed_db
     with app.app_context():
-        summary = seed_demo(db.session)
+        summary = seed_demo(db.session, history=False)
         db.session.commit()
         port = free_port()
         subscription = db.session.execute(sa.select(WebhookSubscription)).scalar_one()
