@@ -1,7 +1,7 @@
 """registrar: webhook subscriptions and their delivery outbox
 
 Revision ID: 9e8bc62f7b9c
-Revises: 5a1e0c2b7d93
+Revises: 5a1f0c3e9b21
 Create Date: 2026-12-06 17:37:25.737613
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9e8bc62f7b9c'
-down_revision = '5a1e0c2b7d93'
+down_revision = '5a1f0c3e9b21'
 branch_labels = None
 depends_on = None
 
