@@ -16,6 +16,7 @@ A finished exchange refuses a second presentation (no replay); an expired one re
 from __future__ import annotations
 
 import copy
+import json
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -66,12 +67,9 @@ def exchange_url(config: Config, exchange: WalletExchange) -> str:
 
 def deep_link(config: Config, exchange: WalletExchange) -> str:
     """The wallet deep link: an interaction request naming the VC API exchange URL."""
-    request = (
-        '{"credentialRequestOrigin":"'
-        + config["PUBLIC_URL"]
-        + '","protocols":{"vcapi":"'
-        + exchange_url(config, exchange)
-        + '"}}'
+    request = json.dumps(
+        {"credentialRequestOrigin": config["PUBLIC_URL"], "protocols": {"vcapi": exchange_url(config, exchange)}},
+        separators=(",", ":"),
     )
     return f"{WALLET_DEEP_LINK}?request={quote(request, safe='')}"
 
