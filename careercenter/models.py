@@ -12,4 +12,5 @@ from careercenter.sso.saml_models import (  # noqa: F401
     SamlConsumedAssertion,
     SamlOutstandingRequest,
 )
+from careercenter.sso.sessions import WebSession  # noqa: F401
 from careercenter.transcripts.models import Transcript  # noqa: F401

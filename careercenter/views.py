@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from careercenter.auth import (
@@ -19,6 +20,7 @@ from careercenter.auth import (
 from careercenter.extensions import db
 from careercenter.homepanels import render_panels
 from careercenter.sso.models import Role
+from careercenter.sso.sessions import open_sessions
 
 bp = Blueprint("main", __name__)
 
@@ -118,7 +120,15 @@ def admin_home() -> str:
 @bp.get("/me")
 @login_required
 def me() -> str:
-    return render_template("main/me.html")
+    person = current_person()
+    assert person is not None
+    sessions = open_sessions(
+        db.session,
+        person.id,
+        idle=timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]),
+        absolute=timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]),
+    )
+    return render_template("main/me.html", sessions=sessions, this_session=g.get("web_session"))
 
 
 @bp.get("/readyz")

@@ -8,8 +8,9 @@ import secrets
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from careercenter.auth import home_url, login_person, logout_person, public, safe_next
+from careercenter.auth import home_url, login_person, logout_person, public
 from careercenter.extensions import csrf, db
+from careercenter.redirects import safe_next
 from careercenter.sso import cas, saml
 from careercenter.sso.errors import SignInFailed
 from careercenter.sso.federation import FederatedIdentity, complete_sign_in

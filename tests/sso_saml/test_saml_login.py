@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from careercenter.db import utcnow
 from careercenter.sso.models import Person, Role
 from careercenter.sso.saml_models import SamlConsumedAssertion, SamlOutstandingRequest
+from tests.hostile_next import HOSTILE_NEXT, query
 from tests.sso_saml.conftest import PUBLIC_URL, _register, start
 
 
@@ -62,6 +63,14 @@ def test_open_redirect_next_is_ignored(saml_app: Any, saml_idp: Any, campus_peop
     client = saml_app.test_client()
     post = saml_idp.sign_in(start(client, "//evil.example.com/x"), "alice")
     assert client.post("/saml/acs", data=post.form()).headers["Location"] == "/student"
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_hostile_relay_state_lands_home(saml_app: Any, saml_idp: Any, campus_people: Any, target: str) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client, query(target)), "alice")
+    response = client.post("/saml/acs", data=post.form())
+    assert response.status_code == 302 and response.headers["Location"] == "/student"
 
 
 def test_encrypted_assertion_is_accepted(saml_app: Any, saml_idp: Any, campus_people: Any) -> None:
