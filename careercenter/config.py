@@ -196,6 +196,10 @@ ENV_SETTINGS: dict[str, str] = {
     "METRICS_TOKEN": "str",
     "LOG_LEVEL": "str",
     "PROXY_COUNT": "int",
+    # -- security (issue 16) --
+    "AUDIT_CHECKPOINT_KEY": "str",
+    "STUDENT_EMAIL_DOMAINS": "str",
+    "FREE_MAIL_DOMAINS": "str",
 }
 
 MIN_SECRET_KEY_LENGTH = 32
