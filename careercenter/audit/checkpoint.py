@@ -96,7 +96,6 @@ def check_anchor(session: Session, checkpoint: Mapping[str, Any]) -> AnchorRepor
     if at_head != head:
         return AnchorReport(
             False,
-            f"event {count} is not the one the checkpoint of {checkpoint['at']} saw "
-            "(history was rewritten up to it)",
+            f"event {count} is not the one the checkpoint of {checkpoint['at']} saw (history was rewritten up to it)",
         )
     return AnchorReport(True, f"reaches the checkpoint of {checkpoint['at']} (event {count})")

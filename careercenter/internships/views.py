@@ -306,7 +306,7 @@ def signoff_dispute(token: str) -> Any:
 
 @bp.route("/registrar/internships/import", methods=["GET", "POST"])
 @roles_required(Role.REGISTRAR, Role.ADMIN)
-def import_page() -> str:
+def import_page() -> tuple[str, int]:
     form = ImportForm()
     report = None
     if request.method == "POST":
@@ -321,9 +321,11 @@ def import_page() -> str:
             db.session.commit()
         elif form.errors.get("csrf_token"):
             abort(400)
-    return render_template(
+    page = render_template(
         "internships/import.html",
         form=form,
         report=report,
         skills=service.configured_skills(current_app.config),
     )
+    # An unreadable file (not UTF-8, not JSON, empty, nested too deeply) changes nothing: 422.
+    return page, 422 if (report is not None and report.file_error) or form.errors else 200

@@ -16,12 +16,16 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
 
 from careercenter.auth import public
+from careercenter.bodies import json_body
 from careercenter.errors import CareerCenterError, ValidationFailed, problem
 from careercenter.extensions import csrf, db
 from careercenter.registrar import feed, oauth, service
 from careercenter.registrar.oauth import api_auth, current_client
 from careercenter.registrar.openapi import openapi_document
 from careercenter.sso.models import Person
+
+#: A posting is a status, an SIS reference and a note: a few hundred bytes.
+POSTING_MAX_BYTES = 64 * 1024
 
 bp = Blueprint("registrar", __name__)
 csrf.exempt(bp)
@@ -136,11 +140,7 @@ def get_award(award_id: int) -> Response:
 @bp.post("/api/v1/credit-awards/<int:award_id>/posting")
 @api_auth(WRITE)
 def post_award(award_id: int) -> Response:
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ValidationFailed(
-            "The body must be JSON (Content-Type: application/json).", {"body": "expected a JSON object"}
-        )
+    body = json_body(POSTING_MAX_BYTES)
     posting = service.parse_posting(body)
     award = service.post_award(db.session, current_client(), award_id, posting)
     service.disclose_awards(db.session, current_client(), [award], how="posted")
