@@ -8,6 +8,7 @@ from flask import current_app
 
 from careercenter.registrar.feed import DEFAULT_LIMIT, MAX_LIMIT, MAX_TERM_LENGTH, TERM_PATTERN
 from careercenter.registrar.service import MAX_NOTE, MAX_SIS_REFERENCE
+from careercenter.validation import schema_pattern
 
 PROBLEM = "application/problem+json"
 DECIMAL = {"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["1.50"]}
@@ -71,7 +72,8 @@ _PAGING = [
     {
         "name": "cursor",
         "in": "query",
-        "description": "The `next_cursor` of the previous page, exactly as given, with the same filters.",
+        "description": "The `next_cursor` of the previous page, exactly as given, with the same filters. "
+        "Empty or absent: the first page.",
         "schema": {"type": "string"},
     },
 ]
@@ -189,9 +191,14 @@ def _schemas() -> dict[str, Any]:
                             "type": "string",
                             "minLength": 1,
                             "maxLength": MAX_SIS_REFERENCE,
-                            "pattern": r"\S",
+                            "pattern": schema_pattern(required=True),
+                            "description": "One line: no control characters or text-direction overrides.",
                         },
-                        "note": {"type": ["string", "null"], "maxLength": MAX_NOTE},
+                        "note": {
+                            "type": ["string", "null"],
+                            "maxLength": MAX_NOTE,
+                            "pattern": schema_pattern(multi_line=True),
+                        },
                     },
                 },
                 {
@@ -200,8 +207,17 @@ def _schemas() -> dict[str, Any]:
                     "required": ["status", "note"],
                     "properties": {
                         "status": {"const": "rejected_by_registrar"},
-                        "sis_reference": {"type": ["string", "null"], "maxLength": MAX_SIS_REFERENCE},
-                        "note": {"type": "string", "minLength": 1, "maxLength": MAX_NOTE, "pattern": r"\S"},
+                        "sis_reference": {
+                            "type": ["string", "null"],
+                            "maxLength": MAX_SIS_REFERENCE,
+                            "pattern": schema_pattern(),
+                        },
+                        "note": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": MAX_NOTE,
+                            "pattern": schema_pattern(multi_line=True, required=True),
+                        },
                     },
                 },
             ],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -72,7 +73,12 @@ def _no_store(response: Response) -> Response:
 def token() -> Response:
     """Client credentials grant (client_secret_basic or client_secret_post)."""
     oauth.check_token_rate_limit()
-    response = oauth.authorization_server(current_app).create_token_response()
+    try:
+        response = oauth.authorization_server(current_app).create_token_response()
+    except ValueError:  # authlib unpacks a malformed Authorization header ("Bearer  ", bad Basic) unguarded
+        db.session.rollback()
+        body = {"error": "invalid_client", "error_description": "The Authorization header is malformed."}
+        return Response(json.dumps(body), status=401, mimetype="application/json")
     if response.status_code == 200:
         db.session.commit()
     else:
