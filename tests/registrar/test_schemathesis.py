@@ -18,10 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-load_all_checks()
-
 from careercenter.credits.models import AwardStatus
 
+load_all_checks()
 #: `--checks all`: every check schemathesis has, not only the default set.
 ALL_CHECKS = list(CHECKS.get_all())
 
