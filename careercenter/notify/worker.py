@@ -111,6 +111,28 @@ def _record_outcome(
     return state
 
 
+def _attempt(
+    session: Session, relay: SmtpRelay, message: OutboxMessage, config: Mapping[str, Any]
+) -> DeliveryError | None:
+    """Build and send one claimed message; the error that stopped it, or None when it went out.
+
+    A message that cannot be built (a stored address that is not one) is a permanent error like
+    a 5xx from the server: the worker records it as failed with the reason and goes on with
+    the next message, so one bad row never holds up everyone else's mail.
+    """
+    try:
+        mail = build_email(message, config)
+    except DeliveryError as exc:
+        return exc
+    finally:
+        session.commit()  # no transaction stays open while we talk to the relay
+    try:
+        relay.send(mail)
+    except DeliveryError as exc:
+        return exc
+    return None
+
+
 def deliver_due(
     session: Session, config: Mapping[str, Any], *, now: datetime | None = None, limit: int | None = None
 ) -> DeliveryReport:
@@ -125,13 +147,7 @@ def deliver_due(
             if message is None:
                 break
             message_id, attempts, kind = message.id, message.attempts, message.kind
-            mail = build_email(message, config)
-            session.commit()  # no transaction stays open while we talk to the relay
-            error: DeliveryError | None = None
-            try:
-                relay.send(mail)
-            except DeliveryError as exc:
-                error = exc
+            error = _attempt(session, relay, message, config)
             state = _record_outcome(session, message_id, attempts, error, config, now or utcnow())
             # Ids and the kind of error only: addresses are personal data, errors may name them.
             log_event(
