@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from wtforms import Field, ValidationError
@@ -64,6 +65,17 @@ def single_line_problem(value: Any) -> str | None:
     if ch is None:
         return None
     return f"must be one line of plain text: it contains {_describe(ch)}."
+
+
+def single_line_errors(values: Mapping[str, Any], already: Mapping[str, str], lead: str = "This") -> dict[str, str]:
+    """{field: message} for each of `values` that is not one line of plain text, skipping fields
+    that `already` has a message for (for a service's `errors` dict)."""
+    out = {}
+    for name, value in values.items():
+        problem = single_line_problem(value)
+        if problem and name not in already:
+            out[name] = f"{lead} {problem}"
+    return out
 
 
 def is_blank(value: str) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from careercenter.credits.terms import DEFAULT_CALENDAR, Calendar, TermError
+from careercenter.validation import free_text_problem, single_line_problem
 
 CLASS_LEVELS = ("first-year", "sophomore", "junior", "senior", "graduate")
 GRADING_BASES = ("P/NP", "S/U", "letter")
@@ -264,6 +265,16 @@ def _validate_rule(raw: Any, path: str, calendar: Calendar) -> tuple[RuleSpec | 
     return RuleSpec(**values), []
 
 
+def _text_value(value: Any, *, single_line: bool) -> tuple[Any, str | None]:
+    """Text for a rule: names, course fields (one line of plain text) and the description."""
+    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+        return None, "must be text"
+    problem = single_line_problem(str(value)) if single_line else free_text_problem(str(value))
+    if problem:
+        return None, problem
+    return str(value).strip(), None
+
+
 def _check_value(name: str, kind: str, value: Any, calendar: Calendar) -> tuple[Any, str | None]:
     base = kind.rstrip("?")
     if base == "code":
@@ -271,9 +282,7 @@ def _check_value(name: str, kind: str, value: Any, calendar: Calendar) -> tuple[
             return None, "must be 2–60 capital letters, digits, - or _ (e.g. INTR-295)"
         return value, None
     if base in ("text",):
-        if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-            return None, "must be text"
-        return str(value).strip(), None
+        return _text_value(value, single_line=not kind.endswith("?"))
     if base == "basis":
         if value not in GRADING_BASES:
             return None, f"must be one of {', '.join(GRADING_BASES)}"

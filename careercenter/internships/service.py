@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from careercenter.audit.service import Actor, record_event
 from careercenter.db import utcnow
 from careercenter.errors import Conflict, ValidationFailed
+from careercenter.internships.claim_checks import claim_problems
 from careercenter.internships.models import (
     DEFAULT_SKILLS,
     EXPERIENCE_TRANSITIONS,
@@ -33,6 +34,7 @@ from careercenter.internships.models import (
 from careercenter.notify.service import queue_message
 from careercenter.sso.models import Person
 from careercenter.statemachine import move
+from careercenter.validation import single_line_errors
 
 TWO_PLACES = Decimal("0.01")
 MAX_TOKEN_LENGTH = 100
@@ -186,6 +188,7 @@ def validate_experience(data: ExperienceInput, student: Person, *, today: date, 
     unknown = [s for s in data.skills if s not in skills]
     if unknown:
         errors["skills"] = f"Choose skills from the list (not {', '.join(unknown)})."
+    errors.update(claim_problems(data, student.email, errors))  # issue 16: one line; someone else
     return errors
 
 
@@ -509,6 +512,7 @@ def validate_signoff(experience: Experience, data: SignoffInput) -> dict[str, st
         errors["full_name"] = "Type your full name to sign."
     elif len(data.full_name) > 200:
         errors["full_name"] = "Keep your name under 200 characters."
+    errors.update(single_line_errors({"full_name": data.full_name}, errors, "Your name"))
     return errors
 
 
@@ -612,6 +616,7 @@ def dispute_signoff(
         errors["reason"] = "Keep this under 5,000 characters."
     if len(full_name.strip()) < 2:
         errors["full_name"] = "Type your full name."
+    errors.update(single_line_errors({"full_name": full_name}, errors, "Your name"))
     if errors:
         raise ValidationFailed("The dispute has problems; see the fields.", errors)
     _use(session, request, "disputed", ip, user_agent, now)

@@ -16,12 +16,15 @@ from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db, limiter
 from careercenter.homepanels import home_panel
 from careercenter.internships import service
+from careercenter.internships.claim_checks import is_personal_address
 from careercenter.internships.forms import DisputeForm, EmptyForm, ExperienceForm, ImportForm, SignoffForm
 from careercenter.internships.importer import import_file
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.sso.models import Person, Role
 
 bp = Blueprint("internships", __name__)
+#: For the advisor's request page (issue 16): mark a supervisor who used a free-mail address.
+bp.add_app_template_global(is_personal_address, "is_personal_address")
 
 INVALID_LINK_STATUS = 404
 
