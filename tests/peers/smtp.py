@@ -3,7 +3,8 @@
 Modes, switchable while running: ``temporary_failure`` answers ``451`` to every RCPT (so
 ``smtplib`` raises ``SMTPRecipientsRefused``); ``credentials=(user, password)`` advertises
 AUTH LOGIN/PLAIN without TLS and refuses MAIL FROM with ``530`` until the client
-authenticated; addresses in ``refused_recipients`` get a permanent ``550`` at RCPT. ``stop()`` closes the port ("SMTP down"); ``start()`` reopens the same port.
+authenticated; addresses in ``refused_recipients`` get a permanent ``550`` at RCPT.
+``stop()`` closes the port ("SMTP down"); ``start()`` reopens the same port.
 """
 
 from __future__ import annotations
