@@ -88,3 +88,14 @@ def test_raw_bodies_to_form_routes(client: Any, kind: str) -> None:
         for content_type in ("application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
             response = client.post(path, data=BAD_BODIES[kind], content_type=content_type)
             assert 400 <= response.status_code < 500, (path, content_type, response.status_code)
+
+
+def test_a_body_over_the_request_limit_is_413(client: Any, make_award: Any, make_student: Any, bearer: Any) -> None:
+    big = b"[" + b"1," * (4 * 1024 * 1024 + 10) + b"1]"  # > MAX_CONTENT_LENGTH (8 MiB)
+    award = make_award(make_student())
+    api = client.post(
+        f"/api/v1/credit-awards/{award.id}/posting", data=big, content_type="application/json", headers=bearer()
+    )
+    assert api.status_code == 413 and api.mimetype == "application/problem+json"
+    page = client.post("/verify", data={"pdf": (io.BytesIO(b"%PDF-" + big), "t.pdf")})
+    assert page.status_code == 413 and page.mimetype == "text/html"
