@@ -19,6 +19,7 @@ from careercenter.auth import (
 )
 from careercenter.extensions import db
 from careercenter.homepanels import render_panels
+from careercenter.redirects import safe_next
 from careercenter.sso.models import Role
 from careercenter.sso.sessions import open_sessions
 
@@ -40,13 +41,13 @@ def render_login_page(directory_form: Any = None) -> str:
     if directory_form is None and current_app.extensions.get("careercenter_directory_login"):
         from careercenter.sso.forms import DirectoryLoginForm
 
-        directory_form = DirectoryLoginForm(formdata=None, next=request.args.get("next"))
+        directory_form = DirectoryLoginForm(formdata=None, next=safe_next(request.args.get("next")))
     return render_template(
         "main/login.html",
         methods=methods,
         directory_form=directory_form,
         dev_login=current_app.config["DEV_LOGIN"],
-        next=request.args.get("next"),
+        next=safe_next(request.args.get("next")),
     )
 
 
@@ -63,7 +64,7 @@ def login_page() -> str | Response:
     if chosen:
         if chosen not in starters:
             abort(404)
-        return starters[chosen](request.args.get("next"))
+        return starters[chosen](safe_next(request.args.get("next")))
     methods = current_app.extensions.get("careercenter_login_methods", [])
     only_sso = (
         len(methods) == 1
@@ -72,7 +73,7 @@ def login_page() -> str | Response:
         and not current_app.extensions.get("careercenter_directory_login")
     )
     if only_sso:
-        return starters[methods[0].name](request.args.get("next"))
+        return starters[methods[0].name](safe_next(request.args.get("next")))
     return render_login_page()
 
 

@@ -32,7 +32,7 @@ def choose() -> str:
         .scalars()
         .all()
     )
-    return render_template("sso/devlogin.html", people=people, next=request.args.get("next"))
+    return render_template("sso/devlogin.html", people=people, next=safe_next(request.args.get("next")))
 
 
 @bp.post("/login")
