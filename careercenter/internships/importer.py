@@ -22,8 +22,8 @@ from careercenter.audit.service import Actor
 from careercenter.bodies import UnreadableBody, parse_json_text
 from careercenter.db import utcnow
 from careercenter.errors import ValidationFailed
+from careercenter.internships.experiences import ExperienceInput, create_experience, parse_hours
 from careercenter.internships.models import Experience
-from careercenter.internships.service import ExperienceInput, create_experience, parse_hours
 from careercenter.sso.models import Person, Role
 
 #: The documented column set (README "Importing micro-internships").
@@ -46,7 +46,6 @@ OPTIONAL_COLUMNS = (
     "skills",
     "supervisor_title",
 )
-COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 FIELD_LABELS = {
     "title": "project_title",
     "supervisor_email": "supervisor_email",

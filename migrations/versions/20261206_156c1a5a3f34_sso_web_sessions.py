@@ -1,7 +1,7 @@
 """sso: server-side web sessions, so that sign-out, "Sign out everywhere" and deactivation end them
 
 Revision ID: 156c1a5a3f34
-Revises: 13e16f0ba487
+Revises: 5a1e0c2b7d93
 Create Date: 2026-12-06 17:27:32.330100
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "156c1a5a3f34"
-down_revision = "13e16f0ba487"
+down_revision = "5a1e0c2b7d93"
 branch_labels = None
 depends_on = None
 

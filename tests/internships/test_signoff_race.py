@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from careercenter.audit.models import AuditEvent
 from careercenter.audit.service import Actor
 from careercenter.extensions import db
-from careercenter.internships import service
+from careercenter.internships import signoff as service
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.sso.models import Person, Role
 

@@ -93,7 +93,7 @@ def test_import_names_the_line(runner: Any, session: Any, make_student: Any, tmp
 
 def test_signoff_name_is_one_line(session: Any, make_student: Any, make_experience: Any, client: Any) -> None:
     from careercenter.audit.service import Actor
-    from careercenter.internships import service
+    from careercenter.internships import signoff as service
 
     student = make_student()
     experience = make_experience(student)
