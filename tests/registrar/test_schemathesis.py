@@ -71,7 +71,7 @@ def test_schemathesis_cli_with_all_checks_finds_nothing(committed_db: Any, tmp_p
     from careercenter.extensions import db
     from careercenter.registrar import service
     from tests.peers.live_server import LiveServer
-    from tests.registrar.conftest import build_award, build_rule, build_student_with_experience
+    from tests.factories import build_award, build_rule, build_student_with_experience
 
     app = committed_db
     with app.app_context():
