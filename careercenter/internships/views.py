@@ -291,4 +291,3 @@ def signoff_dispute(token: str) -> Any:
     except signoff_service.InvalidLink:
         return _invalid_link()
     return render_template("internships/signoff_done.html", experience=experience, disputed=True)
-

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 
-
 @pytest.fixture()
 def config(app: Any) -> Any:
     return app.config

@@ -70,8 +70,8 @@ def test_schemathesis_cli_with_all_checks_finds_nothing(committed_db: Any, tmp_p
     posting's patterns say exactly what the server accepts — against the API served over HTTP."""
     from careercenter.extensions import db
     from careercenter.registrar import service
-    from tests.peers.live_server import LiveServer
     from tests.factories import build_award, build_rule, build_student_with_experience
+    from tests.peers.live_server import LiveServer
 
     app = committed_db
     with app.app_context():
