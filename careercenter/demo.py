@@ -28,6 +28,8 @@ DEMO_STEPS: list[str] = [
     "careercenter.registrar.demo:seed",
     # -- credentials --
     "careercenter.credentials.demo:seed",
+    # -- reports --
+    "careercenter.reports.demo:seed",
 ]
 
 
@@ -112,6 +114,7 @@ PEOPLE: list[tuple[str, str, str, str, set[Role], str | None, ClassLevel | None]
     ("karen", "R3001", "Karen Mbeki", "karen.mbeki@example.edu", {Role.REGISTRAR}, None, None),
     ("tom", "R3002", "Tom Brennan", "tom.brennan@example.edu", {Role.REGISTRAR}, None, None),
     ("alex", "A4001", "Alex Morgan", "alex.morgan@example.edu", {Role.ADMIN, Role.REGISTRAR}, None, None),
+    ("priya", "C5001", "Priya Shah", "priya.shah@example.edu", {Role.STAFF}, None, None),
 ]
 
 ASSIGNMENTS = {
@@ -146,7 +149,7 @@ def seed_demo(session: Session) -> list[str]:
     session.flush()
     summary = [
         f"people: {len(PEOPLE)} ({len(demo.students())} students, "
-        f"{len(ASSIGNMENTS)} advisors, registrar staff, an admin)"
+        f"{len(ASSIGNMENTS)} advisors, registrar staff, an admin, career-center staff)"
     ]
     for step in DEMO_STEPS:
         module_name, func_name = step.split(":")

@@ -1,7 +1,7 @@
 """sso: server-side web sessions, so that sign-out, "Sign out everywhere" and deactivation end them
 
 Revision ID: 156c1a5a3f34
-Revises: 5a1e0c2b7d93
+Revises: 5a1f0c3e9b21
 Create Date: 2026-12-06 17:27:32.330100
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "156c1a5a3f34"
-down_revision = "5a1e0c2b7d93"
+down_revision = "5a1f0c3e9b21"
 branch_labels = None
 depends_on = None
 
