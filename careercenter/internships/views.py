@@ -18,15 +18,12 @@ from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db, limiter
 from careercenter.internships import experiences as experiences_service
 from careercenter.internships import signoff as signoff_service
-from careercenter.internships.claim_checks import is_personal_address
 from careercenter.internships.forms import DisputeForm, EmptyForm, ExperienceForm, SignoffForm
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.internships.signoff_checks import skills_to_rate
 from careercenter.sso.models import Person, Role
 
 bp = Blueprint("internships", __name__)
-#: For the advisor's request page (issue 16): mark a supervisor who used a free-mail address.
-bp.add_app_template_global(is_personal_address, "is_personal_address")
 
 INVALID_LINK_STATUS = 404
 
