@@ -41,7 +41,7 @@ RULES += [
 
 # Server-side sessions (issue 16): "Sign out everywhere" and an admin's deactivation.
 RULES += [
-    Rule("POST", "/me/sessions/end-all", expect(student=302, advisor=302, registrar=302)),
+    Rule("POST", "/me/sessions/end-all", expect(student=302, advisor=302, registrar=302, staff=302)),
     Rule(
         "POST",
         "/admin/people/deactivate",
