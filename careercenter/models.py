@@ -12,4 +12,5 @@ from careercenter.sharing.models import ShareLink  # noqa: F401
 from careercenter.sso.cas_models import CasConsumedTicket  # noqa: F401
 from careercenter.sso.models import AdvisorAssignment, Person, RoleGrant  # noqa: F401
 from careercenter.sso.saml_models import SamlConsumedAssertion, SamlOutstandingRequest  # noqa: F401
+from careercenter.sso.sessions import WebSession  # noqa: F401
 from careercenter.transcripts.models import Transcript  # noqa: F401

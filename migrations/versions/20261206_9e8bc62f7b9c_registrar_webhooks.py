@@ -1,7 +1,7 @@
 """registrar: webhook subscriptions and their delivery outbox
 
 Revision ID: 9e8bc62f7b9c
-Revises: 5a1f0c3e9b21
+Revises: 156c1a5a3f34
 Create Date: 2026-12-06 17:37:25.737613
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9e8bc62f7b9c'
-down_revision = '5a1f0c3e9b21'
+down_revision = '156c1a5a3f34'
 branch_labels = None
 depends_on = None
 
