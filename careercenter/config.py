@@ -26,7 +26,9 @@ class ConfigError(Exception):
 DEFAULTS: dict[str, Any] = {
     "ENV_NAME": "development",
     "INSTITUTION_NAME": "Example State University",
-    "PUBLIC_URL": "http://127.0.0.1:5000",
+    # None: in development, the address the server listens on (careercenter/publicurl.py);
+    # production requires CAREERCENTER_PUBLIC_URL.
+    "PUBLIC_URL": None,
     "ALLOW_SQLITE": False,
     "DEV_LOGIN": None,  # None: on in development, off in production
     "SESSION_IDLE_MINUTES": 30,
@@ -291,5 +293,5 @@ def check_config(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             "production runs on PostgreSQL: set DATABASE_URL, or CAREERCENTER_ALLOW_SQLITE=1 to accept SQLite knowingly"
         )
-    if not str(config.get("PUBLIC_URL", "")).startswith("https://"):
+    if not str(config.get("PUBLIC_URL") or "").startswith("https://"):
         raise ConfigError("CAREERCENTER_PUBLIC_URL must be the service's https:// address in production")
