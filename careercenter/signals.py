@@ -13,3 +13,6 @@ _signals = Namespace()
 award_rescinded = _signals.signal("award-rescinded")
 #: sent by transcripts when a transcript is revoked: (sender, session, transcript, actor, reason)
 transcript_revoked = _signals.signal("transcript-revoked")
+#: sent by sso when the directory changes someone's name (sign-in or `flask directory sync`):
+#: (sender, session, person, old_name)
+name_changed = _signals.signal("name-changed")

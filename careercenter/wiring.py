@@ -7,9 +7,13 @@ Signals (`careercenter/signals.py`; receivers run in the sender's transaction an
 
 - `award_rescinded` (sent by credits when registrar staff rescind an award) →
   `transcripts.receivers.on_award_rescinded` (revokes the transcripts that showed it) and
-  `credentials.status.on_award_rescinded` (revokes the award's credential).
-- `transcript_revoked` (sent by transcripts) → `credentials.status.on_transcript_revoked`
-  (revokes the credentials of every record the transcript showed).
+  `credentials.status.on_award_rescinded` (revokes the award's credential); transcripts also
+  offer the student a reissue that leaves the award out.
+- `transcript_revoked` (sent by transcripts): nothing in the house reacts. Revoking a transcript
+  (lost, issued in error) changes that document only; a record's credential is revoked only when
+  the record itself is withdrawn (issue 18: one status per record, not per document).
+- `name_changed` (sent by sso when the directory changes someone's name) →
+  `transcripts.receivers.on_name_changed` (offers the student a reissue).
 
 Registries, and what fills them:
 
@@ -80,7 +84,7 @@ def connect_signals() -> None:
     # and blinker keeps one connection per receiver, so connecting again changes nothing.
     signals.award_rescinded.connect(transcripts_receivers.on_award_rescinded, weak=False)
     signals.award_rescinded.connect(credential_status.on_award_rescinded, weak=False)
-    signals.transcript_revoked.connect(credential_status.on_transcript_revoked, weak=False)
+    signals.name_changed.connect(transcripts_receivers.on_name_changed, weak=False)
 
 
 def fill_registries() -> None:

@@ -31,6 +31,13 @@ CREDENTIAL_TRANSITIONS: dict[CredentialState, frozenset[CredentialState]] = {
     CredentialState.REVOKED: frozenset(),
 }
 
+#: Only for undoing the old design's mistake (issue 18): credentials revoked merely because a
+#: transcript that showed their record was revoked are reinstated, once, by a migration.
+REINSTATEMENT_TRANSITIONS: dict[CredentialState, frozenset[CredentialState]] = {
+    CredentialState.REVOKED: frozenset({CredentialState.ISSUED}),
+    CredentialState.ISSUED: frozenset(),
+}
+
 
 class CredentialSubject(db.Model):
     """The stable, opaque identifier a student carries in every credential (`urn:uuid:…`).

@@ -243,7 +243,8 @@ def issue_transcript(
 def revoke_transcript(
     session: Session, transcript: Transcript, *, reason: str, actor: Actor, revoked_by: Person | None = None
 ) -> Transcript:
-    """Revoke an issued transcript: it verifies as revoked from now on, with the date and reason."""
+    """Revoke a transcript (lost, issued in error): it verifies as revoked from now on, with the
+    date and reason. This document only: the records it showed, and their credentials, stay."""
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
         raise ValidationFailed(
@@ -296,7 +297,10 @@ def revoke_for_rescinded_award(session: Session, award: CreditAward, *, actor: A
     query = (
         sa.select(Transcript)
         .join(transcript_awards, transcript_awards.c.transcript_id == Transcript.id)
-        .where(transcript_awards.c.award_id == award.id, Transcript.state == TranscriptState.ISSUED)
+        .where(
+            transcript_awards.c.award_id == award.id,
+            Transcript.state.in_((TranscriptState.ISSUED, TranscriptState.SUPERSEDED)),
+        )
         .order_by(Transcript.id)
     )
     label = f"{award.rule.course_label} ({award.term})" if award.rule else f"#{award.id}"
@@ -338,16 +342,21 @@ def find_by_pdf(session: Session, data: bytes) -> Transcript | None:
 
 
 def verification_status(transcript: Transcript | None) -> str:
+    """unknown | authentic | superseded (authentic as issued, replaced by a newer one) | revoked."""
     if transcript is None:
         return "unknown"
-    return "revoked" if transcript.is_revoked else "authentic"
+    if transcript.is_revoked:
+        return "revoked"
+    return "superseded" if transcript.is_superseded else "authentic"
 
 
 def credential_statuses(session: Session, transcript: Transcript | None) -> list[dict[str, str]]:
     """The status of the verifiable credentials issued for the records this transcript showed.
 
-    One status stands behind the PDF and the credentials: revoking the transcript (or rescinding
-    an award) revokes the matching credentials, and this says so on the same page.
+    One status per record stands behind every rendering of it (each transcript, its credential,
+    the CLR): it changes only when the record is withdrawn (an award rescinded, a sign-off annulled
+    by an amendment), and then every transcript that showed it is revoked too. Revoking a
+    transcript changes that document only.
     """
     if transcript is None:
         return []
@@ -384,6 +393,7 @@ def verification_document(
         "status": status,
         "code": transcript.verification_code,
         "issued_at": transcript.issued_at.isoformat(),
+        "superseded_at": transcript.superseded_at.isoformat() if transcript.superseded_at else None,
         "revoked_at": transcript.revoked_at.isoformat() if transcript.revoked_at else None,
         "revocation_reason": transcript.revocation_reason,
         "pdf_sha256": transcript.pdf_sha256,
