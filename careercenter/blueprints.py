@@ -48,6 +48,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrar_pages_bp)
     app.register_blueprint(registrar_import_bp)
     app.register_blueprint(registrar_awards_bp)
+    # -- amendments (FERPA amendment requests) --
+    from careercenter.amendments.views import bp as amendments_bp
+
+    app.register_blueprint(amendments_bp)
     # -- credentials --
     from careercenter.credentials.views import bp as credentials_bp
 

@@ -51,6 +51,10 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_TIMEOUT": 10,
     # -- internships (sign-off) --
     "SIGNOFF_LINK_DAYS": 14,
+    "AMENDMENT_DAYS": 45,  # FERPA: decide an amendment request within a reasonable time
+    "TRANSCRIPT_LOGO": None,  # PNG or SVG on the official transcript; None: the LOGO setting
+    "REGISTRAR_NAME": "Office of the Registrar",
+    "REGISTRAR_TITLE": "University Registrar",
     "SIGNOFF_REMINDER_DAYS": "3,10",
     "SIGNOFF_RESEND_HOURS": 24,
     "INTERNSHIP_SKILLS": "communication,time management,problem solving,teamwork,technical skill",
@@ -165,6 +169,10 @@ ENV_SETTINGS: dict[str, str] = {
     "SSO_MATCH_ORDER": "str",
     # -- internships (sign-off) --
     "SIGNOFF_LINK_DAYS": "int",
+    "AMENDMENT_DAYS": "int",
+    "TRANSCRIPT_LOGO": "str",
+    "REGISTRAR_NAME": "str",
+    "REGISTRAR_TITLE": "str",
     "SIGNOFF_REMINDER_DAYS": "str",
     "SIGNOFF_RESEND_HOURS": "int",
     "INTERNSHIP_SKILLS": "str",

@@ -16,3 +16,6 @@ transcript_revoked = _signals.signal("transcript-revoked")
 #: sent by sso when the directory changes someone's name (sign-in or `flask directory sync`):
 #: (sender, session, person, old_name)
 name_changed = _signals.signal("name-changed")
+#: sent by amendments when registrar staff grant an amendment (the record is a new version):
+#: (sender, session, request, actor)
+amendment_granted = _signals.signal("amendment-granted")

@@ -161,7 +161,13 @@ def _issue(
 
 def _existing_for(session: Session, *, experience_id: int | None, award_id: int | None) -> IssuedCredential | None:
     if experience_id is not None:
-        query = sa.select(IssuedCredential).where(IssuedCredential.experience_id == experience_id)
+        # The newest: an amended record's earlier versions keep their revoked credentials.
+        query = (
+            sa.select(IssuedCredential)
+            .where(IssuedCredential.experience_id == experience_id)
+            .order_by(IssuedCredential.id.desc())
+            .limit(1)
+        )
     elif award_id is not None:
         query = sa.select(IssuedCredential).where(IssuedCredential.award_id == award_id)
     else:
@@ -175,8 +181,8 @@ def _existing_for(session: Session, *, experience_id: int | None, award_id: int 
 def issue_for_experience(session: Session, experience: Experience, config: Config) -> IssuedCredential:
     """The OB 3.0 credential of a verified experience, issued on first request."""
     existing = _existing_for(session, experience_id=experience.id, award_id=None)
-    if existing is not None:
-        return existing
+    if existing is not None and not (existing.revoked_reason or "").startswith("amended:"):
+        return existing  # an amended record's new version gets a credential of its own
     if experience.state is not ExperienceState.VERIFIED or experience.verified_at is None:
         raise Conflict("Only a verified micro-internship can be issued as a credential.")
     student = experience.student

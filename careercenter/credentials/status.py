@@ -88,6 +88,21 @@ def revoke_records(
     return changed
 
 
+#: The reason a credential of a record's earlier version carries; a new version gets a new one.
+AMENDED = "amended"
+
+
+def on_amendment_granted(sender: Any, *, session: Session, request: Any, actor: Any) -> None:
+    """Receiver: a record corrected as a new version revokes its old version's credential."""
+    revoke_records(
+        session,
+        experience_ids=[request.experience_id],
+        award_ids=[],
+        actor=actor,
+        reason=f"{AMENDED}: amendment {request.id} corrected the record",
+    )
+
+
 def on_award_rescinded(sender: Any, *, session: Session, award: Any, actor: Any, reason: str) -> None:
     """Receiver: a rescinded award revokes its credential."""
     revoke_records(session, experience_ids=[], award_ids=[award.id], actor=actor, reason=f"award rescinded: {reason}")

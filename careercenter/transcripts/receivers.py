@@ -13,7 +13,7 @@ from careercenter.audit.export import Section
 from careercenter.audit.service import Actor
 from careercenter.transcripts.models import Transcript
 from careercenter.transcripts.service import revoke_for_rescinded_award
-from careercenter.transcripts.supersede import offer_after_name_change, offer_reissue
+from careercenter.transcripts.supersede import current_transcripts, offer_after_name_change, offer_reissue, supersede
 
 
 def _actor(actor: Any) -> Actor:
@@ -41,6 +41,27 @@ def on_award_rescinded(sender: Any, *, session: Any, award: Any, actor: Any, rea
 def on_name_changed(sender: Any, *, session: Any, person: Any, old_name: str) -> None:
     """The directory changed a student's name: offer a transcript with the new one."""
     offer_after_name_change(session, person, old_name=old_name, actor=Actor.system("directory"))
+
+
+def on_amendment_granted(sender: Any, *, session: Any, request: Any, actor: Actor) -> None:
+    """A record was corrected: the transcripts that showed the old value are superseded (they
+    were authentic as issued) and the student is offered a reissue."""
+    count = 0
+    for transcript in current_transcripts(session, request.student_id):
+        if any(e.get("id") == request.experience_id for e in transcript.snapshot.get("experiences", [])):
+            supersede(session, transcript, successor=None, actor=actor, why=f"amendment {request.id} granted")
+            count += 1
+    if count:
+        offer_reissue(
+            session,
+            request.student,
+            cause="amendment_granted",
+            reason=(
+                f'Your request to amend "{request.experience.title}" was granted; '
+                "your transcripts showed the old value."
+            ),
+            actor=actor,
+        )
 
 
 def export_section() -> Section:
