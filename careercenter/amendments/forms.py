@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from careercenter.amendments.models import FIELDS
@@ -22,7 +23,9 @@ class RequestForm(FlaskForm):
 
 
 class GrantForm(FlaskForm):
-    field = SelectField("What to correct", choices=list(FIELDS.items()), validators=[DataRequired()])
+    field = SelectField(
+        "What to correct", choices=[SelectChoice(k, v) for k, v in FIELDS.items()], validators=[DataRequired()]
+    )
     value = StringField(
         "Corrected value (dates as YYYY-MM-DD)",
         validators=[DataRequired("Enter the corrected value."), Length(max=200)],

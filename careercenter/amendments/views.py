@@ -51,9 +51,9 @@ def request_amendment(experience_id: int) -> Response | tuple[str, int]:
             )
         except CareerCenterError as exc:
             _errors_into(form, exc)
-        else:
-            flash("Your request is with the registrar's office; this page shows its state.", "success")
-            return redirect(url_for("internships.show_experience", experience_id=experience.id))
+            return render_template("amendments/request.html", experience=experience, form=form), exc.status
+        flash("Your request is with the registrar's office; this page shows its state.", "success")
+        return redirect(url_for("internships.show_experience", experience_id=experience.id))
     return render_template("amendments/request.html", experience=experience, form=form), 422
 
 
@@ -70,9 +70,9 @@ def add_statement(request_id: int) -> Response | tuple[str, int]:
             service.add_statement(db.session, req, person, form.statement.data)
         except CareerCenterError as exc:
             _errors_into(form, exc)
-        else:
-            flash("Your statement is kept with the record and shown wherever it is disclosed.", "success")
-            return redirect(url_for("internships.show_experience", experience_id=req.experience_id))
+            return render_template("amendments/statement.html", req=req, form=form), exc.status
+        flash("Your statement is kept with the record and shown wherever it is disclosed.", "success")
+        return redirect(url_for("internships.show_experience", experience_id=req.experience_id))
     return render_template("amendments/statement.html", req=req, form=form), 422
 
 
