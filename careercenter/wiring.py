@@ -23,7 +23,8 @@ Registries, and what fills them:
 
 - Home panels (`careercenter.homepanels`, shown by the role home pages): internships' student
   panel, credits' student / advisor / registrar panels, transcripts' student and
-  registrar/admin panels, amendments' registrar/admin panel, credentials' student panel — see `_HOME_PANELS` for roles and order.
+  registrar/admin panels, amendments' registrar/admin panel, credentials' student panel — see
+  `_HOME_PANELS` for roles and order.
 - Doctor checks (`careercenter.checks.CHECKS`, run by `flask doctor`): `doctor.CORE_CHECKS`
   (database, secret key, OIDC, LDAP, SMTP, signing, VC key, rate limits), then SSO's SAML and
   CAS checks (`sso/doctor_checks.py`).
