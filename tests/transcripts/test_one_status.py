@@ -159,3 +159,46 @@ def test_migration_reinstates_credentials_revoked_only_by_a_transcript(
         ]["encodedList"],
         int(gone.document["credentialStatus"]["statusListIndex"]),
     )
+
+
+def test_a_name_change_in_the_directory_offers_a_reissue(
+    app: Any, client: Any, session: Any, make_student: Any, verified_experience: Any, issue: Any, login: Any
+) -> None:
+    """Sign-in and `flask directory sync` both refresh people through `apply_entry`."""
+    from careercenter.sso.entry import DirectoryEntry
+    from careercenter.sso.models import Role
+    from careercenter.sso.service import apply_entry
+
+    student = make_student(name="Sofía Ramírez")
+    verified_experience(student)
+    issue(student)
+    session.commit()
+    login(student)  # before the directory vouches for them (no longer on the development login)
+    entry = DirectoryEntry(
+        dn=f"uid={student.campus_id}",
+        username=student.campus_id.lower(),
+        display_name="Sofía Ramírez-Vega",
+        email=student.email,
+        campus_id=student.campus_id,
+        program=student.program,
+        class_level=None,
+    )
+    apply_entry(session, entry, {Role.STUDENT})
+    session.commit()
+    [offer] = supersede.open_offers(session, student.id)
+    assert offer.cause == "name_change" and "Sofía Ramírez to Sofía Ramírez-Vega" in offer.reason
+    mail = session.execute(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == "transcript.reissue_offered")
+    ).scalar_one()
+    assert mail.to_address == student.email
+    apply_entry(session, entry, {Role.STUDENT})  # nothing changed: no second offer
+    assert len(supersede.open_offers(session, student.id)) == 1
+    home = client.get("/student").get_data(as_text=True)
+    assert "A new transcript is offered" in home
+    assert client.post("/transcripts").status_code == 302  # the reissue
+    assert supersede.open_offers(session, student.id) == []
+
+
+def test_the_front_page_leads_a_verifier_to_verify(client: Any) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert "Checking a transcript?" in page and 'href="/verify"' in page
