@@ -252,7 +252,7 @@ def render_pdf(
     try:
         story = official.header(snapshot, styles, content_width, logo)
     except official.LogoUnreadable as exc:
-        raise LogoUnavailable(f"CAREERCENTER_TRANSCRIPT_LOGO {exc}") from None
+        raise LogoUnavailable(f"CAREERCENTER_TRANSCRIPT_LOGO (or CAREERCENTER_LOGO) {exc}") from None
     story += official.body(snapshot, styles, content_width)
     doc.build(story, canvasmaker=_canvas_class(draw_footer))
     return out.getvalue()

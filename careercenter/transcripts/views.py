@@ -26,7 +26,7 @@ from careercenter.errors import CareerCenterError
 from careercenter.extensions import db, limiter
 from careercenter.sso.models import Person, Role
 from careercenter.sso.service import get_person_by_campus_id
-from careercenter.transcripts import service, supersede
+from careercenter.transcripts import service, supersede, verification
 from careercenter.transcripts.forms import (
     IssueForStudentForm,
     ReissueForm,
@@ -311,7 +311,7 @@ def verify_upload() -> Response | tuple[str, int]:
                 render_template(
                     "transcripts/verify_upload.html",
                     transcript=transcript,
-                    status=service.verification_status(transcript),
+                    status=verification.verification_status(transcript),
                     filename=(upload.filename or "upload.pdf")[:120],
                     size=len(data),
                 ),
@@ -325,13 +325,13 @@ def verify_upload() -> Response | tuple[str, int]:
 @limiter.limit(_verify_limit)
 def verify_code(code: str) -> tuple[str, int]:
     transcript = service.find_by_code(db.session, code)
-    status = service.verification_status(transcript)
+    status = verification.verification_status(transcript)
     return (
         render_template(
             "transcripts/verify.html",
             transcript=transcript,
             status=status,
-            credentials=service.credential_statuses(db.session, transcript),
+            credentials=verification.credential_statuses(db.session, transcript),
             snap=transcript.snapshot if transcript else None,
             code=code[:80],
         ),
@@ -344,7 +344,8 @@ def verify_code(code: str) -> tuple[str, int]:
 @limiter.limit(_verify_limit)
 def verify_code_json(code: str) -> tuple[Response, int]:
     transcript = service.find_by_code(db.session, code)
-    body = service.verification_document(transcript, code[:80], service.credential_statuses(db.session, transcript))
+    credentials = verification.credential_statuses(db.session, transcript)
+    body = verification.verification_document(transcript, code[:80], credentials)
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, 404 if transcript is None else 200
