@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from careercenter.amendments.models import AMENDMENT_TRANSITIONS, FIELDS, AmendmentRequest, AmendmentState
 from careercenter.audit.export import Section
@@ -169,8 +169,10 @@ def deny(session: Session, req: AmendmentRequest, *, decided_by: Person, reason:
 def _decide(
     session: Session, req: AmendmentRequest, to: AmendmentState, who: Person, action: str, data: dict[str, Any]
 ) -> None:
-    req.decided_at = utcnow()
-    req.decided_by_id = who.id
+    who_id = who.id  # may load the person: before the decision's columns change (CHECK constraint)
+    with session.no_autoflush:
+        req.decided_at = utcnow()
+        req.decided_by_id = who_id
     move(session, req, to, transitions=AMENDMENT_TRANSITIONS, actor=Actor.person(who), action=action, data=data)
 
 
@@ -211,13 +213,16 @@ def for_experience(session: Session, experience_id: int) -> list[AmendmentReques
 
 def desk(session: Session) -> tuple[list[AmendmentRequest], list[AmendmentRequest]]:
     """Registrar staff's desk: the requests waiting (soonest due first) and the last decided."""
+    eager = (joinedload(AmendmentRequest.student), joinedload(AmendmentRequest.experience))
     waiting = session.execute(
         sa.select(AmendmentRequest)
+        .options(*eager)
         .where(AmendmentRequest.state == AmendmentState.REQUESTED)
         .order_by(AmendmentRequest.due_on, AmendmentRequest.id)
     ).scalars()
     decided = session.execute(
         sa.select(AmendmentRequest)
+        .options(*eager)
         .where(AmendmentRequest.state != AmendmentState.REQUESTED)
         .order_by(AmendmentRequest.decided_at.desc())
         .limit(50)
