@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from careercenter.amendments import service
 from careercenter.amendments.forms import DenyForm, GrantForm, RequestForm, StatementForm
 from careercenter.amendments.models import AmendmentRequest
+from careercenter.audit.service import record_disclosures
 from careercenter.auth import me, roles_required
 from careercenter.db import utcnow
 from careercenter.errors import CareerCenterError, ValidationFailed
@@ -78,6 +79,22 @@ def add_statement(request_id: int) -> Response | tuple[str, int]:
 
 def _desk(grant_forms: dict[int, GrantForm] | None = None, deny_forms: dict[int, DenyForm] | None = None) -> str:
     waiting, decided = service.desk(db.session)
+    viewer = me()
+    role = viewer.primary_role.value if viewer.primary_role else "person"
+    record_disclosures(  # one batched INSERT: the desk shows each student's record and request
+        db.session,
+        [
+            {
+                "student_id": r.student_id,
+                "party_type": "person",
+                "party_id": viewer.id,
+                "party_label": f"{viewer.display_name} ({role})",
+                "records": f"amendment request {r.id} on micro-internship #{r.experience_id}",
+                "interest": "registrar staff deciding an amendment request",
+            }
+            for r in [*waiting, *decided]
+        ],
+    )
     return render_template(
         "amendments/desk.html",
         waiting=waiting,

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from careercenter.amendments.models import AmendmentRequest, AmendmentState
 from careercenter.audit.export import export_student
-from careercenter.audit.models import AuditEvent
+from careercenter.audit.models import AuditEvent, Disclosure
 from careercenter.audit.service import Actor
 from careercenter.credentials import issuance as credentials_issuance
 from careercenter.credentials.models import CredentialState, IssuedCredential
@@ -68,6 +68,8 @@ def test_granted_amendment_is_a_new_version_everywhere(
     login(registrar)
     desk = client.get("/registrar/amendments").get_data(as_text=True)
     assert "Maya Okafor" in desk and "The hours are 30, not 40." in desk
+    seen = session.execute(sa.select(Disclosure).where(Disclosure.student_id == student.id)).scalars().all()
+    assert [d.records for d in seen] == [f"amendment request {req.id} on micro-internship #{experience.id}"]
     prefix = f"g{req.id}-"
     wrong = client.post(
         f"/registrar/amendments/{req.id}/grant",
