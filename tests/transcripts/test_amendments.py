@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from careercenter.amendments.models import AmendmentRequest, AmendmentState
@@ -17,6 +18,8 @@ from careercenter.audit.export import export_student
 from careercenter.audit.models import AuditEvent, Disclosure
 from careercenter.audit.service import Actor
 from careercenter.credentials import issuance as credentials_issuance
+from careercenter.credentials import proof
+from careercenter.credentials.keys import issuer_keys
 from careercenter.credentials.models import CredentialState, IssuedCredential
 from careercenter.credits.models import AwardStatus
 from careercenter.db import utcnow
@@ -149,6 +152,17 @@ def test_denied_amendment_statement_is_disclosed_with_the_record(
     ).get_json()
     statements = [s for a in body["data"] for e in a["experiences"] for s in e["statements_of_disagreement"]]
     assert [s["statement"] for s in statements] == [statement]
+    # …and its CLR, as OB 3.0 Evidence beside the signed records (the proof still verifies).
+    clr = client.get(f"/api/v1/students/{student.campus_id}/clr", headers={"Authorization": f"Bearer {token}"})
+    assert clr.status_code == 200, clr.get_json()
+    document = clr.get_json()
+    assert [e["narrative"] for e in document["evidence"]] == [statement]
+    keys = issuer_keys(app.config)
+    public = lambda vm: keys.ed25519_public() if vm.endswith(keys.multikey) else None  # noqa: E731
+    proof.verify(document, public)
+    document["evidence"][0]["narrative"] = "I agree."  # the statement is covered by the signature
+    with pytest.raises(proof.ProofError):
+        proof.verify(document, public)
     # The student export.
     exported = export_student(session, student)
     assert [r["statement"] for r in exported["amendment_requests"]] == [statement]
