@@ -2,7 +2,7 @@
 credentials revoked only because a transcript was are reinstated
 
 Revision ID: 7c18a2d4e5f6
-Revises: 5a1f0c3e9b21
+Revises: 156c1a5a3f34
 Create Date: 2026-12-06 18:28:12.365492
 
 """
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 # revision identifiers, used by Alembic.
 revision = '7c18a2d4e5f6'
-down_revision = '5a1f0c3e9b21'
+down_revision = '156c1a5a3f34'
 branch_labels = None
 depends_on = None
 
