@@ -55,6 +55,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrar_awards_bp)
     app.register_blueprint(registrar_pesc_bp)
     app.register_blueprint(registrar_webhooks_bp)
+    # -- amendments (FERPA amendment requests) --
+    from careercenter.amendments.views import bp as amendments_bp
+
+    app.register_blueprint(amendments_bp)
     # -- credentials --
     from careercenter.credentials.public_views import bp as credentials_public_bp
     from careercenter.credentials.views import bp as credentials_bp

@@ -27,7 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "ENV_NAME": "development",
     "INSTITUTION_NAME": "Example State University",
     "INSTITUTION_OPEID": None,  # the US Department of Education's OPE ID, for PESC XML
-    "PUBLIC_URL": "http://127.0.0.1:5000",
+    # None: in development, the address the server listens on (careercenter/publicurl.py);
+    # production requires CAREERCENTER_PUBLIC_URL.
+    "PUBLIC_URL": None,
     "ALLOW_SQLITE": False,
     "DEV_LOGIN": None,  # None: on in development, off in production
     "SESSION_IDLE_MINUTES": 30,
@@ -50,6 +52,10 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_TIMEOUT": 10,
     # -- internships (sign-off) --
     "SIGNOFF_LINK_DAYS": 14,
+    "AMENDMENT_DAYS": 45,  # FERPA: decide an amendment request within a reasonable time
+    "TRANSCRIPT_LOGO": None,  # PNG or SVG on the official transcript; None: the LOGO setting
+    "REGISTRAR_NAME": "Office of the Registrar",
+    "REGISTRAR_TITLE": "University Registrar",
     "SIGNOFF_REMINDER_DAYS": "3,10",
     "SIGNOFF_RESEND_HOURS": 24,
     "INTERNSHIP_SKILLS": "communication,time management,problem solving,teamwork,technical skill",
@@ -171,6 +177,10 @@ ENV_SETTINGS: dict[str, str] = {
     "SSO_MATCH_ORDER": "str",
     # -- internships (sign-off) --
     "SIGNOFF_LINK_DAYS": "int",
+    "AMENDMENT_DAYS": "int",
+    "TRANSCRIPT_LOGO": "str",
+    "REGISTRAR_NAME": "str",
+    "REGISTRAR_TITLE": "str",
     "SIGNOFF_REMINDER_DAYS": "str",
     "SIGNOFF_RESEND_HOURS": "int",
     "INTERNSHIP_SKILLS": "str",
@@ -308,5 +318,5 @@ def check_config(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             "production runs on PostgreSQL: set DATABASE_URL, or CAREERCENTER_ALLOW_SQLITE=1 to accept SQLite knowingly"
         )
-    if not str(config.get("PUBLIC_URL", "")).startswith("https://"):
+    if not str(config.get("PUBLIC_URL") or "").startswith("https://"):
         raise ConfigError("CAREERCENTER_PUBLIC_URL must be the service's https:// address in production")

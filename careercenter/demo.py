@@ -25,6 +25,8 @@ DEMO_STEPS: list[str] = [
     "careercenter.internships.demo:seed",
     # -- credits --
     "careercenter.credits.demo:seed",
+    # -- amendments (before transcripts, so that Maya's show her statement of disagreement) --
+    "careercenter.amendments.demo:seed",
     # -- transcripts --
     "careercenter.transcripts.demo:seed",
     # -- registrar --

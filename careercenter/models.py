@@ -1,5 +1,6 @@
 """Import every domain's models so that metadata (and Alembic) sees the whole schema."""
 
+from careercenter.amendments.models import AmendmentRequest  # noqa: F401
 from careercenter.audit.models import AuditEvent, Disclosure  # noqa: F401
 from careercenter.credentials.models import CredentialSubject, IssuedCredential, StatusList  # noqa: F401
 from careercenter.credentials.wallet_models import WalletExchange  # noqa: F401
@@ -13,4 +14,4 @@ from careercenter.sso.cas_models import CasConsumedTicket  # noqa: F401
 from careercenter.sso.models import AdvisorAssignment, Person, RoleGrant  # noqa: F401
 from careercenter.sso.saml_models import SamlConsumedAssertion, SamlOutstandingRequest  # noqa: F401
 from careercenter.sso.sessions import WebSession  # noqa: F401
-from careercenter.transcripts.models import Transcript  # noqa: F401
+from careercenter.transcripts.models import ReissueOffer, Transcript  # noqa: F401

@@ -15,3 +15,9 @@ award_ready = _signals.signal("award-ready")
 award_rescinded = _signals.signal("award-rescinded")
 #: sent by transcripts when a transcript is revoked: (sender, session, transcript, actor, reason)
 transcript_revoked = _signals.signal("transcript-revoked")
+#: sent by sso when the directory changes someone's name (sign-in or `flask directory sync`):
+#: (sender, session, person, old_name)
+name_changed = _signals.signal("name-changed")
+#: sent by amendments when registrar staff grant an amendment (the record is a new version):
+#: (sender, session, request, actor)
+amendment_granted = _signals.signal("amendment-granted")

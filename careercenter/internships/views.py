@@ -11,6 +11,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from careercenter import transaction
+from careercenter.amendments import panels as amendment_panels
 from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import login_required, me, public, roles_required, student_visible_or_404
 from careercenter.db import utcnow
@@ -145,6 +146,7 @@ def show_experience(experience_id: int) -> str:
         is_owner=viewer.id == student.id,
         action_form=EmptyForm(),
         now=utcnow(),
+        amendments=amendment_panels.record_section(experience, is_owner=viewer.id == student.id),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from careercenter.amendments import service as amendments
 from careercenter.audit.service import Actor, record_disclosures
 from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus, CreditAward, CreditRequest
 from careercenter.db import utcnow
@@ -127,9 +128,15 @@ def client_actor(client: ApiClient) -> Actor:
 # -- awards as the API shows them ---------------------------------------------------------
 
 
-def award_json(award: CreditAward) -> dict[str, Any]:
-    """One award exactly as the API and its OpenAPI document describe it (`schemas.Award`)."""
-    return Award.of(award).model_dump(mode="json")
+def award_json(award: CreditAward, statements: Mapping[int, list[dict[str, str]]] | None = None) -> dict[str, Any]:
+    """One award exactly as the API and its OpenAPI document describe it (`schemas.Award`);
+    `statements`: the statements of disagreement per experience (`amendments.service.statements`)."""
+    return Award.of(award, statements).model_dump(mode="json")
+
+
+def statements_for(session: Session, awards: Iterable[CreditAward]) -> dict[int, list[dict[str, str]]]:
+    """The statements of disagreement of the experiences behind `awards` (one query)."""
+    return amendments.statements(session, [e.id for a in awards for e in a.request.experiences])
 
 
 def _award_query() -> sa.Select[tuple[CreditAward]]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor, record_event
 from careercenter.db import utcnow
+from careercenter.signals import name_changed
 from careercenter.sso.errors import NoRole, SignInRefused, UnknownPerson
 from careercenter.sso.models import AdvisorAssignment, Person, Role
 from careercenter.sso.roles import class_level_from, roles_for
@@ -98,6 +99,7 @@ def apply_entry(session: Session, entry: DirectoryEntry, roles: set[Role]) -> tu
             "The career center staff must resolve this before you can sign in."
         )
     changes: list[str] = []
+    old_name = person.display_name if person is not None else ""
     if person is None:
         person = _insert_person(session, entry.campus_id, email)
         if person.display_name == "":
@@ -119,6 +121,8 @@ def apply_entry(session: Session, entry: DirectoryEntry, roles: set[Role]) -> tu
         changes.append("roles")
     person.directory_synced_at = utcnow()
     session.flush()
+    if old_name and "display_name" in changes:
+        name_changed.send(None, session=session, person=person, old_name=old_name)
     return person, changes
 
 

@@ -26,9 +26,15 @@ from careercenter.errors import CareerCenterError
 from careercenter.extensions import db, limiter
 from careercenter.sso.models import Person, Role
 from careercenter.sso.service import get_person_by_campus_id
-from careercenter.transcripts import service
-from careercenter.transcripts.forms import IssueForStudentForm, RequestTranscriptForm, RevokeForm, UploadForm
-from careercenter.transcripts.models import Transcript
+from careercenter.transcripts import service, supersede, verification
+from careercenter.transcripts.forms import (
+    IssueForStudentForm,
+    ReissueForm,
+    RequestTranscriptForm,
+    RevokeForm,
+    UploadForm,
+)
+from careercenter.transcripts.models import Transcript, TranscriptState
 from careercenter.transcripts.render import SetupError
 from careercenter.transcripts.signing import SigningUnavailable
 
@@ -49,11 +55,12 @@ class CannotIssue(CareerCenterError):
 
 
 def _issue(student: Person) -> Transcript:
-    """Issue through the service; a missing key or font becomes a clear 503 for people."""
+    """Issue through the service — a reissue: the student's current transcripts become superseded
+    by the new one; a missing key or font becomes a clear 503 for people."""
     person = me()
     try:
         settings = service.settings_from_app(current_app)
-        return service.issue_transcript(db.session, student, settings, actor=Actor.person(person), issued_by=person)
+        return supersede.reissue(db.session, student, settings, actor=Actor.person(person), issued_by=person)
     except (SigningUnavailable, SetupError) as exc:
         # The operator's log says what to fix; people get a plain sentence.
         current_app.logger.error("transcripts cannot be issued: %s", exc)
@@ -88,6 +95,7 @@ def my_transcripts() -> str:
         transcripts=service.transcripts_of(db.session, person.id),
         form=RequestTranscriptForm(),
         has_verified=bool(service.verified_experiences(db.session, person.id)),
+        offers=supersede.open_offers(db.session, person.id),
     )
 
 
@@ -127,8 +135,31 @@ def show(transcript_id: int) -> str:
         transcript=transcript,
         snap=transcript.snapshot,
         revoke_form=RevokeForm() if person.has_role(*STAFF) and not transcript.is_revoked else None,
+        reissue_form=ReissueForm() if transcript.state is TranscriptState.ISSUED else None,
         is_owner=person.id == transcript.student_id,
     )
+
+
+@bp.post("/transcripts/<int:transcript_id>/reissue")
+@login_required
+def reissue(transcript_id: int) -> Response:
+    """The student or registrar staff reissue: this transcript becomes superseded by a new one."""
+    transcript = _visible_transcript(transcript_id)
+    if not ReissueForm().validate_on_submit():
+        flash("The form expired; please try again.", "error")
+        return redirect(url_for("transcripts.show", transcript_id=transcript.id))
+    if transcript.state is not TranscriptState.ISSUED:
+        transaction.doom()
+        flash("This transcript was already superseded or revoked; reissue from the newest one.", "error")
+        return redirect(url_for("transcripts.show", transcript_id=transcript.id))
+    try:
+        new = _issue(transcript.student)
+    except CareerCenterError as exc:
+        transaction.doom()
+        flash(str(exc), "error")
+        return redirect(url_for("transcripts.show", transcript_id=transcript.id))
+    flash("A new transcript is issued; the earlier one now verifies as superseded.", "success")
+    return redirect(url_for("transcripts.show", transcript_id=new.id))
 
 
 @bp.get("/transcripts/<int:transcript_id>/pdf")
@@ -225,6 +256,7 @@ def revoke(transcript_id: int) -> Response | tuple[str, int]:
             transcript=transcript,
             snap=transcript.snapshot,
             revoke_form=form if not transcript.is_revoked else None,
+            reissue_form=ReissueForm() if transcript.state is TranscriptState.ISSUED else None,
             is_owner=False,
         ),
         status,
@@ -279,7 +311,7 @@ def verify_upload() -> Response | tuple[str, int]:
                 render_template(
                     "transcripts/verify_upload.html",
                     transcript=transcript,
-                    status=service.verification_status(transcript),
+                    status=verification.verification_status(transcript),
                     filename=(upload.filename or "upload.pdf")[:120],
                     size=len(data),
                 ),
@@ -293,13 +325,13 @@ def verify_upload() -> Response | tuple[str, int]:
 @limiter.limit(_verify_limit)
 def verify_code(code: str) -> tuple[str, int]:
     transcript = service.find_by_code(db.session, code)
-    status = service.verification_status(transcript)
+    status = verification.verification_status(transcript)
     return (
         render_template(
             "transcripts/verify.html",
             transcript=transcript,
             status=status,
-            credentials=service.credential_statuses(db.session, transcript),
+            credentials=verification.credential_statuses(db.session, transcript),
             snap=transcript.snapshot if transcript else None,
             code=code[:80],
         ),
@@ -312,7 +344,8 @@ def verify_code(code: str) -> tuple[str, int]:
 @limiter.limit(_verify_limit)
 def verify_code_json(code: str) -> tuple[Response, int]:
     transcript = service.find_by_code(db.session, code)
-    body = service.verification_document(transcript, code[:80], service.credential_statuses(db.session, transcript))
+    credentials = verification.credential_statuses(db.session, transcript)
+    body = verification.verification_document(transcript, code[:80], credentials)
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, 404 if transcript is None else 200
@@ -323,7 +356,12 @@ def verify_code_json(code: str) -> tuple[Response, int]:
 
 def _student_panel(person: Person) -> Markup:
     transcripts = service.transcripts_of(db.session, person.id)
-    html = render_template("transcripts/_panel_student.html", transcripts=transcripts[:3], count=len(transcripts))
+    html = render_template(
+        "transcripts/_panel_student.html",
+        transcripts=transcripts[:3],
+        count=len(transcripts),
+        offers=supersede.open_offers(db.session, person.id),
+    )
     return Markup(html)  # noqa: S704 (an autoescaped template's output)
 
 

@@ -76,7 +76,17 @@ def test_award_json_is_exactly_as_documented(
     assert body["grading_basis"] == "P/NP" and body["term"] == "2026FA"
     assert body["rule"] == {"code": "INTR295", "version": 1}
     assert [e["hours"] for e in body["experiences"]] == ["20.00", "25.50"]
-    assert set(body["experiences"][0]) == {"id", "employer", "title", "hours", "start_date", "end_date", "verified_at"}
+    assert set(body["experiences"][0]) == {
+        "id",
+        "employer",
+        "title",
+        "hours",
+        "start_date",
+        "end_date",
+        "verified_at",
+        "statements_of_disagreement",
+    }
+    assert body["experiences"][0]["statements_of_disagreement"] == []
     assert re.match(r"^\d{4}-\d{2}-\d{2}$", body["experiences"][0]["start_date"])
     assert body["approved_by"] == "Dana Whitfield"
     assert body["status"] == "pending" and body["sis_reference"] is None and body["posted_at"] is None

@@ -118,18 +118,21 @@ def test_revoke_form_needs_a_reason_then_verification_says_revoked(
     login(people["registrar"])
     page = client.get(f"/transcripts/{transcript.id}").get_data(as_text=True)
     assert "Reason for revoking" in page
+    assert "does <strong>not</strong> affect" in page and "reissue" in page  # replaced → reissue instead
+    unconfirmed = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": "Hours were misreported"})
+    assert unconfirmed.status_code == 422 and 'id="confirm-error"' in unconfirmed.get_data(as_text=True)
     bad = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": ""})
     assert bad.status_code == 422
     assert 'id="reason-error"' in bad.get_data(as_text=True)
     session.refresh(transcript)
     assert transcript.state is TranscriptState.ISSUED
 
-    ok = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": "Hours were misreported"})
+    ok = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": "Hours were misreported", "confirm": "y"})
     assert ok.status_code == 302
     session.refresh(transcript)
     assert transcript.state is TranscriptState.REVOKED
 
-    again = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": "Once more, please"})
+    again = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": "Once more, please", "confirm": "y"})
     assert again.status_code == 409
 
     client.post("/logout")
@@ -171,6 +174,7 @@ def test_public_verification_shows_what_was_stated_and_nothing_more(
         "status",
         "code",
         "issued_at",
+        "superseded_at",
         "revoked_at",
         "revocation_reason",
         "pdf_sha256",
