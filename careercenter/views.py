@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from careercenter.auth import (
@@ -119,6 +130,16 @@ def admin_home() -> str:
 @login_required
 def me() -> str:
     return render_template("main/me.html")
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon() -> Response:
+    """The site icon browsers ask for at /favicon.ico."""
+    assert current_app.static_folder is not None
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    )
 
 
 @bp.get("/readyz")

@@ -7,6 +7,7 @@ RULES = [
     Rule("GET", "/login", public(ALLOWED)),
     Rule("POST", "/logout", public(302)),
     Rule("GET", "/healthz", public(200)),
+    Rule("GET", "/favicon.ico", public(200)),
     Rule("GET", "/student", expect(student=200)),
     Rule("GET", "/advisor", expect(advisor=200)),
     Rule("GET", "/registrar", expect(registrar=200)),
