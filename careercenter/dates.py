@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 
-def format_date(value: date | datetime | None, *, empty: str = "") -> str:
-    """``10 Nov 2026`` (day without a leading zero, abbreviated English month, year)."""
-    if value is None:
+def format_date(value: date | datetime | str | None, *, empty: str = "") -> str:
+    """``10 Nov 2026`` (day without a leading zero, abbreviated English month, year).
+
+    An ISO string (a transcript's frozen snapshot keeps dates so) is read first.
+    """
+    if value is None or value == "":
         return empty
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime) and value.tzinfo is not None:
         value = value.astimezone(UTC)
     return f"{value.day} {value:%b %Y}"

@@ -30,6 +30,7 @@ from careercenter.auth import (
 from careercenter.extensions import db
 from careercenter.homepanels import render_panels
 from careercenter.sso.models import Role
+from careercenter.todo import todo_for
 
 bp = Blueprint("main", __name__)
 
@@ -99,7 +100,9 @@ def logout() -> Response:
 def _home(role: Role, template: str) -> str:
     person = current_person()
     assert person is not None
-    return render_template(template, panels=render_panels(role, person), role=role)
+    return render_template(
+        template, panels=render_panels(role, person), role=role, todo=todo_for(db.session, person, role)
+    )
 
 
 @bp.get("/student")

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import current_person, login_required, roles_required, student_visible_or_404
 from careercenter.config import ConfigError
+from careercenter.confirm import ask_first
 from careercenter.credits import awards as award_service
 from careercenter.credits import service
 from careercenter.credits.evaluation import Evaluation, credit_words
@@ -260,6 +261,16 @@ def decide(request_id: int) -> tuple[str, int] | Response:
     action = request.form.get("action")
     if not form.validate_on_submit() or action not in {"approve", "deny", "return"}:
         return _render_request(credit_request, form, 422)
+    if action == "deny" and (form.comment.data or "").strip():
+        page = ask_first(
+            title=f"Deny request {request_id}?",
+            consequence=f"{credit_request.student.display_name} will be told that the request for "
+            f"{credit_request.rule.course_label} is denied, with your comment. A denied request cannot be reopened.",
+            button="Yes, deny the request",
+            cancel_url=url_for("credits.request_detail", request_id=request_id),
+        )
+        if page is not None:
+            return page, 200
     try:
         version = int(form.version.data) if form.version.data else None
     except ValueError:
@@ -404,6 +415,16 @@ def rescind(award_id: int) -> tuple[str, int] | Response:
     form = RescindForm()
     if not form.validate_on_submit():
         return render_template("credits/award_detail.html", award=award, form=form), 422
+    if (form.reason.data or "").strip():
+        page = ask_first(
+            title=f"Rescind award {award_id}?",
+            consequence=f"The award of {award.student.display_name} is withdrawn: the registrar feed reports it "
+            "rescinded with your reason, and it leaves the student's record. This cannot be undone.",
+            button="Yes, rescind the award",
+            cancel_url=url_for("credits.award_detail", award_id=award_id),
+        )
+        if page is not None:
+            return page, 200
     try:
         award_service.rescind_award(db.session, award, Actor.person(_me()), form.reason.data or "")
     except ValidationFailed as exc:

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import current_person, login_required, public, roles_required, student_visible_or_404
+from careercenter.confirm import ask_first
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db, limiter
 from careercenter.homepanels import home_panel
@@ -186,7 +187,17 @@ def resend_signoff(experience_id: int) -> Response:
 
 @bp.post("/experiences/<int:experience_id>/signoff/withdraw")
 @roles_required(Role.STUDENT)
-def withdraw_signoff(experience_id: int) -> Response:
+def withdraw_signoff(experience_id: int) -> Response | tuple[str, int]:
+    experience = _own_experience(experience_id)
+    page = ask_first(
+        title="Withdraw the sign-off request?",
+        consequence=f"The links mailed to {experience.supervisor_email} stop working and the micro-internship "
+        "becomes a draft again. You can ask for sign-off again later.",
+        button="Yes, withdraw the request",
+        cancel_url=url_for("internships.show_experience", experience_id=experience.id),
+    )
+    if page is not None:
+        return page, 200
     return _action(
         experience_id, service.withdraw_signoff, "The request is withdrawn: the links mailed to {email} no longer work."
     )

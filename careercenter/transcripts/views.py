@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import current_person, login_required, public, roles_required
+from careercenter.confirm import ask_first
 from careercenter.errors import CareerCenterError
 from careercenter.extensions import db, limiter
 from careercenter.homepanels import home_panel
@@ -219,6 +220,17 @@ def revoke(transcript_id: int) -> Response | tuple[str, int]:
         abort(404)
     form = RevokeForm()
     person = _me()
+    if form.validate_on_submit() and not transcript.is_revoked:
+        page = ask_first(
+            title="Revoke this transcript?",
+            consequence=f"The transcript of {transcript.snapshot['student']['name']} will no longer stand: its "
+            "verification page and every check of the file will say it was revoked, with your reason. "
+            "This cannot be undone.",
+            button="Yes, revoke the transcript",
+            cancel_url=url_for("transcripts.show", transcript_id=transcript.id),
+        )
+        if page is not None:
+            return page, 200
     if form.validate_on_submit():
         try:
             service.revoke_transcript(

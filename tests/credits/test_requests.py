@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -327,7 +326,8 @@ def test_returned_request_is_edited_and_resubmitted(
     detail = client.get(f"/credits/requests/{request.id}").get_data(as_text=True)
     assert "Add your Lumen Books project." in detail and "Edit and resubmit" in detail
     page = client.get(f"/credits/requests/{request.id}/edit").get_data(as_text=True)
-    assert "Add your Lumen Books project." in page and re.search(f'value="{first.id}" id="experiences-\\d+" checked', page)
+    assert "Add your Lumen Books project." in page
+    assert re.search(f'value="{first.id}" id="experiences-\\d+" checked', page)
     response = client.post(
         f"/credits/requests/{request.id}/edit",
         data={"rule": "INTR-295", "experiences": [first.id, second.id], "action": "submit"},

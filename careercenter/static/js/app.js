@@ -96,6 +96,8 @@
   function wireSelectAll() {
     var all = document.querySelectorAll("input[data-select-all]");
     Array.prototype.forEach.call(all, function (box) {
+      var wrapper = box.closest("[data-select-all-box]");
+      if (wrapper) { wrapper.hidden = false; }
       var boxes = document.querySelectorAll("input[name='" + box.getAttribute("data-select-all") + "']");
       box.addEventListener("change", function () {
         Array.prototype.forEach.call(boxes, function (b) { b.checked = box.checked; });
