@@ -353,7 +353,6 @@ def _student_panel(person: Person) -> Markup:
     return Markup(html)  # noqa: S704 (an autoescaped template's output)
 
 
-@home_panel(Role.ADMIN, order=60)
 @home_panel(Role.REGISTRAR, order=60)
 def _registrar_panel(person: Person) -> Markup:
     return Markup(render_template("transcripts/_panel_registrar.html"))  # noqa: S704 (autoescaped template)
