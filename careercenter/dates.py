@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from careercenter.formatting import plural
+
 
 def format_date(value: date | datetime | str | None, *, empty: str = "") -> str:
     """``10 Nov 2026`` (day without a leading zero, abbreviated English month, year).
@@ -45,8 +47,3 @@ def format_age(since: datetime | None, now: datetime | None = None) -> str:
     if hours:
         return plural(hours, "hour")
     return "under an hour"
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``1 award``, ``2 awards``, ``0 awards``; `plural_form` for irregular words."""
-    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"

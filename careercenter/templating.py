@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from flask import Flask, g
 
 from careercenter.auth import current_person, home_url
-from careercenter.dates import format_age, format_date, format_datetime, plural
+from careercenter.dates import format_age, format_date, format_datetime
 from careercenter.extensions import db
+from careercenter.formatting import plural
 from careercenter.formerrors import collect_errors
 from careercenter.todo import todo_count
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from careercenter.credits.terms import DEFAULT_CALENDAR, Calendar, TermError
+from careercenter.formatting import all_of, plural
 
 CLASS_LEVELS = ("first-year", "sophomore", "junior", "senior", "graduate")
 GRADING_BASES = ("P/NP", "S/U", "letter")
@@ -345,7 +346,7 @@ def requirements(spec: RuleSpec) -> list[str]:
     if spec.min_supervisor_rating is not None:
         out.append(f"Each supervisor's average skill rating must be at least {num(spec.min_supervisor_rating)} of 5.")
     if spec.required_skills:
-        out.append(f"A supervisor must have rated: {', '.join(spec.required_skills)}.")
+        out.append(f"A supervisor must have rated: {all_of(spec.required_skills)}.")
     if spec.completed_within_days is not None:
         out.append(f"Work must have ended within {spec.completed_within_days} days before the request.")
     if spec.programs:
@@ -358,9 +359,9 @@ def requirements(spec: RuleSpec) -> list[str]:
     if spec.lifetime_credit_cap is not None:
         caps.append(f"{num(spec.lifetime_credit_cap)} credits in all")
     if spec.term_use_cap is not None:
-        caps.append(f"{spec.term_use_cap} award(s) per term")
+        caps.append(f"{plural(spec.term_use_cap, 'award')} per term")
     if spec.lifetime_use_cap is not None:
-        caps.append(f"{spec.lifetime_use_cap} award(s) in all")
+        caps.append(f"{plural(spec.lifetime_use_cap, 'award')} in all")
     if caps:
         out.append(f"At most {', '.join(caps)}.")
     if spec.reflection_required:

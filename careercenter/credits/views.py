@@ -21,6 +21,7 @@ from careercenter.credits.rules import requirements
 from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar, TermError
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db
+from careercenter.formatting import plural
 from careercenter.sso.models import Person, Role
 from careercenter.sso.service import is_assigned_advisor
 
@@ -355,7 +356,7 @@ def bulk_approve() -> Response:
     approved, skipped = service.bulk_approve(db.session, _me(), ids, form.comment.data or "")
     db.session.commit()
     if approved:
-        flash(f"Approved {len(approved)} request(s) at the credits their rules allow.", "success")
+        flash(f"Approved {plural(len(approved), 'request')} at the credits their rules allow.", "success")
     for line in skipped:
         flash(f"Not approved: {line}", "error")
     return redirect(url_for("credits.queue"), code=303)

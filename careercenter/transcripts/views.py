@@ -26,7 +26,7 @@ from careercenter.errors import CareerCenterError
 from careercenter.extensions import db, limiter
 from careercenter.homepanels import home_panel
 from careercenter.sso.models import Person, Role
-from careercenter.sso.service import get_person_by_campus_id
+from careercenter.sso.service import find_person_by_campus_id
 from careercenter.transcripts import service
 from careercenter.transcripts.forms import IssueForStudentForm, RequestTranscriptForm, RevokeForm, UploadForm
 from careercenter.transcripts.models import Transcript
@@ -197,7 +197,7 @@ def registrar_issue() -> Response | tuple[str, int]:
 
     if not form.validate_on_submit():
         return again(422)
-    student = get_person_by_campus_id(db.session, form.campus_id.data)
+    student = find_person_by_campus_id(db.session, form.campus_id.data)
     if student is None or not student.has_role(Role.STUDENT):
         form.campus_id.errors.append("No student has this campus ID.")
         return again(422)
