@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask
 
 from careercenter.auth import current_person, home_url
 from careercenter.dates import format_age, format_date, format_datetime
@@ -19,9 +19,7 @@ from careercenter.todo import todo_count
 def todo_total() -> int | None:
     """How many things wait for the signed-in person (None when no one is, or it cannot be counted).
 
-    Counted once per request, with a fixed number of COUNT queries (careercenter.todo)."""
-    if "todo_total" in g:
-        return g.todo_total  # type: ignore[no-any-return]
+    A fixed number of COUNT queries (careercenter.todo); base.html asks once per page."""
     person = current_person()
     total: int | None = None
     if person is not None:
@@ -29,7 +27,6 @@ def todo_total() -> int | None:
             total = todo_count(db.session, person)
         except sa.exc.SQLAlchemyError:  # an error page while the database is away: no count
             total = None
-    g.todo_total = total
     return total
 
 

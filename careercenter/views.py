@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from werkzeug.wrappers import Response
@@ -33,6 +33,8 @@ from careercenter.sso.models import Role
 from careercenter.todo import todo_for
 
 bp = Blueprint("main", __name__)
+
+_FAVICON = (Path(__file__).parent / "static" / "favicon.ico").read_bytes()
 
 
 @bp.get("/")
@@ -139,10 +141,10 @@ def me() -> str:
 @public
 def favicon() -> Response:
     """The site icon browsers ask for at /favicon.ico."""
-    assert current_app.static_folder is not None
-    return send_from_directory(
-        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
-    )
+    response = Response(_FAVICON, mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
 
 
 @bp.get("/readyz")

@@ -66,6 +66,6 @@ RULES = [
         "/registrar/awards/{award_id}/rescind",
         expect(registrar=303),
         setup=_posted,
-        data={"reason": "Awarded in error: duplicate of a transfer credit."},
+        data={"reason": "Awarded in error: duplicate of a transfer credit.", "confirmed": "yes"},
     ),
 ]

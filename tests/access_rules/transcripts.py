@@ -36,7 +36,7 @@ RULES = [
         "/transcripts/{transcript_id}/revoke",
         expect(registrar=302),
         setup=lambda w: {"transcript_id": _transcript(w)["id"]},
-        data={"reason": "Issued in error"},
+        data={"reason": "Issued in error", "confirmed": "yes"},
     ),
     Rule("GET", "/registrar/transcripts", expect(registrar=200)),
     Rule(

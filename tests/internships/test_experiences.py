@@ -192,7 +192,9 @@ def test_a_verified_experience_is_frozen(
         service.update_experience(session, experience, service.ExperienceInput(**_input()), actor(student))
     with pytest.raises(IllegalTransition):
         service.request_signoff(session, experience, actor(student))
-    response = client.post(f"/experiences/{experience.id}/signoff/withdraw", follow_redirects=True)
+    response = client.post(
+        f"/experiences/{experience.id}/signoff/withdraw", data={"confirmed": "yes"}, follow_redirects=True
+    )
     assert "There is no sign-off request waiting" in response.get_data(as_text=True)
     assert experience.state is ExperienceState.VERIFIED
 
