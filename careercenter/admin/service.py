@@ -50,9 +50,7 @@ def people_with_roles(session: Session) -> list[PersonRow]:
         sa.select(Person).options(selectinload(Person.role_grants)).order_by(Person.display_name, Person.id)
     ).all()
     signed_in = last_sign_ins(session)
-    return [
-        PersonRow(p, sorted(r.value for r in p.roles), p.directory_synced_at, signed_in.get(p.id)) for p in people
-    ]
+    return [PersonRow(p, sorted(r.value for r in p.roles), p.directory_synced_at, signed_in.get(p.id)) for p in people]
 
 
 def summary(session: Session) -> AdminSummary:

@@ -317,6 +317,11 @@ def decide(request_id: int) -> tuple[str, int] | Response:
 @bp.get("/advisor/credits")
 @roles_required(Role.ADVISOR)
 def queue() -> str:
+    return _queue_page()
+
+
+def _queue_page(bulk_error: str | None = None) -> str:
+    """The queue; `bulk_error` is shown in the error summary (a bulk approval with nothing chosen)."""
     advisor = _me()
     filters = {k: (request.args.get(k) or "").strip()[:120] or None for k in ("term", "rule", "program")}
     page = service.advisor_queue(
@@ -335,12 +340,13 @@ def queue() -> str:
         options=service.queue_filters(db.session, advisor),
         evaluations={r.id: Evaluation.from_dict(r.evaluation) for r in page.items if r.evaluation},
         bulk_form=BulkApproveForm(),
+        bulk_error=bulk_error,
     )
 
 
 @bp.post("/advisor/credits/bulk-approve")
 @roles_required(Role.ADVISOR)
-def bulk_approve() -> Response:
+def bulk_approve() -> Response | tuple[str, int]:
     form = BulkApproveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -351,8 +357,7 @@ def bulk_approve() -> Response:
         except ValueError:
             abort(400)
     if not ids:
-        flash("Select at least one eligible request to approve.", "error")
-        return redirect(url_for("credits.queue"), code=303)
+        return _queue_page("Select at least one eligible request to approve."), 422
     approved, skipped = service.bulk_approve(db.session, _me(), ids, form.comment.data or "")
     db.session.commit()
     if approved:
