@@ -167,7 +167,7 @@ def registrar_todo(session: Session) -> TodoList:
     failed = session.scalars(_failed_mail().order_by(OutboxMessage.created_at.desc()).limit(LIMIT)).all()
     items = []
     for a in awards:
-        url = url_for("credits.award_detail", award_id=a.id)
+        url = url_for("registrar_awards.award_detail", award_id=a.id)
         if a.status == AwardStatus.PENDING:
             text = f"Post award {a.id}: {a.student.display_name}, {a.rule.course_label} (the SIS has not posted it)"
             items.append(TodoItem(text, url, a.approved_at, "See the award"))

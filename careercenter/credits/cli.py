@@ -8,9 +8,10 @@ from typing import IO
 import click
 
 from careercenter.audit.service import Actor
-from careercenter.credits import service
+from careercenter.credits import rule_versions
 from careercenter.credits.rules import RuleFileError, parse_rules_text
 from careercenter.extensions import db
+from careercenter.transaction import atomic_command
 
 
 @click.group("credits")
@@ -20,6 +21,7 @@ def credits_cli() -> None:
 
 @credits_cli.command("load-rules")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
+@atomic_command
 def load_rules_command(file: IO[str]) -> None:
     """Validate a whole rules file, then load it: a changed rule becomes a new version.
 
@@ -27,29 +29,29 @@ def load_rules_command(file: IO[str]) -> None:
     """
     text = file.read()
     try:
-        specs = parse_rules_text(text, service.calendar())
+        specs = parse_rules_text(text, rule_versions.calendar())
     except RuleFileError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         click.echo(f"{file.name}: {len(exc.problems)} problem(s); no rule was loaded", err=True)
         sys.exit(1)
-    lines = service.load_rules(db.session, specs, Actor.system("flask credits load-rules"))
-    db.session.commit()
+    lines = rule_versions.load_rules(db.session, specs, Actor.system("flask credits load-rules"))
     for line in lines:
         click.echo(line)
 
 
 @credits_cli.command("list-rules")
 @click.option("--active", "active_only", is_flag=True, help="Only the versions in force.")
+@atomic_command
 def list_rules_command(active_only: bool) -> None:
     """Print code, version, course and status of every rule version."""
-    rules = service.active_rules(db.session) if active_only else service.all_rule_versions(db.session)
+    rules = rule_versions.active_rules(db.session) if active_only else rule_versions.all_rule_versions(db.session)
     if not rules:
         click.echo("no credit rules loaded")
         return
     for rule in rules:
-        spec = service.spec_of(rule)
+        spec = rule_versions.spec_of(rule)
         click.echo(
             f"{rule.code}\tv{rule.version}\t{rule.course_label} {rule.course_title} "
-            f"({service.credit_range(spec)} cr, {rule.grading_basis})\t{rule.status.value}"
+            f"({rule_versions.credit_range(spec)} cr, {rule.grading_basis})\t{rule.status.value}"
         )

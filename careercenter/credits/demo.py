@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor
-from careercenter.credits import service
+from careercenter.credits import decisions, rule_versions
+from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus, CreditRequest
 from careercenter.credits.rules import parse_rules_text
 from careercenter.db import utcnow
@@ -309,15 +310,15 @@ def _make_experiences(session: Session, demo: Any, today: date) -> dict[str, lis
 def seed(session: Session, demo: Any) -> list[str]:
     """Load the demo rules and fill the advisors' queues."""
     today = utcnow().date()
-    specs = parse_rules_text(DEMO_RULES.read_text(encoding="utf-8"), service.calendar())
-    service.load_rules(session, specs, Actor.system("seed-demo"))
+    specs = parse_rules_text(DEMO_RULES.read_text(encoding="utf-8"), rule_versions.calendar())
+    rule_versions.load_rules(session, specs, Actor.system("seed-demo"))
     exps = _make_experiences(session, demo, today)
     people = demo.people
 
     def submit(key: str, code: str, items: list[Experience], reflection: str = "", days_ago: int = 0) -> CreditRequest:
         student = people[key]
-        draft = service.prepare_request(session, student, code, [e.id for e in items], reflection, today=today)
-        request = service.submit_request(session, student, draft, Actor.person(student))
+        draft = credit_requests.prepare_request(session, student, code, [e.id for e in items], reflection, today=today)
+        request = credit_requests.submit_request(session, student, draft, Actor.person(student))
         request.submitted_at = utcnow() - timedelta(days=days_ago, hours=3)
         session.flush()
         return request
@@ -347,18 +348,18 @@ def seed(session: Session, demo: Any) -> list[str]:
 
     # Approved earlier, posted by the registrar system.
     done = submit("maya", "CSCI-397", exps["maya"][3:5], days_ago=30)
-    award = service.approve_request(session, done, people["dana"], "Strong, well-documented work.")
+    award = decisions.approve_request(session, done, people["dana"], "Strong, well-documented work.")
     decided(done, award)
     post(award, "BANNER-2026-00418")
     done = submit("noah", "INTR-295", exps["noah"][0:1], days_ago=25)
-    award = service.approve_request(session, done, people["elena"], "Approved.")
+    award = decisions.approve_request(session, done, people["elena"], "Approved.")
     decided(done, award)
     post(award, "BANNER-2026-00422")
     # Approved, waiting for the registrar system.
     done = submit("sofia", "PDEV-110", exps["sofia"], days_ago=9)
-    decided(done, service.approve_request(session, done, people["raj"], "Nice work on the podcast."))
+    decided(done, decisions.approve_request(session, done, people["raj"], "Nice work on the podcast."))
     done = submit("liam", "INTR-295", exps["liam"][2:3], days_ago=12)
-    liam_award = service.approve_request(
+    liam_award = decisions.approve_request(
         session,
         done,
         people["raj"],
@@ -369,7 +370,7 @@ def seed(session: Session, demo: Any) -> list[str]:
     decided(done, liam_award)
     # Returned to the student.
     back = submit("aisha", "INTR-295", exps["aisha"], days_ago=6)
-    service.return_request(
+    decisions.return_request(
         session,
         back,
         people["elena"],

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
 
-from careercenter.credits import service
+from careercenter.credits import queue as credit_queue
+from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.extensions import db
 from careercenter.homepanels import home_panel
@@ -18,13 +19,13 @@ from careercenter.sso.models import Person, Role
 
 @home_panel(Role.STUDENT, order=40)
 def student_panel(person: Person) -> Markup:
-    requests = service.requests_of(db.session, person)[:5]
+    requests = credit_requests.requests_of(db.session, person)[:5]
     return Markup(render_template("credits/_panel_student.html", requests=requests))  # noqa: S704
 
 
 @home_panel(Role.ADVISOR, order=20)
 def advisor_panel(person: Person) -> Markup:
-    waiting, eligible = service.queue_count(db.session, person)
+    waiting, eligible = credit_queue.queue_count(db.session, person)
     return Markup(render_template("credits/_panel_advisor.html", waiting=waiting, eligible=eligible))  # noqa: S704
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,7 +19,8 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from careercenter.formerrors import Required
-from careercenter.internships.service import ExperienceInput, SignoffInput, parse_hours
+from careercenter.internships.experiences import ExperienceInput, parse_hours
+from careercenter.internships.signoff_checks import SignoffInput
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -120,10 +120,6 @@ class SignoffForm(FlaskForm):
 class DisputeForm(FlaskForm):
     reason = TextAreaField("What is not right?", validators=[Required()])
     full_name = StringField("Your full name", validators=[Required()])
-
-
-class ImportForm(FlaskForm):
-    file = FileField("Export file (CSV or JSON)", validators=[FileRequired("Choose a CSV or JSON file.")])
 
 
 class EmptyForm(FlaskForm):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.access import ALLOWED, HIDDEN, LOGIN, Rule, World, expect
-from tests.credits.helpers import posted_award, submitted_request, verified_experience
+from tests.credits.helpers import posted_award, submitted_request
+from tests.factories import verified_experience
 
 
 def _submitted(w: World) -> dict[str, Any]:
@@ -14,10 +15,10 @@ def _submitted(w: World) -> dict[str, Any]:
 
 
 def _returned(w: World) -> dict[str, Any]:
-    from careercenter.credits import service
+    from careercenter.credits import decisions
 
     request = submitted_request(w.session, w.student, [verified_experience(w.session, w.student, "20")])
-    service.return_request(w.session, request, w.advisor, "Add another micro-internship.")
+    decisions.return_request(w.session, request, w.advisor, "Add another micro-internship.")
     return {"request_id": request.id}
 
 

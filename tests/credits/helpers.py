@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from careercenter.audit.service import Actor
-from careercenter.credits import service
+from careercenter.credits import decisions, rule_versions
+from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import CreditAward, CreditRequest, CreditRule
 from careercenter.credits.rules import parse_rules_text
 from careercenter.db import utcnow
-from careercenter.internships.models import Experience, ExperienceState
+from careercenter.internships.models import Experience
 
 TEST_RULES = """
 rules:
@@ -43,52 +42,25 @@ rules:
 
 
 def load_test_rules(session: Any, text: str = TEST_RULES) -> dict[str, CreditRule]:
-    specs = parse_rules_text(text, service.calendar())
-    service.load_rules(session, specs, Actor.system("test"))
-    return {r.code: r for r in service.active_rules(session)}
-
-
-def verified_experience(session: Any, student: Any, hours: str = "25", **kw: Any) -> Experience:
-    today = date.today()
-    values: dict[str, Any] = {
-        "employer": "Acme Analytics",
-        "title": "Churn dashboard",
-        "category": "Data analysis",
-        "start_date": today - timedelta(days=40),
-        "end_date": today - timedelta(days=10),
-        "hours": Decimal(hours),
-        "skills": ["communication", "problem solving"],
-        "supervisor_name": "Pat Supervisor",
-        "supervisor_title": "Analytics Lead",
-        "supervisor_email": "pat@acme.example.com",
-        "state": ExperienceState.VERIFIED,
-        "verified_hours": Decimal(hours),
-        "verified_at": utcnow(),
-        "skill_ratings": {"communication": 4, "problem solving": 5},
-        "supervisor_feedback": "Reliable and thorough.",
-        "attested_name": "Pat Supervisor",
-    }
-    values.update(kw)
-    experience = Experience(student_id=student.id, **values)
-    session.add(experience)
-    session.flush()
-    return experience
+    specs = parse_rules_text(text, rule_versions.calendar())
+    rule_versions.load_rules(session, specs, Actor.system("test"))
+    return {r.code: r for r in rule_versions.active_rules(session)}
 
 
 def submitted_request(
     session: Any, student: Any, experiences: list[Experience], code: str = "INTR-295", reflection: str = ""
 ) -> CreditRequest:
-    if not service.active_rules(session):
+    if not rule_versions.active_rules(session):
         load_test_rules(session)
-    draft = service.prepare_request(session, student, code, [e.id for e in experiences], reflection)
-    return service.submit_request(session, student, draft, Actor.person(student))
+    draft = credit_requests.prepare_request(session, student, code, [e.id for e in experiences], reflection)
+    return credit_requests.submit_request(session, student, draft, Actor.person(student))
 
 
 def posted_award(session: Any, request: CreditRequest, advisor: Any) -> CreditAward:
     from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus
     from careercenter.statemachine import move
 
-    award = service.approve_request(session, request, advisor, "Good work.")
+    award = decisions.approve_request(session, request, advisor, "Good work.")
     award.sis_reference = "SIS-1"
     award.posted_at = utcnow()
     move(

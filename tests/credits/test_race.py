@@ -9,13 +9,15 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from careercenter.credits import service
+from careercenter.credits import decisions
+from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import CreditAward, CreditRequest, RequestState
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db
 from careercenter.notify.models import OutboxMessage
 from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
-from tests.credits.helpers import load_test_rules, submitted_request, verified_experience
+from tests.credits.helpers import load_test_rules, submitted_request
+from tests.factories import verified_experience
 
 
 def _person(key: str, role: Role) -> Person:
@@ -59,9 +61,9 @@ def test_two_advisors_at_once_exactly_one_wins(committed_db: Any, second: str) -
                 version = request.version_id
                 loaded.wait()  # both have read the submitted request before either decides
                 if action == "approve":
-                    service.approve_request(db.session, request, advisor, "Yes.", expected_version=version)
+                    decisions.approve_request(db.session, request, advisor, "Yes.", expected_version=version)
                 else:
-                    service.deny_request(db.session, request, advisor, "No.", expected_version=version)
+                    decisions.deny_request(db.session, request, advisor, "No.", expected_version=version)
                 db.session.commit()
                 outcomes[index] = "won"
             except Conflict as exc:
@@ -132,7 +134,7 @@ def test_two_requests_of_one_student_approved_at_once_stay_within_the_term_cap(c
                 assert request is not None and request.computed_credits == 2
                 loaded.wait()
                 # As the form sends it: the 2 credits the page showed.
-                service.approve_request(db.session, request, advisor, "Yes.", credits=request.computed_credits)
+                decisions.approve_request(db.session, request, advisor, "Yes.", credits=request.computed_credits)
                 db.session.commit()
                 outcomes.append("approved")
             except ValidationFailed as exc:
@@ -179,9 +181,9 @@ def test_two_submissions_of_the_same_experience_at_once_make_one_request(committ
         with app.test_request_context():
             try:
                 person = db.session.get(Person, student_id)
-                draft = service.prepare_request(db.session, person, "INTR-295", [exp_id], "")
+                draft = credit_requests.prepare_request(db.session, person, "INTR-295", [exp_id], "")
                 prepared.wait()  # both saw the experience as free
-                service.submit_request(db.session, person, draft, Actor.person(person))
+                credit_requests.submit_request(db.session, person, draft, Actor.person(person))
                 db.session.commit()
                 outcomes.append("submitted")
             except ValidationFailed as exc:

@@ -32,11 +32,13 @@ import sqlalchemy as sa
 
 from careercenter.audit.models import AuditEvent
 from careercenter.audit.service import Actor
-from careercenter.credits import service as credits
+from careercenter.credits import decisions
+from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
 from careercenter.extensions import db
-from careercenter.internships import service as internships
+from careercenter.internships import experiences, signoff
 from careercenter.internships.models import Experience, ExperienceState, SignoffRequest
+from careercenter.internships.signoff_checks import SignoffInput
 from careercenter.notify.models import OutboxMessage, OutboxState
 from careercenter.registrar import service as registrar
 from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
@@ -196,10 +198,10 @@ def _person(key: str, role: Role) -> Person:
 
 def _experience(student: Person, n: int, hours: str) -> Experience:
     today = date.today()
-    return internships.create_experience(
+    return experiences.create_experience(
         db.session,
         student,
-        internships.ExperienceInput(
+        experiences.ExperienceInput(
             employer=f"Employer {n}",
             title=f"Project {n}",
             start_date=today - timedelta(days=40),
@@ -213,8 +215,8 @@ def _experience(student: Person, n: int, hours: str) -> Experience:
     )
 
 
-def _signoff_form(name: str, hours: str) -> internships.SignoffInput:
-    return internships.SignoffInput(
+def _signoff_form(name: str, hours: str) -> SignoffInput:
+    return SignoffInput(
         hours_worked=Decimal(hours),
         ratings=dict.fromkeys(SKILLS, 4),
         feedback="Reliable and thorough.",
@@ -227,15 +229,15 @@ def _signoff_form(name: str, hours: str) -> internships.SignoffInput:
 def _verified(student: Person, n: int) -> Experience:
     """A 90-hour micro-internship its supervisor confirmed (2 credits of INTR-295)."""
     experience = _experience(student, n, "90")
-    _, token = internships.request_signoff(db.session, experience, Actor.person(student))
+    _, token = signoff.request_signoff(db.session, experience, Actor.person(student))
     form = _signoff_form(f"Supervisor {n}", "90")
-    internships.confirm_signoff(db.session, token, form, ip="192.0.2.1", user_agent="seed")
+    signoff.confirm_signoff(db.session, token, form, ip="192.0.2.1", user_agent="seed")
     return experience
 
 
 def _submit(student: Person, experience: Experience) -> CreditRequest:
-    draft = credits.prepare_request(db.session, student, "INTR-295", [experience.id], "")
-    return credits.submit_request(db.session, student, draft, Actor.person(student))
+    draft = credit_requests.prepare_request(db.session, student, "INTR-295", [experience.id], "")
+    return credit_requests.submit_request(db.session, student, draft, Actor.person(student))
 
 
 def seed(app: Any, *, links: int, requests_to_decide: int, awards: int, pairs: int) -> Seeded:
@@ -261,12 +263,12 @@ def seed(app: Any, *, links: int, requests_to_decide: int, awards: int, pairs: i
             first, second = _verified(student, 200 + 2 * i), _verified(student, 201 + 2 * i)
             request_pairs.append((_submit(student, first).id, _submit(student, second).id))
         award_ids = [
-            credits.approve_request(db.session, r, advisors[0], "Good work.").id for r in requests_made[:awards]
+            decisions.approve_request(db.session, r, advisors[0], "Good work.").id for r in requests_made[:awards]
         ]
         tokens, experience_ids = [], []
         for i, student in enumerate(students[:links]):
             experience = _experience(student, i, "20")
-            tokens.append(internships.request_signoff(db.session, experience, Actor.person(student))[1])
+            tokens.append(signoff.request_signoff(db.session, experience, Actor.person(student))[1])
             experience_ids.append(experience.id)
         client = registrar.create_client(db.session, "Scale-out SIS", "credits:read credits:write")
         db.session.commit()

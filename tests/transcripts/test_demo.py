@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from careercenter.credits.models import AwardStatus
 from careercenter.demo import Demo
 from careercenter.sso.models import Role
 from careercenter.transcripts.demo import REVOKE_REASON, seed
@@ -14,12 +15,18 @@ from tests.transcripts.conftest import run_tool
 
 
 def test_demo_issues_signed_transcripts_and_revokes_one(
-    app: Any, session: Any, make_student: Any, make_person: Any, verified: Any, make_award: Any, tmp_path: Any
+    app: Any,
+    session: Any,
+    make_student: Any,
+    make_person: Any,
+    verified_experience: Any,
+    make_award: Any,
+    tmp_path: Any,
 ) -> None:
     no_work = make_student(name="No Work Yet")
     first, second = make_student(name="First Demo"), make_student(name="Second Demo")
-    make_award(first, experiences=[verified(first)])
-    verified(second)
+    make_award(first, experiences=[verified_experience(first)], status=AwardStatus.POSTED)
+    verified_experience(second)
     karen = make_person(Role.REGISTRAR, name="Karen Mbeki")
     demo = Demo(people={"a": no_work, "b": first, "c": second, "karen": karen})
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from careercenter.audit.service import Actor
-from careercenter.credentials import service as credentials
+from careercenter.credentials import issuance as credentials_issuance
 from careercenter.transcripts import service
 
 
 def test_revoking_the_transcript_shows_its_credentials_revoked(
-    app: Any, client: Any, session: Any, make_student: Any, verified: Any, issue: Any
+    app: Any, client: Any, session: Any, make_student: Any, verified_experience: Any, issue: Any
 ) -> None:
     student = make_student(name="Maya Okafor")
-    experience = verified(student, employer="Lakeside Credit Union", title="Member survey analysis")
-    credential = credentials.issue_for_experience(session, experience, app.config)
+    experience = verified_experience(student, employer="Lakeside Credit Union", title="Member survey analysis")
+    credential = credentials_issuance.issue_for_experience(session, experience, app.config)
     transcript = issue(student)
     session.commit()
     code = transcript.verification_code
