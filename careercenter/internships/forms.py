@@ -32,7 +32,9 @@ class HoursField(StringField):
     """Hours as typed; parsed to a Decimal by the service's rules (never a float)."""
 
 
-DATE_MESSAGE = "Enter a date like 2026-03-02."
+#: A date box the browser could not read (a date input sends year-month-day; what it shows follows
+#: the browser's language, so the message names the parts, not one written form).
+DATE_MESSAGE = "Enter a complete date: day, month and year."
 
 
 class ExperienceForm(FlaskForm):

@@ -248,3 +248,56 @@ def _summary_problems(page: Any) -> list[str]:
     if violations:
         problems.append(format_violations(violations))
     return problems
+
+
+# ---- the patterns the walk cannot see by itself (run last: they change the demo) -------------
+
+
+def test_deny_asks_in_a_dialog_and_fewer_credits_need_a_reason(browser: Any, demo_server: LiveServer) -> None:
+    from playwright.sync_api import expect
+
+    context = signed_in_context(browser, demo_server, "Dana Whitfield")
+    page = context.new_page()
+    try:
+        page.goto(demo_server.url + "/advisor/credits")
+        boxes = page.locator("input[name=request_id]")
+        assert boxes.count() >= 1
+        page.get_by_label(re.compile(r"Select all \d+ eligible request")).check()
+        assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+        eligible = page.locator("tr", has=page.locator("input[name=request_id]")).first
+        eligible.get_by_role("link").click()
+        reason = page.get_by_label("Reason for fewer credits")
+        expect(reason).to_be_hidden()
+        page.get_by_label("Credits to grant").fill("0.5")
+        expect(reason).to_be_visible()
+        page.get_by_label("Comment").fill("This is not practicum work.")
+        page.get_by_role("button", name="Deny").click()
+        dialog = page.get_by_role("dialog", name=re.compile(r"Deny request \d+\?"))
+        expect(dialog).to_be_visible()
+        expect(dialog).to_contain_text("cannot be reopened")
+        dialog.get_by_role("button", name="Cancel").click()
+        expect(dialog).to_be_hidden()
+        assert "/credits/requests/" in page.url  # nothing was sent
+        page.get_by_role("button", name="Deny").click()
+        page.get_by_role("button", name="Yes, deny the request").click()
+        page.wait_for_url("**/advisor/credits")
+        expect(page.locator(".flash-success")).to_contain_text("denied")
+    finally:
+        context.close()
+
+
+def test_without_javascript_withdraw_asks_on_a_page_of_its_own(browser: Any, demo_server: LiveServer) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": NARROW, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{demo_server.url}/dev/login")
+        page.get_by_role("button", name="Sign in as Maya Okafor").click()
+        page.goto(demo_server.url + "/experiences")
+        page.locator("tr", has_text="awaiting signoff").first.get_by_role("link").click()
+        page.get_by_role("button", name="Withdraw the request").click()
+        assert page.get_by_role("heading", level=1).inner_text() == "Withdraw the sign-off request?"
+        assert "stop working" in page.inner_text("main")
+        page.get_by_role("button", name="Yes, withdraw the request").click()
+        assert "The request is withdrawn" in page.inner_text("main")
+    finally:
+        context.close()

@@ -106,7 +106,7 @@ def test_add_a_draft(client: Any, login: Any, make_student: Any, session: Any) -
         ({"supervisor_email": "renee@"}, "supervisor_email", "Enter a valid email address"),
         ({"supervisor_email": "not an email"}, "supervisor_email", "Enter a valid email address"),
         ({"employer": "  "}, "employer", "Enter the employer."),
-        ({"start_date": "14/03/2026"}, "start_date", "Enter a date like"),
+        ({"start_date": "14/03/2026"}, "start_date", "Enter a complete date: day, month and year."),
     ],
 )
 def test_bad_input_is_explained_beside_the_field_and_changes_nothing(
