@@ -120,7 +120,20 @@
     update();
   }
 
+  // The header's menu folds under its "Menu" button on a narrow screen and stays open on a wide one.
+  function wireMenu() {
+    var menus = document.querySelectorAll("details[data-fold-narrow]");
+    if (!menus.length || !window.matchMedia) { return; }
+    var narrow = window.matchMedia("(max-width: 40em)");
+    function sync() {
+      Array.prototype.forEach.call(menus, function (menu) { menu.open = !narrow.matches; });
+    }
+    sync();
+    if (narrow.addEventListener) { narrow.addEventListener("change", sync); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    wireMenu();
     focusErrorSummary();
     wireSummaryLinks();
     wireConfirmations();
