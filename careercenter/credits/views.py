@@ -367,4 +367,3 @@ def bulk_approve() -> Response | tuple[str, int]:
     return redirect(url_for("credits.queue"), code=303)
 
 
-from careercenter.credits import panels  # noqa: E402,F401  (registers the home panels)

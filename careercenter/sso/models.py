@@ -17,6 +17,8 @@ class Role(enum.StrEnum):
     ADVISOR = "advisor"
     REGISTRAR = "registrar"
     ADMIN = "admin"
+    #: Career-center staff: reports, rules, student record pages; no decisions, postings or revocations.
+    STAFF = "staff"
 
 
 class ClassLevel(enum.StrEnum):
@@ -73,7 +75,7 @@ class Person(db.Model):
     @property
     def primary_role(self) -> Role | None:
         """The role whose home page the person lands on: the most powerful they hold."""
-        for role in (Role.ADMIN, Role.REGISTRAR, Role.ADVISOR, Role.STUDENT):
+        for role in (Role.ADMIN, Role.REGISTRAR, Role.STAFF, Role.ADVISOR, Role.STUDENT):
             if role in self.roles:
                 return role
         return None

@@ -28,14 +28,14 @@ def _posted(w: World) -> dict[str, Any]:
 
 
 RULES = [
-    Rule("GET", "/credits/rules", expect(student=200, advisor=200, registrar=200)),
+    Rule("GET", "/credits/rules", expect(student=200, advisor=200, registrar=200, staff=200)),
     Rule("GET", "/credits", expect(student=200)),
     Rule("GET", "/credits/new", expect(student=200)),
     Rule("POST", "/credits/new", expect(student=ALLOWED), data={"rule": "", "action": "check"}),
     Rule(
         "GET",
         "/credits/requests/{request_id}",
-        expect(student=200, other_student=HIDDEN, advisor=200, other_advisor=HIDDEN, registrar=200),
+        expect(student=200, other_student=HIDDEN, advisor=200, other_advisor=HIDDEN, registrar=200, staff=HIDDEN),
         setup=_submitted,
     ),
     Rule(
