@@ -7,7 +7,7 @@ of the forms on a page in field order; ``templates/_macros.html`` renders them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,16 @@ def collect_errors(*sources: Any) -> list[PageError]:
             out.append(source)
         elif source:
             out.append(PageError(str(source)))
+    return out
+
+
+def field_errors(errors: Mapping[str, str | Iterable[str]] | None, prefix: str = "") -> list[PageError]:
+    """The errors of a page that keeps them as ``{field name: message(s)}`` (no WTForms form):
+    each links to the element with id ``prefix + name``."""
+    out: list[PageError] = []
+    for name, messages in (errors or {}).items():
+        for message in [messages] if isinstance(messages, str) else messages:
+            out.append(PageError(str(message), f"{prefix}{name}"))
     return out
 
 

@@ -12,7 +12,7 @@ from careercenter.auth import current_person, home_url
 from careercenter.dates import format_age, format_date, format_datetime
 from careercenter.extensions import db
 from careercenter.formatting import plural
-from careercenter.formerrors import collect_errors
+from careercenter.formerrors import collect_errors, field_errors
 from careercenter.todo import todo_count
 
 
@@ -42,5 +42,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["age"] = format_age
     app.jinja_env.filters["plural"] = _plural
     app.jinja_env.globals["collect_errors"] = collect_errors
+    app.jinja_env.globals["field_errors"] = field_errors
     app.jinja_env.globals["todo_total"] = todo_total
     app.jinja_env.globals["home_url"] = home_url

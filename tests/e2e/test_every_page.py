@@ -46,6 +46,7 @@ def shape(path: str) -> str:
     path = re.sub(r"/signoff/[^/]+", "/signoff/{token}", path)
     path = re.sub(r"/verify/[A-Z0-9]{20,}", "/verify/{code}", path)
     path = re.sub(r"/[A-Z]\d{4}\b", "/{campus_id}", path)
+    path = re.sub(r"^/rules/[^/]+", "/rules/{code}", path)
     return re.sub(r"/\d+", "/{n}", path)
 
 
