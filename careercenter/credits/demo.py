@@ -267,6 +267,9 @@ SUPERVISORS: list[tuple[str, str]] = [
     ("Ethan Blackwood", "Senior Analyst"),
     ("Adaeze Eze", "Clinic Administrator"),
 ]
+#: One supervisor signed from a free-mail address: Dana's request page marks it (issue 16).
+#: (Verified long ago: no mail is ever queued to it.)
+PERSONAL_ADDRESSES = {("maya", 0): "brightline.intake.lead@gmail.com"}
 
 
 def _make_experiences(session: Session, demo: Any, today: date) -> dict[str, list[Experience]]:
@@ -291,7 +294,8 @@ def _make_experiences(session: Session, demo: Any, today: date) -> dict[str, lis
                 skills=sorted(ratings),
                 supervisor_name=supervisor,
                 supervisor_title=supervisor_title,
-                supervisor_email=f"{supervisor.split()[0].lower()}@{employer.split()[0].lower()}.example.com",
+                supervisor_email=PERSONAL_ADDRESSES.get((key, len(made.get(key, []))))
+                or f"{supervisor.split()[0].lower()}@{employer.split()[0].lower()}.example.com",
                 source="Parker Dewey" if len(made) % 2 else "manual",
                 state=ExperienceState.VERIFIED,
                 verified_hours=hrs,

@@ -365,5 +365,3 @@ def bulk_approve() -> Response | tuple[str, int]:
     for line in skipped:
         flash(f"Not approved: {line}", "error")
     return redirect(url_for("credits.queue"), code=303)
-
-
