@@ -108,11 +108,13 @@ def test_admin_home_people_and_health_checks(client: Any, login: Any, make_perso
     make_student(name="Sam Student")
     login(admin)
     home = client.get("/admin").get_data(as_text=True)
+    assert "1 session open now" in home
     for heading in ("People and roles", "Active sessions", "API clients", "Outbox", "Audit log", "Health checks"):
         assert f">{heading}</h2>" in home
     people = client.get("/admin/people").get_data(as_text=True)
     row = re.search(r"<td data-label=\"Name\">Ada Admin.*?</tr>", people, re.S)
     assert row and "admin" in row.group(0) and "UTC" in row.group(0)  # signed in just now
+    assert '<td data-label="Open sessions">1</td>' in row.group(0)  # this very session
     assert "Sam Student" in people and "never" in people
     doctor = client.get("/admin/doctor").get_data(as_text=True)
     assert "database" in doctor and "reachable" in doctor

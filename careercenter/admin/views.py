@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, current_app, render_template
 from markupsafe import Markup
 
@@ -14,11 +16,19 @@ from careercenter.sso.models import Person, Role
 bp = Blueprint("admin", __name__)
 
 
+def _session_limits() -> dict[str, timedelta]:
+    config = current_app.config
+    return {
+        "idle": timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        "absolute": timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
+    }
+
+
 @bp.get("/admin/people")
 @roles_required(Role.ADMIN)
 def people() -> str:
     """Everyone the service knows, their roles, last directory sync and last sign-in."""
-    return render_template("admin/people.html", rows=service.people_with_roles(db.session))
+    return render_template("admin/people.html", rows=service.people_with_roles(db.session, **_session_limits()))
 
 
 @bp.get("/admin/doctor")
@@ -30,4 +40,4 @@ def doctor() -> str:
 
 
 def admin_panel(person: Person) -> Markup:
-    return Markup(render_template("admin/_panel.html", summary=service.summary(db.session)))  # noqa: S704 (autoescaped)
+    return Markup(render_template("admin/_panel.html", summary=service.summary(db.session, **_session_limits())))  # noqa: S704 (autoescaped)
