@@ -46,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         models,  # noqa: F401  (the whole schema, for Alembic)
         observability,
         security,
+        templating,
         transaction,
     )
     from careercenter.blueprints import register_blueprints
@@ -72,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     security.init_app(app)
     publicurl.init_app(app)
+    templating.init_app(app)
     observability.init_app(app)
     register_error_handlers(app)
     register_blueprints(app)

@@ -12,6 +12,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(audit_bp)
+    # -- admin --
+    from careercenter.admin.views import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
     if app.config["DEV_LOGIN"]:
         app.register_blueprint(devlogin_bp)
     # -- sso --

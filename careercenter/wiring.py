@@ -25,8 +25,9 @@ Registries, and what fills them:
 
 - Home panels (`careercenter.homepanels`, shown by the role home pages): internships' student
   panel, credits' student / advisor / registrar panels, transcripts' student and
-  registrar/admin panels, amendments' registrar/admin panel, credentials' student panel — see
-  `_HOME_PANELS` for roles and order.
+  registrar panels, amendments' registrar panel, credentials' student panel, the admin's cards
+  (people, sessions, API clients, outbox, audit log, health checks) — see `_HOME_PANELS` for roles
+  and order.
 - Doctor checks (`careercenter.checks.CHECKS`, run by `flask doctor`): `doctor.CORE_CHECKS`
   (database, secret key, OIDC, LDAP, SMTP, signing, VC key, rate limits), then SSO's SAML and
   CAS checks (`sso/doctor_checks.py`).
@@ -51,6 +52,7 @@ from __future__ import annotations
 from flask import Flask
 
 from careercenter import checks, doctor, homepanels, observability, signals, statemachine
+from careercenter.admin import views as admin_views
 from careercenter.amendments import panels as amendment_panels
 from careercenter.amendments import service as amendments_service
 from careercenter.audit import export
@@ -80,9 +82,8 @@ _HOME_PANELS: tuple[tuple[Role, homepanels.PanelFunc, int], ...] = (
     (Role.ADVISOR, credits_panels.advisor_panel, 20),
     (Role.REGISTRAR, credits_panels.registrar_panel, 30),
     (Role.REGISTRAR, transcripts_views._registrar_panel, 60),
-    (Role.ADMIN, transcripts_views._registrar_panel, 60),
     (Role.REGISTRAR, amendment_panels.registrar_panel, 65),
-    (Role.ADMIN, amendment_panels.registrar_panel, 65),
+    (Role.ADMIN, admin_views.admin_panel, 5),
 )
 
 

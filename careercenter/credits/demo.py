@@ -252,6 +252,21 @@ EXPERIENCES: dict[str, list[tuple[str, str, str, str, int, dict[str, int], str]]
 }
 
 
+#: The supervisors of the verified micro-internships the credit requests combine (name, title).
+SUPERVISORS: list[tuple[str, str]] = [
+    ("Miriam Halvorsen", "Operations Manager"),
+    ("Kwame Asante", "Engineering Lead"),
+    ("Laura Brennan-Ortiz", "Marketing Coordinator"),
+    ("Daniel Whitcombe", "Product Manager"),
+    ("Yuki Tanaka", "Research Director"),
+    ("Farah Siddiqui", "Program Manager"),
+    ("Gregor Lindqvist", "Studio Director"),
+    ("Nia Robinson", "Community Outreach Lead"),
+    ("Pavel Horak", "Plant Manager"),
+    ("Rosa Delgado", "Volunteer Coordinator"),
+    ("Ethan Blackwood", "Senior Analyst"),
+    ("Adaeze Eze", "Clinic Administrator"),
+]
 #: One supervisor signed from a free-mail address: Dana's request page marks it (issue 16).
 #: (Verified long ago: no mail is ever queued to it.)
 PERSONAL_ADDRESSES = {("maya", 0): "brightline.intake.lead@gmail.com"}
@@ -259,12 +274,14 @@ PERSONAL_ADDRESSES = {("maya", 0): "brightline.intake.lead@gmail.com"}
 
 def _make_experiences(session: Session, demo: Any, today: date) -> dict[str, list[Experience]]:
     made: dict[str, list[Experience]] = {}
+    supervisors_used: list[str] = []
     for key, rows in EXPERIENCES.items():
         student = demo.people[key]
         for employer, title, category, hours, ended_ago, ratings, feedback in rows:
             end = today - timedelta(days=ended_ago)
             hrs = Decimal(hours)
-            supervisor = f"{employer.split()[0]} Supervisor"
+            supervisor, supervisor_title = SUPERVISORS[len(supervisors_used) % len(SUPERVISORS)]
+            supervisors_used.append(supervisor)
             exp = Experience(
                 student_id=student.id,
                 employer=employer,
@@ -276,9 +293,9 @@ def _make_experiences(session: Session, demo: Any, today: date) -> dict[str, lis
                 hours=hrs,
                 skills=sorted(ratings),
                 supervisor_name=supervisor,
-                supervisor_title="Project lead",
+                supervisor_title=supervisor_title,
                 supervisor_email=PERSONAL_ADDRESSES.get((key, len(made.get(key, []))))
-                or f"lead@{employer.split()[0].lower()}.example.com",
+                or f"{supervisor.split()[0].lower()}@{employer.split()[0].lower()}.example.com",
                 source="Parker Dewey" if len(made) % 2 else "manual",
                 state=ExperienceState.VERIFIED,
                 verified_hours=hrs,
@@ -310,9 +327,18 @@ def seed(session: Session, demo: Any) -> list[str]:
         session.flush()
         return request
 
+    def decided(request: CreditRequest, award: Any = None, after_days: int = 2) -> None:
+        """Back-date a decision to a few days after the submission (the demo's history is in order)."""
+        assert request.submitted_at is not None
+        at = min(request.submitted_at + timedelta(days=after_days), utcnow())
+        request.decided_at = at
+        if award is not None:
+            award.approved_at = at
+        session.flush()
+
     def post(award: Any, reference: str) -> None:
         award.sis_reference = reference
-        award.posted_at = utcnow() - timedelta(days=2)
+        award.posted_at = min(award.approved_at + timedelta(days=3), utcnow())
         move(
             session,
             award,
@@ -327,15 +353,17 @@ def seed(session: Session, demo: Any) -> list[str]:
     # Approved earlier, posted by the registrar system.
     done = submit("maya", "CSCI-397", exps["maya"][3:5], days_ago=30)
     award = decisions.approve_request(session, done, people["dana"], "Strong, well-documented work.")
+    decided(done, award)
     post(award, "BANNER-2026-00418")
     done = submit("noah", "INTR-295", exps["noah"][0:1], days_ago=25)
     award = decisions.approve_request(session, done, people["elena"], "Approved.")
+    decided(done, award)
     post(award, "BANNER-2026-00422")
     # Approved, waiting for the registrar system.
     done = submit("sofia", "PDEV-110", exps["sofia"], days_ago=9)
-    decisions.approve_request(session, done, people["raj"], "Nice work on the podcast.")
+    decided(done, decisions.approve_request(session, done, people["raj"], "Nice work on the podcast."))
     done = submit("liam", "INTR-295", exps["liam"][2:3], days_ago=12)
-    decisions.approve_request(
+    liam_award = decisions.approve_request(
         session,
         done,
         people["raj"],
@@ -343,6 +371,7 @@ def seed(session: Session, demo: Any) -> list[str]:
         credits=Decimal("0.5") + Decimal("0.5"),
         reason="One credit: the second half of the hours were routine data entry.",
     )
+    decided(done, liam_award)
     # Returned to the student.
     back = submit("aisha", "INTR-295", exps["aisha"], days_ago=6)
     decisions.return_request(
@@ -351,6 +380,7 @@ def seed(session: Session, demo: Any) -> list[str]:
         people["elena"],
         "17 hours is not enough for INTR 295 yet; add another verified micro-internship and resubmit.",
     )
+    decided(back, after_days=1)
 
     # The queues: some pass, some fail, oldest first.
     submit("maya", "INTR-295", exps["maya"][0:3], days_ago=4)  # 52.5 h → 1 credit

@@ -7,6 +7,8 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, 
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from careercenter.formerrors import Required
+
 
 class CheckboxesField(SelectMultipleField):
     """A list of checkboxes, one per choice."""
@@ -16,7 +18,7 @@ class CheckboxesField(SelectMultipleField):
 
 
 class CreditRequestForm(FlaskForm):
-    rule = SelectField("Rule", validators=[Optional()], validate_choice=False)
+    rule = SelectField("Rule", validators=[Required(), Optional()], validate_choice=False)
     experiences = CheckboxesField("Verified micro-internships", coerce=int, validate_choice=False)
     reflection = TextAreaField("Reflection", validators=[Optional(), Length(max=20_000)])
 
@@ -33,4 +35,4 @@ class BulkApproveForm(FlaskForm):
 
 
 class RescindForm(FlaskForm):
-    reason = TextAreaField("Reason for rescinding", validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField("Reason for rescinding", validators=[Required(), Optional(), Length(max=2000)])

@@ -13,6 +13,7 @@ from careercenter import transaction
 from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import login_required, me, roles_required, student_visible_or_404
 from careercenter.config import ConfigError
+from careercenter.confirm import ask_first
 from careercenter.credits import decisions, rule_versions
 from careercenter.credits import queue as credit_queue
 from careercenter.credits import requests as credit_requests
@@ -23,7 +24,7 @@ from careercenter.credits.rule_text import requirements
 from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar, TermError
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db
-from careercenter.formatting import format_decimal
+from careercenter.formatting import format_decimal, plural
 from careercenter.sso.models import Role
 from careercenter.sso.service import is_assigned_advisor
 
@@ -263,6 +264,16 @@ def decide(request_id: int) -> tuple[str, int] | Response:
     action = request.form.get("action")
     if not form.validate_on_submit() or action not in {"approve", "deny", "return"}:
         return _render_request(credit_request, form, 422)
+    if action == "deny" and (form.comment.data or "").strip():
+        page = ask_first(
+            title=f"Deny request {request_id}?",
+            consequence=f"{credit_request.student.display_name} will be told that the request for "
+            f"{credit_request.rule.course_label} is denied, with your comment. A denied request cannot be reopened.",
+            button="Yes, deny the request",
+            cancel_url=url_for("credits.request_detail", request_id=request_id),
+        )
+        if page is not None:
+            return page, 200
     try:
         version = int(form.version.data) if form.version.data else None
     except ValueError:
@@ -307,6 +318,11 @@ def decide(request_id: int) -> tuple[str, int] | Response:
 @bp.get("/advisor/credits")
 @roles_required(Role.ADVISOR)
 def queue() -> str:
+    return _queue_page()
+
+
+def _queue_page(bulk_error: str | None = None) -> str:
+    """The queue; `bulk_error` is shown in the error summary (a bulk approval with nothing chosen)."""
     advisor = me()
     filters = {k: (request.args.get(k) or "").strip()[:120] or None for k in ("term", "rule", "program")}
     page = credit_queue.advisor_queue(
@@ -325,12 +341,13 @@ def queue() -> str:
         options=credit_queue.queue_filters(db.session, advisor),
         evaluations={r.id: Evaluation.from_dict(r.evaluation) for r in page.items if r.evaluation},
         bulk_form=BulkApproveForm(),
+        bulk_error=bulk_error,
     )
 
 
 @bp.post("/advisor/credits/bulk-approve")
 @roles_required(Role.ADVISOR)
-def bulk_approve() -> Response:
+def bulk_approve() -> Response | tuple[str, int]:
     form = BulkApproveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -341,11 +358,10 @@ def bulk_approve() -> Response:
         except ValueError:
             abort(400)
     if not ids:
-        flash("Select at least one eligible request to approve.", "error")
-        return redirect(url_for("credits.queue"), code=303)
+        return _queue_page("Select at least one eligible request to approve."), 422
     approved, skipped = decisions.bulk_approve(db.session, me(), ids, form.comment.data or "")
     if approved:
-        flash(f"Approved {len(approved)} request(s) at the credits their rules allow.", "success")
+        flash(f"Approved {plural(len(approved), 'request')} at the credits their rules allow.", "success")
     for line in skipped:
         flash(f"Not approved: {line}", "error")
     return redirect(url_for("credits.queue"), code=303)

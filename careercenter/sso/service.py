@@ -56,6 +56,21 @@ def get_person_by_campus_id(session: Session, campus_id: str) -> Person | None:
     return session.execute(sa.select(Person).where(Person.campus_id == campus_id)).scalar_one_or_none()
 
 
+def find_person_by_campus_id(session: Session, typed: str) -> Person | None:
+    """The person a member of staff means by a typed campus id: surrounding spaces and letter case
+    do not matter (``" s1001 "`` finds S1001); an exact match wins over a case-insensitive one."""
+    wanted = (typed or "").strip()
+    if not wanted:
+        return None
+    exact = get_person_by_campus_id(session, wanted)
+    if exact is not None:
+        return exact
+    found = session.scalars(
+        sa.select(Person).where(sa.func.upper(Person.campus_id) == wanted.upper()).limit(2)
+    ).all()
+    return found[0] if len(found) == 1 else None
+
+
 # -- who are you here: every sign-in method ends in resolve_person -----------------------------
 
 

@@ -22,10 +22,11 @@ from markupsafe import Markup
 from careercenter import transaction
 from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import login_required, me, public, roles_required
+from careercenter.confirm import ask_first
 from careercenter.errors import CareerCenterError
 from careercenter.extensions import db, limiter
 from careercenter.sso.models import Person, Role
-from careercenter.sso.service import get_person_by_campus_id
+from careercenter.sso.service import find_person_by_campus_id
 from careercenter.transcripts import service, supersede, verification
 from careercenter.transcripts.forms import (
     IssueForStudentForm,
@@ -218,7 +219,7 @@ def registrar_issue() -> Response | tuple[str, int]:
 
     if not form.validate_on_submit():
         return again(422)
-    student = get_person_by_campus_id(db.session, form.campus_id.data)
+    student = find_person_by_campus_id(db.session, form.campus_id.data)
     if student is None or not student.has_role(Role.STUDENT):
         form.campus_id.errors.append("No student has this campus ID.")
         return again(422)
@@ -239,6 +240,17 @@ def revoke(transcript_id: int) -> Response | tuple[str, int]:
         abort(404)
     form = RevokeForm()
     person = me()
+    if form.validate_on_submit() and not transcript.is_revoked:
+        page = ask_first(
+            title="Revoke this transcript?",
+            consequence=f"The transcript of {transcript.snapshot['student']['name']} will no longer stand: its "
+            "verification page and every check of the file will say it was revoked, with your reason. "
+            "This cannot be undone.",
+            button="Yes, revoke the transcript",
+            cancel_url=url_for("transcripts.show", transcript_id=transcript.id),
+        )
+        if page is not None:
+            return page, 200
     if form.validate_on_submit():
         try:
             service.revoke_transcript(

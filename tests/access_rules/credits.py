@@ -59,7 +59,7 @@ RULES = [
         data={"action": "return", "comment": "Please add your reflection."},
     ),
     Rule("GET", "/advisor/credits", expect(advisor=200)),
-    Rule("POST", "/advisor/credits/bulk-approve", expect(advisor=303), data={}),
+    Rule("POST", "/advisor/credits/bulk-approve", expect(advisor=422), data={}),  # nothing chosen
     Rule("GET", "/registrar/awards", expect(registrar=200)),
     Rule("GET", "/registrar/awards/{award_id}", expect(registrar=200), setup=_posted),
     Rule(
@@ -67,6 +67,6 @@ RULES = [
         "/registrar/awards/{award_id}/rescind",
         expect(registrar=303),
         setup=_posted,
-        data={"reason": "Awarded in error: duplicate of a transfer credit."},
+        data={"reason": "Awarded in error: duplicate of a transfer credit.", "confirmed": "yes"},
     ),
 ]

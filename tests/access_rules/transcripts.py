@@ -36,7 +36,7 @@ RULES = [
         "/transcripts/{transcript_id}/revoke",
         expect(registrar=302),
         setup=lambda w: {"transcript_id": _transcript(w)["id"]},
-        data={"reason": "Issued in error", "confirm": "y"},
+        data={"reason": "Issued in error", "confirm": "y", "confirmed": "yes"},
     ),
     Rule(
         "POST",

@@ -160,6 +160,8 @@ def test_demo_queue_registrar_awards_and_rescind(committed_db: Any, live_server:
     assert "Write the reason for rescinding this award." in page.content()
     page.get_by_label("Reason for rescinding").fill("Posted to the wrong term; re-awarded separately.")
     page.get_by_role("button", name="Rescind award").click()
+    check_accessibility(page)  # the confirmation dialog is open
+    page.get_by_role("dialog").get_by_role("button", name="Yes, rescind the award").click()
     page.wait_for_load_state()
     check_accessibility(page)
     assert "rescinded" in page.locator(".flashes").inner_text()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from careercenter.audit.models import Disclosure
 from careercenter.credits.models import AwardStatus
+from careercenter.dates import format_date
 from careercenter.extensions import limiter
 from careercenter.sso.models import Role
 from careercenter.transcripts.models import Transcript, TranscriptState
@@ -127,18 +128,29 @@ def test_revoke_form_needs_a_reason_then_verification_says_revoked(
     session.refresh(transcript)
     assert transcript.state is TranscriptState.ISSUED
 
-    ok = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": "Hours were misreported", "confirm": "y"})
+    # Without JavaScript the first post asks first (changing nothing); the confirmed one revokes.
+    ask = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": "Hours were misreported", "confirm": "y"})
+    assert ask.status_code == 200 and "Revoke this transcript?" in ask.get_data(as_text=True)
+    assert 'name="confirmed" value="yes"' in ask.get_data(as_text=True)
+    session.refresh(transcript)
+    assert transcript.state is TranscriptState.ISSUED
+    ok = client.post(
+        f"/transcripts/{transcript.id}/revoke",
+        data={"reason": "Hours were misreported", "confirm": "y", "confirmed": "yes"},
+    )
     assert ok.status_code == 302
     session.refresh(transcript)
     assert transcript.state is TranscriptState.REVOKED
 
-    again = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": "Once more, please", "confirm": "y"})
+    again = client.post(
+        f"/transcripts/{transcript.id}/revoke", data={"reason": "Once more, please", "confirm": "y", "confirmed": "yes"}
+    )
     assert again.status_code == 409
 
     client.post("/logout")
     verify = client.get(f"/verify/{transcript.verification_code}").get_data(as_text=True)
     assert "Revoked" in verify
-    assert f"revoked on {transcript.revoked_at.date().isoformat()}" in verify
+    assert f"revoked on {format_date(transcript.revoked_at)}" in verify
     assert "Hours were misreported" in verify
     data = client.get(f"/verify/{transcript.verification_code}.json").get_json()
     assert data["status"] == "revoked"
