@@ -2,11 +2,12 @@
 
 from careercenter.audit.models import AuditEvent, Disclosure  # noqa: F401
 from careercenter.credentials.models import CredentialSubject, IssuedCredential, StatusList  # noqa: F401
+from careercenter.credits.approval_models import ApprovalDecision, ApprovalWait, Delegation  # noqa: F401
 from careercenter.credits.models import CreditAward, CreditRequest, CreditRule  # noqa: F401
 from careercenter.internships.models import Experience, SignoffRequest, SignoffToken  # noqa: F401
 from careercenter.notify.models import OutboxMessage  # noqa: F401
 from careercenter.registrar.models import ApiClient, ApiToken  # noqa: F401
-from careercenter.sso.models import AdvisorAssignment, Person, RoleGrant  # noqa: F401
+from careercenter.sso.models import AdvisorAssignment, Person, PoolMembership, RoleGrant  # noqa: F401
 from careercenter.sso.saml_models import (  # noqa: F401
     CasConsumedTicket,
     SamlConsumedAssertion,

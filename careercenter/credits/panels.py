@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
 
-from careercenter.credits import service
+from careercenter.credits import approval_queue, service
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.extensions import db
 from careercenter.homepanels import home_panel
@@ -24,7 +24,7 @@ def student_panel(person: Person) -> Markup:
 
 @home_panel(Role.ADVISOR, order=20)
 def advisor_panel(person: Person) -> Markup:
-    waiting, eligible = service.queue_count(db.session, person)
+    waiting, eligible = approval_queue.counts(db.session, person)
     return Markup(render_template("credits/_panel_advisor.html", waiting=waiting, eligible=eligible))  # noqa: S704
 
 

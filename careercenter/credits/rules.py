@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from careercenter.credits.routes import StepSpec, parse_route, route_of
 from careercenter.credits.terms import DEFAULT_CALENDAR, Calendar, TermError
 
 CLASS_LEVELS = ("first-year", "sophomore", "junior", "senior", "graduate")
@@ -64,7 +65,14 @@ class RuleSpec:
     reflection_required: bool = False
     reflection_min_words: int = 0
     retired: bool = False
+    #: The approval route; empty means the default (the student's advisor decides alone).
+    approval: tuple[StepSpec, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def route(self) -> tuple[StepSpec, ...]:
+        """The steps a request under this rule goes through, in order."""
+        return route_of(self.approval)
 
     @property
     def course_label(self) -> str:
@@ -75,6 +83,11 @@ class RuleSpec:
         out: dict[str, Any] = {}
         for name in _FIELDS:
             value = getattr(self, name)
+            if name == "approval":
+                # Left out when empty, so that a rule without a route keeps its content hash.
+                if value:
+                    out[name] = [step.definition() for step in value]
+                continue
             if isinstance(value, Decimal):
                 value = _dec_str(value)
             elif isinstance(value, tuple):
@@ -95,7 +108,9 @@ class RuleSpec:
                 continue
             value = definition[name]
             kind = _KINDS[name]
-            if value is not None and kind in ("dec", "dec?"):
+            if kind == "route":
+                value = tuple(StepSpec.from_definition(step) for step in value)
+            elif value is not None and kind in ("dec", "dec?"):
                 value = Decimal(value)
             elif isinstance(value, list):
                 value = tuple(value)
@@ -133,6 +148,7 @@ _KINDS: dict[str, str] = {
     "open_from": "term",
     "open_until": "term?",
     "retired": "bool",
+    "approval": "route",
 }
 _FIELDS = tuple(_KINDS)
 _REQUIRED = (
@@ -266,6 +282,10 @@ def _validate_rule(raw: Any, path: str, calendar: Calendar) -> tuple[RuleSpec | 
 
 def _check_value(name: str, kind: str, value: Any, calendar: Calendar) -> tuple[Any, str | None]:
     base = kind.rstrip("?")
+    if base == "route":
+        route, problems = parse_route(value, "")
+        # parse_route's paths start with "" here: _validate_rule prefixes "rules[i].approval".
+        return route, "; ".join(p.removeprefix(": ") for p in problems) if problems else None
     if base == "code":
         if not isinstance(value, str) or not _CODE.match(value):
             return None, "must be 2–60 capital letters, digits, - or _ (e.g. INTR-295)"
@@ -366,4 +386,5 @@ def requirements(spec: RuleSpec) -> list[str]:
     if spec.reflection_required:
         words = f" of at least {spec.reflection_min_words} words" if spec.reflection_min_words else ""
         out.append(f"Needs a written reflection{words}.")
+    out.append("Decided by: " + " → ".join(f"{step.label} ({step.who})" for step in spec.route) + ".")
     return out

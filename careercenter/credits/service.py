@@ -40,6 +40,7 @@ from careercenter.credits.models import (
 )
 from careercenter.credits.rules import RuleSpec
 from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar
+from careercenter.credits.waits import start_route
 from careercenter.db import Page, paginate, utcnow
 from careercenter.errors import Conflict, NotAllowed, ValidationFailed
 from careercenter.internships.models import Experience, ExperienceState
@@ -329,10 +330,14 @@ def _claim(session: Session, draft: Draft, request_id: int | None) -> None:
         )
 
 
-def submit_request(session: Session, student: Person, draft: Draft, actor: Actor) -> CreditRequest:
-    """Create the request and submit it, pinning the rule version and the evaluation."""
+def submit_request(
+    session: Session, student: Person, draft: Draft, actor: Actor, sponsor: Person | None = None
+) -> CreditRequest:
+    """Create the request and submit it, pinning the rule version (and its route) and the
+    evaluation; the request then waits at the route's first step."""
     _claim(session, draft, None)
     request = CreditRequest(student_id=student.id, student=student, rule=draft.rule, term=draft.evaluation.term)
+    request.sponsor = sponsor
     session.add(request)
     _store(request, draft)
     session.flush()
@@ -345,15 +350,20 @@ def submit_request(session: Session, student: Person, draft: Draft, actor: Actor
         action="credit_request.submitted",
         data=_summary(request),
     )
+    start_route(session, request)
     return request
 
 
-def resubmit_request(session: Session, request: CreditRequest, draft: Draft, actor: Actor) -> CreditRequest:
-    """Submit a returned request again with the student's changes, evaluated afresh."""
+def resubmit_request(
+    session: Session, request: CreditRequest, draft: Draft, actor: Actor, sponsor: Person | None = None
+) -> CreditRequest:
+    """Submit a returned request again with the student's changes, evaluated afresh; it starts
+    again at the first step of its route."""
     if request.state is not RequestState.RETURNED:
         raise Conflict(f"This request is {request.state.value} and cannot be edited.")
     _claim(session, draft, request.id)
     _store(request, draft)
+    request.sponsor = sponsor
     session.flush()
     move(
         session,
@@ -364,6 +374,7 @@ def resubmit_request(session: Session, request: CreditRequest, draft: Draft, act
         action="credit_request.resubmitted",
         data=_summary(request),
     )
+    start_route(session, request)
     return request
 
 
@@ -393,7 +404,18 @@ def award_of(session: Session, request: CreditRequest) -> CreditAward | None:
     return session.execute(sa.select(CreditAward).where(CreditAward.request_id == request.id)).scalar_one_or_none()
 
 
-# ---- the advisor's side -----------------------------------------------------------------------
+# ---- deciding (a route's step; `careercenter.credits.approvals` checks who may) ------------------
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """A decision on a route's step whose decider `careercenter.credits.approvals` has checked:
+    who acted (e.g. "Dana Whitfield (for Raj Patel)"), what the audit event adds (the step), and
+    the most credits earlier steps of the pass left (None: the rule's computation)."""
+
+    actor: Actor
+    data: dict[str, object]
+    ceiling: Decimal | None = None
 
 
 def _decide_on_current_data(session: Session, request: CreditRequest) -> None:
@@ -421,7 +443,13 @@ def _check_decidable(request: CreditRequest, expected_version: int | None) -> No
 
 
 def _decide(
-    session: Session, request: CreditRequest, to: RequestState, advisor: Person, comment: str, data: dict[str, object]
+    session: Session,
+    request: CreditRequest,
+    to: RequestState,
+    advisor: Person,
+    comment: str,
+    data: dict[str, object],
+    step: StepContext | None = None,
 ) -> None:
     request.decided_by_id = advisor.id
     request.decided_by = advisor
@@ -433,9 +461,9 @@ def _decide(
             request,
             to,
             transitions=REQUEST_TRANSITIONS,
-            actor=Actor.person(advisor),
+            actor=step.actor if step else Actor.person(advisor),
             action=f"credit_request.{to.value}",
-            data={"comment": comment, **data},
+            data={"comment": comment, **data, **(step.data if step else {})},
         )
     except StaleDataError:
         # The UPDATE … WHERE version_id = ? found no row: someone else decided first.
@@ -472,12 +500,36 @@ def approve_request(
     credits: Decimal | None = None,
     reason: str = "",
     expected_version: int | None = None,
+    step: StepContext | None = None,
 ) -> CreditAward:
-    """Approve, granting the computed credits or fewer (with a reason); create the award."""
-    _require_advisor(session, advisor, request)
+    """Approve, granting the computed credits or fewer (with a reason); create the award.
+
+    Without `step` only the student's assigned advisor may (the default route's one step)."""
+    if step is None:
+        _require_advisor(session, advisor, request)
     _decide_on_current_data(session, request)
     _check_decidable(request, expected_version)
-    comment, reason = (comment or "").strip(), (reason or "").strip()
+    comment = (comment or "").strip()
+    granted, computed, reason = check_grant(session, request, credits, reason, step.ceiling if step else None)
+    request.reduction_reason = reason or None
+    _decide(
+        session,
+        request,
+        RequestState.APPROVED,
+        advisor,
+        comment,
+        {"credits": str(granted), "computed": str(computed), "reason": request.reduction_reason},
+        step,
+    )
+    return _make_award(session, request, advisor, granted, step)
+
+
+def check_grant(
+    session: Session, request: CreditRequest, credits: Decimal | None, reason: str, ceiling: Decimal | None = None
+) -> tuple[Decimal, Decimal, str]:
+    """(credits granted, most allowed, reason kept) for an approval of `request`, or
+    ValidationFailed/Conflict. `ceiling`: the credits an earlier step of the route granted."""
+    reason = (reason or "").strip()
     if not request.is_eligible:
         raise ValidationFailed(
             "This request does not meet its rule, so it cannot be approved: deny it or return it to the student.",
@@ -489,6 +541,8 @@ def approve_request(
         session, request.student, request.rule, request.experiences, request.reflection, as_of, request.id
     )
     computed = min(Decimal(request.computed_credits or 0), fresh.credits)
+    if ceiling is not None:
+        computed = min(computed, ceiling)
     if not fresh.eligible:
         failed = " ".join(c.text for c in fresh.failed)
         raise Conflict(f"This request no longer meets its rule: {failed} Deny it or return it to the student.")
@@ -505,15 +559,12 @@ def approve_request(
         errors["reason"] = f"Say why you grant fewer than the {credit_words(computed)} the rule allows."
     if errors:
         raise ValidationFailed("Please correct the marked fields.", errors)
-    request.reduction_reason = reason if granted < computed else None
-    _decide(
-        session,
-        request,
-        RequestState.APPROVED,
-        advisor,
-        comment,
-        {"credits": str(granted), "computed": str(computed), "reason": request.reduction_reason},
-    )
+    return granted, computed, (reason if granted < computed else "")
+
+
+def _make_award(
+    session: Session, request: CreditRequest, advisor: Person, granted: Decimal, step: StepContext | None
+) -> CreditAward:
     award = CreditAward(
         request_id=request.id,
         student_id=request.student_id,
@@ -529,28 +580,40 @@ def approve_request(
     session.flush()
     record_event(
         session,
-        Actor.person(advisor),
+        step.actor if step else Actor.person(advisor),
         "credit_award.created",
         CreditAward.__tablename__,
         award.id,
         {"request": request.id, "credits": str(granted), "term": award.term, "course": request.rule.course_label},
     )
-    _tell_student(session, request, advisor, f"approved: {credit_words(granted)}, {award.grading_basis}")
+    _tell_student(session, request, advisor, f"approved: {credit_words(granted)}, {award.grading_basis}", step)
     return award
 
 
 def deny_request(
-    session: Session, request: CreditRequest, advisor: Person, comment: str, *, expected_version: int | None = None
+    session: Session,
+    request: CreditRequest,
+    advisor: Person,
+    comment: str,
+    *,
+    expected_version: int | None = None,
+    step: StepContext | None = None,
 ) -> None:
     """Deny the request; the comment says why."""
-    _decide_with_comment(session, request, advisor, comment, RequestState.DENIED, expected_version)
+    _decide_with_comment(session, request, advisor, comment, RequestState.DENIED, expected_version, step)
 
 
 def return_request(
-    session: Session, request: CreditRequest, advisor: Person, comment: str, *, expected_version: int | None = None
+    session: Session,
+    request: CreditRequest,
+    advisor: Person,
+    comment: str,
+    *,
+    expected_version: int | None = None,
+    step: StepContext | None = None,
 ) -> None:
     """Send the request back to the student to change and resubmit; the comment says what."""
-    _decide_with_comment(session, request, advisor, comment, RequestState.RETURNED, expected_version)
+    _decide_with_comment(session, request, advisor, comment, RequestState.RETURNED, expected_version, step)
 
 
 def _decide_with_comment(
@@ -560,8 +623,10 @@ def _decide_with_comment(
     comment: str,
     to: RequestState,
     expected_version: int | None,
+    step: StepContext | None = None,
 ) -> None:
-    _require_advisor(session, advisor, request)
+    if step is None:
+        _require_advisor(session, advisor, request)
     _decide_on_current_data(session, request)
     _check_decidable(request, expected_version)
     comment = (comment or "").strip()
@@ -572,8 +637,8 @@ def _decide_with_comment(
             {"comment": f"Write a comment: the student needs to know why you {verb} the request."},
         )
     request.reduction_reason = None
-    _decide(session, request, to, advisor, comment, {})
-    _tell_student(session, request, advisor, to.value)
+    _decide(session, request, to, advisor, comment, {}, step)
+    _tell_student(session, request, advisor, to.value, step)
 
 
 def bulk_approve(
@@ -604,14 +669,17 @@ def bulk_approve(
     return approved, skipped
 
 
-def _tell_student(session: Session, request: CreditRequest, advisor: Person, outcome: str) -> None:
+def _tell_student(
+    session: Session, request: CreditRequest, advisor: Person, outcome: str, step: StepContext | None = None
+) -> None:
     rule = request.rule
     student = request.student
     base = current_app.config["PUBLIC_URL"]
+    who = step.actor.label if step else advisor.display_name
     lines = [
         f"Hello {student.display_name},",
         "",
-        f"{advisor.display_name} has decided on your request for credit in {rule.course_label} "
+        f"{who} has decided on your request for credit in {rule.course_label} "
         f"{rule.course_title} ({request.term}): {outcome}.",
     ]
     if request.reduction_reason:

@@ -5,23 +5,25 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from careercenter.audit.service import Actor, disclose_to_person
-from careercenter.auth import current_person, login_required, roles_required, student_visible_or_404
+from careercenter.auth import current_person, login_required, roles_required
 from careercenter.config import ConfigError
+from careercenter.credits import approvals, service
 from careercenter.credits import awards as award_service
-from careercenter.credits import service
+from careercenter.credits import timeline as route_timeline
 from careercenter.credits.evaluation import Evaluation, credit_words
-from careercenter.credits.forms import BulkApproveForm, CreditRequestForm, DecisionForm, RescindForm
+from careercenter.credits.forms import CreditRequestForm, DecisionForm, RescindForm
+from careercenter.credits.interest import interest_in
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
 from careercenter.credits.rules import requirements
 from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar, TermError
-from careercenter.errors import Conflict, ValidationFailed
+from careercenter.errors import Conflict, NotAllowed, ValidationFailed
 from careercenter.extensions import db
 from careercenter.sso.models import Person, Role
-from careercenter.sso.service import is_assigned_advisor
 
 bp = Blueprint("credits", __name__)
 
@@ -103,6 +105,20 @@ def my_requests() -> str:
     return render_template("credits/my_requests.html", requests=service.requests_of(db.session, _me()))
 
 
+def _submitted_message(saved: CreditRequest) -> str:
+    wait = approvals.waiting_step(db.session, saved)
+    where = f': it waits at "{wait.step_label}"' if wait else ""
+    return f"Your request for {saved.rule.course_label} was submitted{where}."
+
+
+def _sponsor_choices(form: CreditRequestForm, student: Person, credit_request: CreditRequest | None) -> None:
+    form.sponsor.choices = [SelectChoice("", "No sponsor")] + [
+        SelectChoice(p.campus_id, p.display_name) for p in route_timeline.faculty(db.session) if p.id != student.id
+    ]
+    if request.method == "GET" and credit_request is not None and credit_request.sponsor is not None:
+        form.sponsor.data = credit_request.sponsor.campus_id
+
+
 def _request_form_page(credit_request: CreditRequest | None) -> tuple[str, int] | Response:
     """The new-request and edit-when-returned page: check the evaluation, then submit."""
     student = _me()
@@ -116,6 +132,7 @@ def _request_form_page(credit_request: CreditRequest | None) -> tuple[str, int] 
     form.rule.choices = choices
     experiences = service.claimable_experiences(db.session, student, credit_request)
     form.experiences.choices = [(e.id, service.experience_label(e)) for e in experiences]
+    _sponsor_choices(form, student, credit_request)
     if request.method == "GET":
         if credit_request is not None:
             form.rule.data = credit_request.rule.code
@@ -143,10 +160,13 @@ def _request_form_page(credit_request: CreditRequest | None) -> tuple[str, int] 
             if request.form.get("action") == "submit":
                 actor = Actor.person(student)
                 try:
+                    sponsor = route_timeline.choose_sponsor(
+                        db.session, draft.rule.definition, form.sponsor.data, student
+                    )
                     if credit_request is None:
-                        saved = service.submit_request(db.session, student, draft, actor)
+                        saved = service.submit_request(db.session, student, draft, actor, sponsor)
                     else:
-                        saved = service.resubmit_request(db.session, credit_request, draft, actor)
+                        saved = service.resubmit_request(db.session, credit_request, draft, actor, sponsor)
                 except ValidationFailed as exc:
                     # Another request took an experience between the check and the save.
                     db.session.rollback()
@@ -155,7 +175,7 @@ def _request_form_page(credit_request: CreditRequest | None) -> tuple[str, int] 
                     evaluation, status = None, 422
                 else:
                     db.session.commit()
-                    flash(f"Your request for {saved.rule.course_label} was submitted to your advisor.", "success")
+                    flash(_submitted_message(saved), "success")
                     return redirect(url_for("credits.request_detail", request_id=saved.id), code=303)
     elif request.method == "POST":
         status = 422
@@ -171,6 +191,7 @@ def _request_form_page(credit_request: CreditRequest | None) -> tuple[str, int] 
             chosen=chosen,
             chosen_requirements=requirements(service.spec_of(chosen)) if chosen else [],
             rules_reflection={r.code: service.spec_of(r).reflection_required for r in rules},
+            rules_sponsor=[r.code for r in rules if any(s.kind.value == "sponsor" for s in service.spec_of(r).route)],
         ),
         status,
     )
@@ -206,14 +227,11 @@ def _render_request(
     credit_request: CreditRequest, form: DecisionForm | None = None, status: int = 200
 ) -> tuple[str, int]:
     viewer = _me()
-    may_decide = (
-        viewer.has_role(Role.ADVISOR)
-        and credit_request.state is RequestState.SUBMITTED
-        and is_assigned_advisor(db.session, viewer, credit_request.student)
-    )
+    authority = approvals.may_decide(db.session, viewer, credit_request)
+    may_decide = authority is not None
     if may_decide and form is None:
         form = DecisionForm()
-        form.credits.data = service.fmt(credit_request.computed_credits or Decimal(0))
+        form.credits.data = service.fmt(approvals.allowed_credits(db.session, credit_request))
         form.version.data = str(credit_request.version_id)
     evaluation = Evaluation.from_dict(credit_request.evaluation) if credit_request.evaluation else None
     return (
@@ -223,6 +241,9 @@ def _render_request(
             evaluation=evaluation,
             award=service.award_of(db.session, credit_request),
             form=form if may_decide else None,
+            authority=authority,
+            wait=approvals.waiting_step(db.session, credit_request),
+            timeline=route_timeline.timeline(db.session, credit_request),
             is_owner=viewer.id == credit_request.student_id,
         ),
         status,
@@ -233,15 +254,11 @@ def _render_request(
 @login_required
 def request_detail(request_id: int) -> tuple[str, int]:
     credit_request = db.session.get(CreditRequest, request_id)
-    student_visible_or_404(credit_request.student if credit_request else None)
-    assert credit_request is not None
     viewer = _me()
+    interest = interest_in(db.session, viewer, credit_request.student) if credit_request else None
+    if credit_request is None or interest is None:
+        abort(404)
     if viewer.id != credit_request.student_id:
-        interest = (
-            "assigned advisor reviewing a credit request"
-            if viewer.has_role(Role.ADVISOR) and is_assigned_advisor(db.session, viewer, credit_request.student)
-            else "registrar staff: credit records"
-        )
         disclose_to_person(
             db.session, viewer, credit_request.student, f"{REQUEST_RECORDS} (request {request_id})", interest
         )
@@ -250,12 +267,23 @@ def request_detail(request_id: int) -> tuple[str, int]:
 
 
 @bp.post("/credits/requests/<int:request_id>/decision")
-@roles_required(Role.ADVISOR)
+@login_required
 def decide(request_id: int) -> tuple[str, int] | Response:
+    """Decide the step the request waits at (anyone who may: its approvers and their delegates)."""
     advisor = _me()
     credit_request = db.session.get(CreditRequest, request_id)
-    if credit_request is None or not is_assigned_advisor(db.session, advisor, credit_request.student):
+    if credit_request is None or interest_in(db.session, advisor, credit_request.student) is None:
         abort(404)
+    if approvals.may_decide(db.session, advisor, credit_request) is None:
+        if credit_request.state is not RequestState.SUBMITTED:
+            who = f" by {credit_request.decided_by.display_name}" if credit_request.decided_by else ""
+            flash(
+                f"This request was already {credit_request.state.value}{who}, so your decision was not saved. "
+                "The page now shows the request as it is.",
+                "error",
+            )
+            return redirect(url_for("credits.request_detail", request_id=request_id), code=303)
+        abort(403)
     form = DecisionForm()
     action = request.form.get("action")
     if not form.validate_on_submit() or action not in {"approve", "deny", "return"}:
@@ -266,7 +294,7 @@ def decide(request_id: int) -> tuple[str, int] | Response:
         version = None
     try:
         if action == "approve":
-            service.approve_request(
+            outcome = approvals.approve(
                 db.session,
                 credit_request,
                 advisor,
@@ -275,11 +303,10 @@ def decide(request_id: int) -> tuple[str, int] | Response:
                 reason=form.reason.data or "",
                 expected_version=version,
             )
-        elif action == "deny":
-            service.deny_request(db.session, credit_request, advisor, form.comment.data or "", expected_version=version)
         else:
-            service.return_request(
-                db.session, credit_request, advisor, form.comment.data or "", expected_version=version
+            to = RequestState.DENIED if action == "deny" else RequestState.RETURNED
+            outcome = approvals.send_back(
+                db.session, credit_request, advisor, form.comment.data or "", to, expected_version=version
             )
     except ValidationFailed as exc:
         db.session.rollback()
@@ -289,65 +316,32 @@ def decide(request_id: int) -> tuple[str, int] | Response:
         if "action" in exc.errors or not exc.errors:
             flash(str(exc), "error")
         return _render_request(credit_request, form, 422)
-    except Conflict as exc:
+    except (Conflict, NotAllowed) as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("credits.request_detail", request_id=request_id), code=303)
     db.session.commit()
     verbs = {"approve": "approved", "deny": "denied", "return": "returned to the student"}
-    flash(f"Request {request_id} of {credit_request.student.display_name} {verbs[action]}.", "success")
-    return redirect(url_for("credits.queue"), code=303)
+    name = credit_request.student.display_name
+    if outcome.next_step:
+        message = (
+            f'Step "{outcome.decision.step_label}" of request {request_id} of {name} approved; '
+            f'it now waits at "{outcome.next_step}".'
+        )
+    else:
+        message = f"Request {request_id} of {name} {verbs[action]}."
+    flash(message, "success")
+    return redirect(url_for("approvals.queue"), code=303)
 
 
-# ---- the advisor's queue -------------------------------------------------------------------------
+# ---- the advisor's queue became /approvals ---------------------------------------------------------
 
 
 @bp.get("/advisor/credits")
-@roles_required(Role.ADVISOR)
-def queue() -> str:
-    advisor = _me()
-    filters = {k: (request.args.get(k) or "").strip()[:120] or None for k in ("term", "rule", "program")}
-    page = service.advisor_queue(
-        db.session,
-        advisor,
-        term=filters["term"],
-        rule_code=filters["rule"],
-        program=filters["program"],
-        page=_page_arg(),
-        per_page=current_app.config.get("CREDITS_QUEUE_PAGE_SIZE", DEFAULT_QUEUE_PAGE_SIZE),
-    )
-    return render_template(
-        "credits/queue.html",
-        page=page,
-        filters=filters,
-        options=service.queue_filters(db.session, advisor),
-        evaluations={r.id: Evaluation.from_dict(r.evaluation) for r in page.items if r.evaluation},
-        bulk_form=BulkApproveForm(),
-    )
-
-
-@bp.post("/advisor/credits/bulk-approve")
-@roles_required(Role.ADVISOR)
-def bulk_approve() -> Response:
-    form = BulkApproveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    ids = []
-    for raw in request.form.getlist("request_id"):
-        try:
-            ids.append(int(raw))
-        except ValueError:
-            abort(400)
-    if not ids:
-        flash("Select at least one eligible request to approve.", "error")
-        return redirect(url_for("credits.queue"), code=303)
-    approved, skipped = service.bulk_approve(db.session, _me(), ids, form.comment.data or "")
-    db.session.commit()
-    if approved:
-        flash(f"Approved {len(approved)} request(s) at the credits their rules allow.", "success")
-    for line in skipped:
-        flash(f"Not approved: {line}", "error")
-    return redirect(url_for("credits.queue"), code=303)
+@login_required
+def queue() -> Response:
+    """The old advisor queue's address: the approver's queue took its place."""
+    return redirect(url_for("approvals.queue", **request.args), code=301)
 
 
 # ---- registrar staff --------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ class Role(enum.StrEnum):
     ADVISOR = "advisor"
     REGISTRAR = "registrar"
     ADMIN = "admin"
+    #: Faculty: may be named as a student's sponsor, and sits in approver pools (department chairs).
+    FACULTY = "faculty"
 
 
 class ClassLevel(enum.StrEnum):
@@ -52,6 +54,24 @@ class Person(db.Model):
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="selectin"
     )
+    pool_memberships: Mapped[list[PoolMembership]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def pools(self) -> set[str]:
+        """The approver pools (e.g. "csci-chairs") the directory puts the person in."""
+        return {m.pool for m in self.pool_memberships}
+
+    def set_pools(self, pools: set[str]) -> bool:
+        """Make the person's approver pools exactly `pools`; return whether anything changed."""
+        current = self.pools
+        if current == pools:
+            return False
+        self.pool_memberships = [m for m in self.pool_memberships if m.pool in pools] + [
+            PoolMembership(pool=p) for p in sorted(pools - current)
+        ]
+        return True
 
     @property
     def roles(self) -> set[Role]:
@@ -73,7 +93,7 @@ class Person(db.Model):
     @property
     def primary_role(self) -> Role | None:
         """The role whose home page the person lands on: the most powerful they hold."""
-        for role in (Role.ADMIN, Role.REGISTRAR, Role.ADVISOR, Role.STUDENT):
+        for role in (Role.ADMIN, Role.REGISTRAR, Role.ADVISOR, Role.FACULTY, Role.STUDENT):
             if role in self.roles:
                 return role
         return None
@@ -88,6 +108,16 @@ class RoleGrant(db.Model):
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), primary_key=True)
     person: Mapped[Person] = relationship(back_populates="role_grants")
+
+
+class PoolMembership(db.Model):
+    """A person sits in an approver pool (`pool:NAME` in CAREERCENTER_LDAP_ROLE_MAP)."""
+
+    __tablename__ = "pool_memberships"
+
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    pool: Mapped[str] = mapped_column(sa.String(60), primary_key=True, index=True)
+    person: Mapped[Person] = relationship(back_populates="pool_memberships")
 
 
 class AdvisorAssignment(db.Model):

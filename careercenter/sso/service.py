@@ -16,7 +16,7 @@ from careercenter.audit.service import Actor, record_event
 from careercenter.db import utcnow
 from careercenter.sso.errors import NoRole, SignInRefused, UnknownPerson
 from careercenter.sso.models import AdvisorAssignment, Person, Role
-from careercenter.sso.roles import class_level_from, roles_for
+from careercenter.sso.roles import class_level_from, pools_for, roles_for
 
 if TYPE_CHECKING:
     from careercenter.sso.directory import Directory, DirectoryEntry
@@ -71,7 +71,9 @@ class Identity:
     email: str | None = None
 
 
-def apply_entry(session: Session, entry: DirectoryEntry, roles: set[Role]) -> tuple[Person, list[str]]:
+def apply_entry(
+    session: Session, entry: DirectoryEntry, roles: set[Role], pools: set[str] | None = None
+) -> tuple[Person, list[str]]:
     """Create or refresh the Person for a directory entry; return it and what changed.
 
     "added" in the list means the person is new. The campus id is the key: name, email,
@@ -116,6 +118,8 @@ def apply_entry(session: Session, entry: DirectoryEntry, roles: set[Role]) -> tu
                 changes.append(name)
     if person.set_roles(roles) and "added" not in changes:
         changes.append("roles")
+    if pools is not None and person.set_pools(pools) and "added" not in changes:
+        changes.append("pools")
     person.directory_synced_at = utcnow()
     session.flush()
     return person, changes
@@ -140,7 +144,7 @@ def resolve_person(
     session: Session,
     directory: Directory,
     identity: Identity,
-    role_map: Mapping[str, Role],
+    role_map: Mapping[str, Role | str],
 ) -> Person:
     """Who the proven `identity` is here: look them up, map roles, refresh their Person.
 
@@ -163,7 +167,7 @@ def resolve_person(
             "(it is for students, advisors and registrar staff). If you think this is wrong, contact the "
             "career center."
         )
-    person, changes = apply_entry(session, entry, roles)
+    person, changes = apply_entry(session, entry, roles, pools_for(entry, role_map))
     if identity.subject and person.sso_subject != identity.subject:
         session.execute(
             sa.update(Person)

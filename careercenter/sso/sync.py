@@ -13,7 +13,7 @@ from careercenter.audit.service import Actor, record_event
 from careercenter.sso.directory import Directory, DirectoryEntry, normalise_dn
 from careercenter.sso.errors import SignInRefused
 from careercenter.sso.models import AdvisorAssignment, Person, Role
-from careercenter.sso.roles import roles_for
+from careercenter.sso.roles import pools_for, roles_for
 from careercenter.sso.service import apply_entry
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def _advisor_pairs(
     return pairs
 
 
-def sync_directory(session: Session, directory: Directory, role_map: Mapping[str, Role]) -> SyncReport:
+def sync_directory(session: Session, directory: Directory, role_map: Mapping[str, Role | str]) -> SyncReport:
     """Import everyone the directory gives a role, deactivate those it no longer does, and
     make the directory's advisor assignments true. Idempotent; flushes, the caller commits.
 
@@ -98,7 +98,7 @@ def sync_directory(session: Session, directory: Directory, role_map: Mapping[str
             continue
         try:
             with session.begin_nested():
-                person, changes = apply_entry(session, entry, roles)
+                person, changes = apply_entry(session, entry, roles, pools_for(entry, role_map))
         except SignInRefused as exc:
             report.skipped.append(f"{entry.dn}: {exc}")
             continue

@@ -85,10 +85,12 @@ def submitted_request(
 
 
 def posted_award(session: Any, request: CreditRequest, advisor: Any) -> CreditAward:
+    from careercenter.credits import approvals
     from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus
     from careercenter.statemachine import move
 
-    award = service.approve_request(session, request, advisor, "Good work.")
+    award = approvals.approve(session, request, advisor, "Good work.").award
+    assert award is not None
     award.sis_reference = "SIS-1"
     award.posted_at = utcnow()
     move(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from careercenter import signals
 from careercenter.audit.models import AuditEvent, Disclosure
-from careercenter.credits import service
+from careercenter.credits import approvals, service
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
 from careercenter.errors import Conflict
 from careercenter.extensions import db
@@ -232,7 +232,7 @@ def test_approve_creates_the_award_and_emails_the_student(
         request.term,
         "P/NP",
     )
-    [mail] = session.execute(sa.select(OutboxMessage)).scalars().all()
+    [mail] = session.execute(sa.select(OutboxMessage).where(OutboxMessage.to_address == maya.email)).scalars().all()
     assert mail.to_address == "maya@students.example.edu"
     assert mail.subject == "Credit request approved: INTR 295"
     assert "approved: 1.5 credits, P/NP" in mail.body_text and "Part of the hours were training." in mail.body_text
@@ -256,13 +256,14 @@ def test_deny_and_return_need_a_comment(
     assert '<p class="error" id="comment-error">Write a comment' in empty.get_data(as_text=True)
     session.refresh(request)
     assert request.state is RequestState.SUBMITTED
-    assert session.execute(sa.select(OutboxMessage)).first() is None
+    to_maya = sa.select(OutboxMessage).where(OutboxMessage.to_address == maya.email)
+    assert session.execute(to_maya).first() is None
 
     ok = client.post(url, data={"action": action, "comment": "Needs 45 hours.", "version": request.version_id})
     assert ok.status_code == 303
     session.refresh(request)
     assert request.state.value == {"deny": "denied", "return": "returned"}[action]
-    [mail] = session.execute(sa.select(OutboxMessage)).scalars().all()
+    [mail] = session.execute(to_maya).scalars().all()
     assert "Needs 45 hours." in mail.body_text
 
 
@@ -282,7 +283,7 @@ def test_a_decision_on_a_changed_request_is_refused_clearly(
     maya = people["maya"]
     request = submitted_request(session, maya, [verified_experience(session, maya, "50")])
     seen_version = request.version_id
-    service.approve_request(session, request, people["dana"], "")
+    approvals.approve(session, request, people["dana"], "")
     session.commit()
     login(people["dana"])
     late = client.post(
@@ -360,14 +361,14 @@ def test_bulk_approve_takes_only_eligible_requests(
     theirs = submitted_request(session, people["liam"], [verified_experience(session, people["liam"], "50")])
     login(dana)
     response = client.post(
-        "/advisor/credits/bulk-approve",
+        "/approvals/bulk-approve",
         data={"request_id": [good.id, bad.id, theirs.id], "comment": "Approved in this week's review."},
         follow_redirects=True,
     )
     body = response.get_data(as_text=True)
-    assert "Approved 1 request(s)" in body
+    assert "Approved the waiting step of 1 request(s)" in body
     assert f"Request {bad.id} (Maya Okafor) does not meet its rule." in body
-    assert f"Request {theirs.id} is not in your queue." in body
+    assert f"Request {theirs.id} is not waiting for you." in body
     for r in (good, bad, theirs):
         session.refresh(r)
     assert (good.state, bad.state, theirs.state) == (
@@ -404,23 +405,23 @@ def test_queue_is_oldest_first_filtered_paginated_and_its_query_count_does_not_g
         requests.append(r)
     session.commit()
     login(advisor)
-    first = client.get("/advisor/credits").get_data(as_text=True)
+    first = client.get("/approvals").get_data(as_text=True)
     assert "25 requests waiting, page 1 of 2" in first
     assert first.index("Student 00") < first.index("Student 01") < first.index("Student 19")
     assert "Student 20" not in first and "Next page" in first
-    second = client.get("/advisor/credits?page=2").get_data(as_text=True)
+    second = client.get("/approvals?page=2").get_data(as_text=True)
     assert "Student 20" in second and "Student 24" in second and "Student 00" not in second
-    biology = client.get("/advisor/credits?program=Biology").get_data(as_text=True)
+    biology = client.get("/approvals?program=Biology").get_data(as_text=True)
     assert "12 requests waiting" in biology and "Student 02" not in biology
-    assert "0 requests waiting" in client.get("/advisor/credits?term=1999FA").get_data(as_text=True)
+    assert "0 requests waiting" in client.get("/approvals?term=1999FA").get_data(as_text=True)
 
     app.config["CREDITS_QUEUE_PAGE_SIZE"] = 3
     try:
         with count_queries() as small:
-            client.get("/advisor/credits")
+            client.get("/approvals")
         app.config["CREDITS_QUEUE_PAGE_SIZE"] = 20
         with count_queries() as large:
-            client.get("/advisor/credits")
+            client.get("/approvals")
     finally:
         app.config["CREDITS_QUEUE_PAGE_SIZE"] = 20
     assert small["n"] == large["n"], (small, large)
@@ -479,7 +480,7 @@ def test_home_panels(client: Any, login: Any, session: Any, people: dict[str, An
     login(maya)
     assert "My credit requests" in client.get("/student").get_data(as_text=True)
     login(people["dana"])
-    assert "1 submitted request from your students, 1 meeting its rule." in client.get("/advisor").get_data(
+    assert "1 request waiting at a step you may decide, 1 meeting its rule." in client.get("/advisor").get_data(
         as_text=True
     )
     login(people["karen"])
