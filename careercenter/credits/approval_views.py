@@ -3,7 +3,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -43,6 +53,8 @@ def _arg(name: str, limit: int = 120) -> str | None:
 @bp.app_context_processor
 def _approver_notices() -> dict[str, object]:
     """The email-or-digest choice on /me, for people who decide approval steps."""
+    if not has_request_context():  # mail templates render outside requests
+        return {}
     person = current_person()
     if request.endpoint != "main.me" or person is None or not is_approver(person):
         return {}

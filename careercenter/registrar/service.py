@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from careercenter.audit.service import Actor, record_disclosures
+from careercenter.credits.approval_models import ApprovalDecision
 from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus, CreditAward, CreditRequest
 from careercenter.db import utcnow
 from careercenter.errors import Conflict, ValidationFailed
@@ -168,11 +169,28 @@ def award_json(award: CreditAward) -> dict[str, Any]:
         ],
         "approved_by": award.approved_by.display_name if award.approved_by else None,
         "approved_at": rfc3339(award.approved_at),
+        "approvals": [
+            {
+                "step": d.step_label,
+                "decision": d.decision.value,
+                "decided_by": d.decided_by.display_name if d.decided_by else None,
+                "decided_at": rfc3339(d.decided_at),
+                "on_behalf_of": d.on_behalf_of.display_name if d.on_behalf_of else None,
+            }
+            for d in award.approvals
+        ],
         "status": award.status.value,
         "sis_reference": award.sis_reference,
         "posted_at": rfc3339(award.posted_at),
         "updated_at": rfc3339(award.updated_at),
     }
+
+
+#: Loads each award's approval trail in bulk (a fixed number of queries per page).
+TRAIL = (
+    selectinload(CreditAward.decisions).selectinload(ApprovalDecision.decided_by),
+    selectinload(CreditAward.decisions).selectinload(ApprovalDecision.on_behalf_of),
+)
 
 
 def _award_query() -> sa.Select[tuple[CreditAward]]:
@@ -181,6 +199,7 @@ def _award_query() -> sa.Select[tuple[CreditAward]]:
         joinedload(CreditAward.rule),
         joinedload(CreditAward.approved_by),
         selectinload(CreditAward.request).selectinload(CreditRequest.experiences),
+        *TRAIL,
     )
 
 

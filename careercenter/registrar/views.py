@@ -166,6 +166,7 @@ CSV_COLUMNS = [
     "experience_hours",
     "approved_by",
     "approved_at",
+    "approvals",
     "status",
     "sis_reference",
     "posted_at",
@@ -178,6 +179,17 @@ def _csv_safe(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def approvals_summary(approvals: list[dict[str, Any]]) -> str:
+    """The approvals trail in one cell: "Advisor review: approved by Raj Patel 2026-12-01T…Z; …"."""
+    parts = []
+    for a in approvals:
+        who = a["decided_by"] or "a former approver"
+        if a["on_behalf_of"]:
+            who += f" (for {a['on_behalf_of']})"
+        parts.append(f"{a['step']}: {a['decision']} by {who} {a['decided_at']}")
+    return "; ".join(parts)
 
 
 def _csv_row(award: Any) -> list[Any]:
@@ -199,6 +211,7 @@ def _csv_row(award: Any) -> list[Any]:
         service.decimal_string(sum((e.verified_hours or e.hours for e in award.request.experiences), start=0)),
         _csv_safe(data["approved_by"] or ""),
         data["approved_at"],
+        _csv_safe(approvals_summary(data["approvals"])),
         data["status"],
         _csv_safe(data["sis_reference"] or ""),
         data["posted_at"] or "",
