@@ -32,7 +32,7 @@ def load_rules_command(file: IO[str]) -> None:
     routes = check_routes(db.session, specs)
     if not routes.is_ok:
         for item in routes.undecidable:
-            click.echo(f"error: {item}: nobody can decide this step", err=True)
+            click.echo(f"error: {item}", err=True)
         click.echo(f"{file.name}: {len(routes.undecidable)} undecidable step(s); no rule was loaded", err=True)
         sys.exit(1)
     lines = service.load_rules(db.session, specs, Actor.system("flask credits load-rules"))
