@@ -65,12 +65,16 @@ def _current(
     session.refresh(request)
     wait = session.get(ApprovalWait, request.id, populate_existing=True)
     if request.state is not RequestState.SUBMITTED or wait is None:
-        raise Conflict(f"This request is {request.state.value} now, so your decision was not saved.")
+        who = f" by {request.decided_by.display_name}" if request.decided_by else ""
+        raise Conflict(
+            f"This request was already {request.state.value}{who}, so your decision was not saved. "
+            "The page now shows the request as it is."
+        )
+    if expected_version is not None and expected_version != request.version_id:
+        raise Conflict(TAKEN)  # the step shown on the page was decided meanwhile
     auth = authority(session, person, request, wait)
     if auth is None:
         raise NotAllowed("You may not decide the step this request waits at.")
-    if expected_version is not None and expected_version != request.version_id:
-        raise Conflict(TAKEN)
     return wait, auth
 
 
