@@ -4,6 +4,7 @@ student record page, and the registrar API's approvals trail."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -13,6 +14,8 @@ import sqlalchemy as sa
 from careercenter.audit.models import Disclosure
 from careercenter.credits import approvals
 from careercenter.credits.approval_models import ApprovalWait, ApproverSettings, Delegation
+from careercenter.credits.models import RequestState
+from careercenter.sso.models import AdvisorAssignment
 from tests.credits.helpers import submitted_request, verified_experience
 from tests.credits.routes_helpers import route_campus
 from tests.test_query_counts import count_queries
@@ -55,10 +58,10 @@ def test_queue_search_sort_filters_and_steps(
     login(c["raj"])  # Raj advises Maya only; her request is past the advisor step
     assert "0 requests waiting" in client.get("/approvals").get_data(as_text=True)
     login(c["dana"])
-    approvals.send_back(session, at_chair, c["priya"], "Redo.", at_chair.state.__class__("returned"))
+    approvals.send_back(session, at_chair, c["priya"], "Redo.", RequestState.RETURNED)
     more = [_csci(session, make_student(name=f"Student {i}", campus_id=f"Q{i}"), h) for i, h in ((1, "40"), (2, "60"))]
     for r in more:
-        session.execute(sa.insert(sa.table("advisor_assignments", sa.column("advisor_id"), sa.column("student_id"), sa.column("source"), sa.column("created_at"))).values(advisor_id=c["dana"].id, student_id=r.student_id, source="manual", created_at=r.created_at))
+        session.add(AdvisorAssignment(advisor_id=c["dana"].id, student_id=r.student_id))
     session.commit()
     body = client.get("/approvals?q=student 2").get_data(as_text=True)
     assert "1 request waiting" in body and "Student 2" in body
@@ -103,12 +106,9 @@ def test_queue_query_count_does_not_grow(
     c = campus
     students = [make_student(name=f"Student {i:02d}", campus_id=f"QC{i}") for i in range(25)]
     for s in students:
-        session.execute(
-            sa.text("INSERT INTO advisor_assignments (advisor_id, student_id, source, created_at) VALUES (:a, :s, 'manual', CURRENT_TIMESTAMP)"),
-            {"a": c["dana"].id, "s": s.id},
-        )
+        session.add(AdvisorAssignment(advisor_id=c["dana"].id, student_id=s.id))
         _csci(session, s)
-    today = __import__("datetime").date.today()
+    today = datetime.date.today()
     session.add(Delegation(person_id=c["raj"].id, delegate_id=c["dana"].id, starts_on=today, ends_on=today))
     session.commit()
     login(c["dana"])
@@ -129,11 +129,15 @@ def test_queue_query_count_does_not_grow(
 def test_away_page_and_notice_choice(client: Any, login: Any, session: Any, campus: dict[str, Any]) -> None:
     c = campus
     login(c["priya"])
-    bad = client.post("/me/away", data={"delegate": c["karen"].campus_id, "starts_on": "2026-12-20", "ends_on": "2026-12-19"})
+    bad = client.post(
+        "/me/away", data={"delegate": c["karen"].campus_id, "starts_on": "2026-12-20", "ends_on": "2026-12-19"}
+    )
     body = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "There is a problem" in body
     assert "holds no role that may decide your steps" in body and "The last day must not be before the first." in body
-    ok = client.post("/me/away", data={"delegate": c["marcus"].campus_id, "starts_on": "2026-12-20", "ends_on": "2027-01-04"})
+    ok = client.post(
+        "/me/away", data={"delegate": c["marcus"].campus_id, "starts_on": "2026-12-20", "ends_on": "2027-01-04"}
+    )
     assert ok.status_code == 303
     assert "Marcus Bell" in client.get("/me/away").get_data(as_text=True)
     me = client.get("/me").get_data(as_text=True)

@@ -92,9 +92,15 @@ def test_two_chairs_at_once_exactly_one_decision(committed_db: Any, with_version
     assert sorted(v.split(":")[0] for v in outcomes.values()) == ["lost", "won"], outcomes
 
     with app.app_context():
-        chair_step = db.session.execute(
-            sa.select(ApprovalDecision).where(ApprovalDecision.request_id == request_id, ApprovalDecision.step_index == 1)
-        ).scalars().all()
+        chair_step = (
+            db.session.execute(
+                sa.select(ApprovalDecision).where(
+                    ApprovalDecision.request_id == request_id, ApprovalDecision.step_index == 1
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert len(chair_step) == 1
         request = db.session.get(CreditRequest, request_id)
         wait = db.session.get(ApprovalWait, request_id)

@@ -97,8 +97,8 @@ def test_route_check_prints_who_could_decide_and_load_rules_refuses_an_undecidab
     result = runner.invoke(args=["credits", "route-check", str(good)])
     assert result.exit_code == 0, result.output
     assert (
-        "2. Department chair — a member of csci-chairs in the student's program: Omar Chair (Mathematics), Priya Raman (Computer Science)"
-        in result.output
+        "2. Department chair — a member of csci-chairs in the student's program: "
+        "Omar Chair (Mathematics), Priya Raman (Computer Science)" in result.output
     )
     assert "escalates after 4 day(s) to registrar staff" in result.output
     assert (

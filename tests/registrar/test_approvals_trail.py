@@ -50,11 +50,15 @@ def test_the_registrar_api_carries_the_trail_only_after_the_last_step(
         ("Registrar check", "approved", "Karen Mbeki", None),
     ]
     assert all(a["decided_at"].endswith("Z") or a["decided_at"].endswith("+00:00") for a in trail)
-    rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/credit-awards.csv", headers=headers).get_data(as_text=True))))
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/api/v1/credit-awards.csv", headers=headers).get_data(as_text=True)))
+    )
     assert rows[0]["approvals"].startswith("Advisor review: approved by Dana Whitfield ")
     assert "Department chair: approved by Marcus Bell (for Priya Raman)" in rows[0]["approvals"]
     spec = client.get("/api/v1/openapi.json").get_json()
     approval = spec["components"]["schemas"]["Approval"]
     assert approval["required"] == ["step", "decision", "decided_by", "decided_at", "on_behalf_of"]
-    assert spec["components"]["schemas"]["Award"]["properties"]["approvals"]["items"] == {"$ref": "#/components/schemas/Approval"}
+    assert spec["components"]["schemas"]["Award"]["properties"]["approvals"]["items"] == {
+        "$ref": "#/components/schemas/Approval"
+    }
     assert session.execute(sa.select(CreditAward)).scalar_one().approved_by_id == karen_id
