@@ -115,8 +115,9 @@ def _record(
     return row
 
 
-def _step_data(wait: ApprovalWait, auth: Authority) -> dict[str, object]:
+def _step_data(wait: ApprovalWait, auth: Authority, actor: Actor) -> dict[str, object]:
     return {
+        "decided_by": actor.label,
         "step": wait.step_label,
         "step_number": wait.step_index + 1,
         "pass": wait.pass_no,
@@ -158,7 +159,8 @@ def approve(
     comment = (comment or "").strip()
     ceiling = _ceiling(session, request, wait.pass_no)
     steps = waits.route(request)
-    step = service.StepContext(actor_for(person, auth), _step_data(wait, auth), ceiling)
+    actor = actor_for(person, auth)
+    step = service.StepContext(actor, _step_data(wait, auth, actor), ceiling)
     if wait.step_index + 1 >= len(steps):
         award = service.approve_request(session, request, person, comment, credits=credits, reason=reason, step=step)
         row = _record(
@@ -224,7 +226,8 @@ def send_back(
     if to not in (RequestState.RETURNED, RequestState.DENIED):
         raise ValueError(to)
     wait, auth = _current(session, request, person, expected_version)
-    step = service.StepContext(actor_for(person, auth), _step_data(wait, auth))
+    actor = actor_for(person, auth)
+    step = service.StepContext(actor, _step_data(wait, auth, actor))
     decide = service.return_request if to is RequestState.RETURNED else service.deny_request
     decide(session, request, person, comment, step=step)
     decision = StepDecision.RETURNED if to is RequestState.RETURNED else StepDecision.DENIED

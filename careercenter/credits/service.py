@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from careercenter.audit.service import Actor, lock_chain, record_event
@@ -41,7 +41,7 @@ from careercenter.credits.models import (
 from careercenter.credits.rules import RuleSpec
 from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar
 from careercenter.credits.waits import start_route
-from careercenter.db import Page, paginate, utcnow
+from careercenter.db import utcnow
 from careercenter.errors import Conflict, NotAllowed, ValidationFailed
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.notify.service import queue_message
@@ -641,34 +641,6 @@ def _decide_with_comment(
     _tell_student(session, request, advisor, to.value, step)
 
 
-def bulk_approve(
-    session: Session, advisor: Person, request_ids: Sequence[int], comment: str
-) -> tuple[list[CreditRequest], list[str]]:
-    """Approve each eligible submitted request of the advisor's students at its computed credits.
-
-    Each approval runs in its own savepoint: one that cannot be approved is skipped with a reason.
-    """
-    approved: list[CreditRequest] = []
-    skipped: list[str] = []
-    for request_id in sorted(set(request_ids)):
-        request = session.get(CreditRequest, request_id)
-        if request is None or session.get(AdvisorAssignment, (advisor.id, request.student_id)) is None:
-            skipped.append(f"Request {request_id} is not in your queue.")
-            continue
-        if not request.is_eligible:
-            skipped.append(f"Request {request_id} ({request.student.display_name}) does not meet its rule.")
-            continue
-        try:
-            with session.begin_nested():
-                approve_request(session, request, advisor, comment)
-        except (Conflict, ValidationFailed) as exc:
-            session.refresh(request)
-            skipped.append(f"Request {request_id} ({request.student.display_name}): {exc}")
-            continue
-        approved.append(request)
-    return approved, skipped
-
-
 def _tell_student(
     session: Session, request: CreditRequest, advisor: Person, outcome: str, step: StepContext | None = None
 ) -> None:
@@ -696,74 +668,3 @@ def _tell_student(
         text="\n".join(lines),
         kind=f"credits.request_{request.state.value}",
     )
-
-
-def advisor_queue(
-    session: Session,
-    advisor: Person,
-    *,
-    term: str | None = None,
-    rule_code: str | None = None,
-    program: str | None = None,
-    page: int = 1,
-    per_page: int = 20,
-) -> Page:
-    """Submitted requests of the advisor's students, oldest first, one page of them.
-
-    A fixed number of queries whatever the page size: the student and rule come joined,
-    the experiences in one `selectin` query.
-    """
-    base = (
-        sa.select(CreditRequest)
-        .join(AdvisorAssignment, AdvisorAssignment.student_id == CreditRequest.student_id)
-        .join(Person, Person.id == CreditRequest.student_id)
-        .join(CreditRule, CreditRule.id == CreditRequest.rule_id)
-        .where(AdvisorAssignment.advisor_id == advisor.id, CreditRequest.state == RequestState.SUBMITTED)
-    )
-    if term:
-        base = base.where(CreditRequest.term == term)
-    if rule_code:
-        base = base.where(CreditRule.code == rule_code)
-    if program:
-        base = base.where(Person.program == program)
-    return paginate(
-        session,
-        base,
-        options=[
-            contains_eager(CreditRequest.student),
-            contains_eager(CreditRequest.rule),
-            selectinload(CreditRequest.experiences),
-        ],
-        order_by=[CreditRequest.submitted_at, CreditRequest.id],
-        page=page,
-        per_page=per_page,
-    )
-
-
-def queue_filters(session: Session, advisor: Person) -> dict[str, list[str]]:
-    """The terms, rule codes and programs present among the advisor's students' requests."""
-    base = (
-        sa.select(CreditRequest.term, CreditRule.code, Person.program)
-        .join(AdvisorAssignment, AdvisorAssignment.student_id == CreditRequest.student_id)
-        .join(Person, Person.id == CreditRequest.student_id)
-        .join(CreditRule, CreditRule.id == CreditRequest.rule_id)
-        .where(AdvisorAssignment.advisor_id == advisor.id, CreditRequest.state == RequestState.SUBMITTED)
-        .distinct()
-    )
-    rows = session.execute(base).all()
-    return {
-        "terms": sorted({r[0] for r in rows}),
-        "rules": sorted({r[1] for r in rows}),
-        "programs": sorted({r[2] for r in rows if r[2]}),
-    }
-
-
-def queue_count(session: Session, advisor: Person) -> tuple[int, int]:
-    """(submitted requests waiting, of which eligible) for the advisor's home panel."""
-    row = session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(CreditRequest.is_eligible.is_(True)))
-        .select_from(CreditRequest)
-        .join(AdvisorAssignment, AdvisorAssignment.student_id == CreditRequest.student_id)
-        .where(AdvisorAssignment.advisor_id == advisor.id, CreditRequest.state == RequestState.SUBMITTED)
-    ).one()
-    return int(row[0]), int(row[1])

@@ -283,6 +283,7 @@ def test_a_delegate_decides_for_an_away_approver_and_is_named_so(
     assert decided.status_code == 303
     [event] = _events(session, "credit_request.step_approved")
     assert event.data["on_behalf_of"] == "Raj Away" and event.data["step"] == "Advisor review"
+    assert event.data["decided_by"] == "Dana Whitfield (for Raj Away)"
     assert event.actor_id == str(c["dana"].id)
     page = client.get(f"/credits/requests/{request.id}").get_data(as_text=True)
     assert "by Dana Whitfield (for Raj Away)" in page
