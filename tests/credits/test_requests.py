@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from careercenter import signals
 from careercenter.audit.models import AuditEvent, Disclosure
 from careercenter.credits import approvals, service
-from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
+from careercenter.credits.approval_models import ApprovalWait, Delegation
+from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, CreditRule, RequestState
 from careercenter.errors import Conflict
 from careercenter.extensions import db
 from careercenter.internships.models import ExperienceState
@@ -502,7 +503,19 @@ def test_demo_seed_fills_the_queues(session: Any) -> None:
     from careercenter.demo import seed_demo
 
     lines = seed_demo(session)
-    assert any(line.startswith("credit requests: 6 waiting") for line in lines)
+    assert any(line.startswith("credit requests: 10 waiting at route steps") for line in lines)
+    # Requests wait at every step of CSCI-397, one step overdue and escalated; Raj is away.
+    csci = session.execute(
+        sa.select(ApprovalWait).join(CreditRequest).join(CreditRule).where(CreditRule.code == "CSCI-397")
+    ).scalars()
+    steps = {(w.step_label, w.escalated_at is not None) for w in csci}
+    assert {"Advisor review", "Department chair", "Registrar check"} == {label for label, _ in steps}
+    assert ("Department chair", True) in steps
+    assert session.execute(sa.select(Delegation)).scalar_one().delegate.display_name == "Dana Whitfield"
+    assert (
+        "  CSCI-397 Department chair: Priya Raman (Zoe Martin; Arjun Mehta's is overdue and escalated, "
+        in "\n".join(lines)
+    )
     waiting = (
         session.execute(sa.select(CreditRequest).where(CreditRequest.state == RequestState.SUBMITTED)).scalars().all()
     )
