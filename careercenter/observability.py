@@ -126,7 +126,7 @@ class QueueCollector:
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from careercenter.credits.models import AwardStatus, CreditAward
         from careercenter.extensions import db
-        from careercenter.internships.models import SignoffRequest
+        from careercenter.internships.models import SignoffRequest, SignoffState
         from careercenter.notify.models import OutboxMessage, OutboxState
 
         with self.app.app_context():
@@ -142,8 +142,7 @@ class QueueCollector:
             now = utcnow()
             signoffs = session.execute(
                 sa.select(sa.func.count()).where(
-                    SignoffRequest.used_at.is_(None),
-                    SignoffRequest.withdrawn_at.is_(None),
+                    SignoffRequest.state == SignoffState.SENT,
                     SignoffRequest.expires_at > now,
                 )
             ).scalar_one()

@@ -25,13 +25,7 @@ def move(
     attribute: str = "state",
 ) -> None:
     """Move `record.<attribute>` to `to` if its transition table allows it; else 409."""
-    current = getattr(record, attribute)
-    if to not in transitions.get(current, ()):
-        noun = re.sub(r"(?<!^)(?=[A-Z])", " ", type(record).__name__).lower()
-        raise IllegalTransition(
-            f"This {noun} is {current.value.replace('_', ' ')} and cannot become {to.value.replace('_', ' ')}."
-        )
-    setattr(record, attribute, to)
+    current = set_state(record, to, transitions=transitions, attribute=attribute)
     session.flush()
     record_event(
         session,
@@ -41,3 +35,30 @@ def move(
         record.id,
         {"from": current.value, "to": to.value, **(data or {})},
     )
+
+
+def check_transition(record_type: type, current: enum.Enum, to: enum.Enum, transitions: Mapping[Any, Any]) -> None:
+    """Raise `IllegalTransition` (409) unless the table lets a `record_type` go `current` → `to`."""
+    if to not in transitions.get(current, ()):
+        noun = re.sub(r"(?<!^)(?=[A-Z])", " ", record_type.__name__).lower()
+        raise IllegalTransition(
+            f"This {noun} is {current.value.replace('_', ' ')} and cannot become {to.value.replace('_', ' ')}."
+        )
+
+
+def set_state(
+    record: Any,
+    to: enum.Enum,
+    *,
+    transitions: Mapping[Any, frozenset[Any] | set[Any] | tuple[Any, ...]],
+    attribute: str = "state",
+) -> enum.Enum:
+    """Move `record.<attribute>` by its table without an audit event of its own; return the old state.
+
+    For a record whose move is one half of an action that `move` records on another record
+    (a sign-off request used, withdrawn or expired with its experience's event).
+    """
+    current = getattr(record, attribute)
+    check_transition(type(record), current, to, transitions)
+    setattr(record, attribute, to)
+    return current

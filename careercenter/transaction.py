@@ -7,7 +7,8 @@ once when it succeeds and rolls back on any error. Services only `flush()`.
   redirect) calls `doom()`. A view whose error answer must still keep what it wrote (an audit
   event for a refused attempt) calls `keep_on_error()`.
 - A CLI command is wrapped in `@atomic_command`: commit when it returns, rollback when it
-  raises or exits non-zero.
+  raises or exits non-zero (unless it called `keep_on_error()`: an import that kept its good
+  rows still exits 1 for the rows it rejected).
 - A worker or job wraps each unit of work in `with unit_of_work(session):`.
 """
 
@@ -31,8 +32,11 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _end_transaction(response: Response) -> Response:
-        keep = response.status_code < 400 or g.get("_tx_keep_on_error", False)
-        if keep and not g.get("_tx_doomed", False):
+        # Popped, not read: the flags belong to this request only (an app context, and with
+        # it `g`, can outlive a request, e.g. in tests).
+        doomed = g.pop("_tx_doomed", False)
+        keep_on_error = g.pop("_tx_keep_on_error", False)
+        if (response.status_code < 400 or keep_on_error) and not doomed:
             db.session.commit()
         else:
             db.session.rollback()
@@ -53,7 +57,7 @@ def doom() -> None:
 
 
 def keep_on_error() -> None:
-    """Commit this request's writes even though it answers with an error status."""
+    """Commit this request's (or CLI command's) writes even though it ends with an error status."""
     g._tx_keep_on_error = True
 
 
@@ -76,7 +80,7 @@ def atomic_command(func: F) -> F:
         try:
             result = func(*args, **kwargs)
         except SystemExit as exc:
-            if exc.code in (0, None):
+            if exc.code in (0, None) or g.pop("_tx_keep_on_error", False):
                 db.session.commit()
             else:
                 db.session.rollback()

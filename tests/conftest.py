@@ -7,14 +7,12 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, request_started
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
@@ -23,6 +21,8 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from careercenter import create_app
 from careercenter.extensions import db
 from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
+from tests.factories import build_experience
+from tests.factories import verified_experience as factory_verified_experience
 
 pytest_plugins = ["tests.peers.fixtures"]
 
@@ -124,9 +124,17 @@ def _db_transaction(app: Flask) -> Iterator[None]:
         original = db.session
         factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
         db.session = scoped_session(factory, scopefunc=original.registry.scopefunc)  # type: ignore[assignment]
+
+        def _settle_test_setup(sender: Flask, **extra: Any) -> None:
+            # What the test wrote before a request is in place, as it would be in production:
+            # the request's own rollback (an error answer, `doom()`) undoes only the request.
+            db.session.commit()
+
+        request_started.connect(_settle_test_setup, app)
         try:
             yield
         finally:
+            request_started.disconnect(_settle_test_setup, app)
             db.session.remove()
             db.session = original
             outer.rollback()
@@ -226,38 +234,20 @@ def make_advisor(make_person: Any, session: Any) -> Any:
 
 @pytest.fixture()
 def make_experience(session: Any) -> Any:
-    from careercenter.internships.models import Experience, ExperienceState
+    """`make_experience(student, state=..., **columns)`: tests/factories.py `build_experience`."""
+    return lambda student, **kw: build_experience(session, student, **kw)
 
-    def make(student: Person, *, state: ExperienceState = ExperienceState.DRAFT, **kw: Any) -> Experience:
-        today = date.today()
-        values: dict[str, Any] = {
-            "employer": "Acme Analytics",
-            "title": "Customer churn dashboard",
-            "description": "Built a dashboard of monthly churn for the sales team.",
-            "category": "Data analysis",
-            "start_date": today - timedelta(days=30),
-            "end_date": today - timedelta(days=10),
-            "hours": Decimal("20"),
-            "skills": ["communication", "problem solving"],
-            "supervisor_name": "Pat Supervisor",
-            "supervisor_title": "Analytics Lead",
-            "supervisor_email": "pat@acme.example.com",
-        }
-        values.update(kw)
-        experience = Experience(student_id=student.id, state=state, **values)
-        if state is ExperienceState.VERIFIED:
-            from careercenter.db import utcnow
 
-            experience.verified_hours = experience.verified_hours or experience.hours
-            experience.verified_at = experience.verified_at or utcnow()
-            experience.skill_ratings = experience.skill_ratings or {s: 4 for s in experience.skills}
-            experience.supervisor_feedback = experience.supervisor_feedback or "Reliable and thorough."
-            experience.attested_name = experience.attested_name or experience.supervisor_name
-        session.add(experience)
-        session.flush()
-        return experience
+@pytest.fixture()
+def verified_defaults() -> dict[str, Any]:
+    """Columns a test folder wants on every `verified_experience` (override in its conftest)."""
+    return {}
 
-    return make
+
+@pytest.fixture()
+def verified_experience(session: Any, verified_defaults: dict[str, Any]) -> Any:
+    """`verified_experience(student, **columns)`: tests/factories.py `verified_experience`."""
+    return lambda student, **kw: factory_verified_experience(session, student, **{**verified_defaults, **kw})
 
 
 @pytest.fixture()

@@ -10,15 +10,10 @@ from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor
 from careercenter.db import utcnow
+from careercenter.internships.experiences import ExperienceInput, create_experience
 from careercenter.internships.models import Experience
-from careercenter.internships.service import (
-    ExperienceInput,
-    SignoffInput,
-    confirm_signoff,
-    create_experience,
-    dispute_signoff,
-    request_signoff,
-)
+from careercenter.internships.signoff import confirm_signoff, dispute_signoff, request_signoff
+from careercenter.internships.signoff_checks import SignoffInput
 
 DEMO_IP = "203.0.113.24"  # TEST-NET-3: a documentation address
 DEMO_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) demo supervisor"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,7 +18,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from careercenter.internships.service import ExperienceInput, SignoffInput, parse_hours
+from careercenter.internships.experiences import ExperienceInput, parse_hours
+from careercenter.internships.signoff_checks import SignoffInput
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -119,10 +119,6 @@ class SignoffForm(FlaskForm):
 class DisputeForm(FlaskForm):
     reason = TextAreaField("What is not right?")
     full_name = StringField("Your full name")
-
-
-class ImportForm(FlaskForm):
-    file = FileField("Export file (CSV or JSON)", validators=[FileRequired("Choose a CSV or JSON file.")])
 
 
 class EmptyForm(FlaskForm):

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from careercenter.audit.service import Actor
 from careercenter.db import utcnow
 from careercenter.errors import ValidationFailed
+from careercenter.internships.experiences import ExperienceInput, create_experience, parse_hours
 from careercenter.internships.models import Experience
-from careercenter.internships.service import ExperienceInput, create_experience, parse_hours
 from careercenter.sso.models import Person, Role
 
 #: The documented column set (README "Importing micro-internships").
@@ -45,7 +45,6 @@ OPTIONAL_COLUMNS = (
     "skills",
     "supervisor_title",
 )
-COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 FIELD_LABELS = {
     "title": "project_title",
     "supervisor_email": "supervisor_email",

@@ -32,6 +32,25 @@ EXPERIENCE_TRANSITIONS: dict[ExperienceState, frozenset[ExperienceState]] = {
     ExperienceState.VERIFIED: frozenset(),
 }
 
+
+class SignoffState(enum.StrEnum):
+    """Where one emailed sign-off request stands (../shared/DESIGN.md "State machines")."""
+
+    SENT = "sent"  # live: its links work until `expires_at`
+    USED = "used"  # the supervisor confirmed or disputed (`outcome` says which)
+    WITHDRAWN = "withdrawn"  # the student took it back
+    EXPIRED = "expired"  # closed unused by the worker once `expires_at` passed
+
+
+#: A request is used, withdrawn or expired once, and then never moves again. A resend or a
+#: reminder keeps it SENT (with a fresh token and, for a resend, a fresh expiry).
+SIGNOFF_TRANSITIONS: dict[SignoffState, frozenset[SignoffState]] = {
+    SignoffState.SENT: frozenset({SignoffState.USED, SignoffState.WITHDRAWN, SignoffState.EXPIRED}),
+    SignoffState.USED: frozenset(),
+    SignoffState.WITHDRAWN: frozenset(),
+    SignoffState.EXPIRED: frozenset(),
+}
+
 DEFAULT_SKILLS = ["communication", "time management", "problem solving", "teamwork", "technical skill"]
 
 
@@ -104,8 +123,14 @@ class SignoffRequest(db.Model):
             "uq_signoff_requests_one_active",
             "experience_id",
             unique=True,
-            sqlite_where=sa.text("used_at IS NULL AND withdrawn_at IS NULL"),
-            postgresql_where=sa.text("used_at IS NULL AND withdrawn_at IS NULL"),
+            sqlite_where=sa.text("state = 'sent'"),
+            postgresql_where=sa.text("state = 'sent'"),
+        ),
+        # The supervisor's answer exactly when the request was used.
+        sa.CheckConstraint(
+            "(state = 'used' AND outcome IS NOT NULL AND outcome IN ('confirmed', 'disputed'))"
+            " OR (state <> 'used' AND outcome IS NULL)",
+            name="outcome_iff_used",
         ),
     )
 
@@ -117,9 +142,14 @@ class SignoffRequest(db.Model):
     expires_at: Mapped[datetime]
     last_sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     reminders_sent: Mapped[int] = mapped_column(default=0)
+    state: Mapped[SignoffState] = mapped_column(
+        enum_column(SignoffState, "signoff_state"), default=SignoffState.SENT, server_default=SignoffState.SENT.value
+    )
+    #: When it became USED.
     used_at: Mapped[datetime | None]
+    #: When it became WITHDRAWN or EXPIRED (closed unused).
     withdrawn_at: Mapped[datetime | None]
-    #: confirmed | disputed once used; withdrawn | expired once closed unused.
+    #: confirmed | disputed: the supervisor's answer, set when (and only when) it is USED.
     outcome: Mapped[str | None] = mapped_column(sa.String(20))
     ip_address: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(400))
@@ -131,8 +161,8 @@ class SignoffRequest(db.Model):
 
     @property
     def is_open(self) -> bool:
-        """Not used, withdrawn or closed as expired (it may still be past `expires_at`)."""
-        return self.used_at is None and self.withdrawn_at is None
+        """Still SENT: not used, withdrawn or closed as expired (it may already be past `expires_at`)."""
+        return self.state is SignoffState.SENT
 
 
 class SignoffToken(db.Model):

@@ -1,24 +1,27 @@
-"""Student pages, the supervisor's sign-off pages and the staff import page. Views are thin:
-parse, call the service, commit, render."""
+"""Student pages and the supervisor's sign-off pages. Views are thin: parse, call the service,
+render; the request's transaction (careercenter/transaction.py) commits or rolls back."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from careercenter import transaction
 from careercenter.audit.service import Actor, disclose_to_person
-from careercenter.auth import current_person, login_required, public, roles_required, student_visible_or_404
+from careercenter.auth import login_required, me, public, roles_required, student_visible_or_404
+from careercenter.db import utcnow
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db, limiter
 from careercenter.homepanels import home_panel
-from careercenter.internships import service
-from careercenter.internships.forms import DisputeForm, EmptyForm, ExperienceForm, ImportForm, SignoffForm
-from careercenter.internships.importer import import_file
+from careercenter.internships import experiences as experiences_service
+from careercenter.internships import signoff as signoff_service
+from careercenter.internships.forms import DisputeForm, EmptyForm, ExperienceForm, SignoffForm
 from careercenter.internships.models import Experience, ExperienceState
+from careercenter.internships.signoff_checks import skills_to_rate
 from careercenter.sso.models import Person, Role
 
 bp = Blueprint("internships", __name__)
@@ -26,16 +29,10 @@ bp = Blueprint("internships", __name__)
 INVALID_LINK_STATUS = 404
 
 
-def _me() -> Person:
-    person = current_person()
-    assert person is not None
-    return person
-
-
 def _own_experience(experience_id: int) -> Experience:
     """The signed-in student's own experience; anyone else's is a 404, like a missing one."""
     experience = db.session.get(Experience, experience_id)
-    if experience is None or experience.student_id != _me().id:
+    if experience is None or experience.student_id != me().id:
         abort(404)
     return experience
 
@@ -65,7 +62,7 @@ def _form_checked(form: FlaskForm) -> bool:
 
 @home_panel(Role.STUDENT, order=10)
 def student_panel(person: Person) -> Markup:
-    experiences = service.experiences_of(db.session, person)
+    experiences = experiences_service.experiences_of(db.session, person)
     counts = {state: 0 for state in ExperienceState}
     for experience in experiences:
         counts[experience.state] += 1
@@ -76,33 +73,33 @@ def student_panel(person: Person) -> Markup:
 @bp.get("/experiences")
 @roles_required(Role.STUDENT)
 def list_experiences() -> str:
-    experiences = service.experiences_of(db.session, _me())
-    requests = service.open_requests_by_experience(db.session, experiences)
+    experiences = experiences_service.experiences_of(db.session, me())
+    requests = signoff_service.open_requests_by_experience(db.session, experiences)
     return render_template(
         "internships/list.html",
         experiences=experiences,
         requests=requests,
         action_form=EmptyForm(),
-        now=service.utcnow(),
+        now=utcnow(),
     )
 
 
 @bp.route("/experiences/new", methods=["GET", "POST"])
 @roles_required(Role.STUDENT)
 def new_experience() -> str | Response | tuple[str, int]:
-    form = ExperienceForm(skills=service.configured_skills())
+    form = ExperienceForm(skills=experiences_service.configured_skills())
     if request.method == "POST" and _form_checked(form):
         errors = form.parse_errors()
         if not errors:
             try:
-                experience = service.create_experience(db.session, _me(), form.to_input(), Actor.person(_me()))
+                experience = experiences_service.create_experience(
+                    db.session, me(), form.to_input(), Actor.person(me())
+                )
             except ValidationFailed as exc:
                 errors = exc.errors
             else:
-                db.session.commit()
                 flash("Saved as a draft. When it is right, ask your supervisor to sign off.", "success")
                 return redirect(url_for("internships.show_experience", experience_id=experience.id))
-        db.session.rollback()
         _show_errors(form, errors)
         return render_template("internships/form.html", form=form, experience=None), 422
     return render_template("internships/form.html", form=form, experience=None)
@@ -115,19 +112,17 @@ def edit_experience(experience_id: int) -> str | Response | tuple[str, int]:
     if experience.state not in (ExperienceState.DRAFT, ExperienceState.DISPUTED):
         flash("Only a draft or a disputed micro-internship can be edited.", "error")
         return redirect(url_for("internships.show_experience", experience_id=experience.id))
-    form = ExperienceForm(obj=experience, skills=service.configured_skills())
+    form = ExperienceForm(obj=experience, skills=experiences_service.configured_skills())
     if request.method == "POST" and _form_checked(form):
         errors = form.parse_errors()
         if not errors:
             try:
-                service.update_experience(db.session, experience, form.to_input(), Actor.person(_me()))
+                experiences_service.update_experience(db.session, experience, form.to_input(), Actor.person(me()))
             except ValidationFailed as exc:
                 errors = exc.errors
             else:
-                db.session.commit()
                 flash("Your changes are saved.", "success")
                 return redirect(url_for("internships.show_experience", experience_id=experience.id))
-        db.session.rollback()
         _show_errors(form, errors)
         return render_template("internships/form.html", form=form, experience=experience), 422
     return render_template("internships/form.html", form=form, experience=experience)
@@ -140,19 +135,18 @@ def show_experience(experience_id: int) -> str:
     experience = db.session.get(Experience, experience_id)
     student = student_visible_or_404(experience.student if experience else None)
     assert experience is not None
-    viewer = _me()
-    if disclose_to_person(
+    viewer = me()
+    disclose_to_person(
         db.session, viewer, student, f"micro-internship #{experience.id}", "reviewing a student's micro-internship"
-    ):
-        db.session.commit()
+    )
     return render_template(
         "internships/show.html",
         experience=experience,
-        signoff=service.open_request(db.session, experience),
-        latest=service.latest_request(db.session, experience),
+        signoff=signoff_service.open_request(db.session, experience),
+        latest=signoff_service.latest_request(db.session, experience),
         is_owner=viewer.id == student.id,
         action_form=EmptyForm(),
-        now=service.utcnow(),
+        now=utcnow(),
     )
 
 
@@ -162,12 +156,11 @@ def _action(experience_id: int, func: Any, done: str) -> Response:
     if not form.validate():
         abort(400)
     try:
-        func(db.session, experience, Actor.person(_me()))
+        func(db.session, experience, Actor.person(me()))
     except Conflict as exc:
-        db.session.rollback()
+        transaction.doom()  # the answer is a redirect (a success status): keep nothing
         flash(str(exc), "error")
     else:
-        db.session.commit()
         flash(done.format(email=experience.supervisor_email), "success")
     return redirect(url_for("internships.show_experience", experience_id=experience.id))
 
@@ -175,20 +168,22 @@ def _action(experience_id: int, func: Any, done: str) -> Response:
 @bp.post("/experiences/<int:experience_id>/signoff")
 @roles_required(Role.STUDENT)
 def request_signoff(experience_id: int) -> Response:
-    return _action(experience_id, service.request_signoff, "A sign-off link is on its way to {email}.")
+    return _action(experience_id, signoff_service.request_signoff, "A sign-off link is on its way to {email}.")
 
 
 @bp.post("/experiences/<int:experience_id>/signoff/resend")
 @roles_required(Role.STUDENT)
 def resend_signoff(experience_id: int) -> Response:
-    return _action(experience_id, service.resend_signoff, "A fresh sign-off link is on its way to {email}.")
+    return _action(experience_id, signoff_service.resend_signoff, "A fresh sign-off link is on its way to {email}.")
 
 
 @bp.post("/experiences/<int:experience_id>/signoff/withdraw")
 @roles_required(Role.STUDENT)
 def withdraw_signoff(experience_id: int) -> Response:
     return _action(
-        experience_id, service.withdraw_signoff, "The request is withdrawn: the links mailed to {email} no longer work."
+        experience_id,
+        signoff_service.withdraw_signoff,
+        "The request is withdrawn: the links mailed to {email} no longer work.",
     )
 
 
@@ -210,7 +205,7 @@ def _invalid_link() -> tuple[str, int]:
 
 
 def _signoff_forms(experience: Experience) -> tuple[SignoffForm, DisputeForm]:
-    skills = service.skills_to_rate(experience)
+    skills = skills_to_rate(experience)
     form_class = SignoffForm.for_skills(skills)
     form = form_class(prefix="signoff")
     if request.method == "GET":
@@ -233,8 +228,8 @@ def _render_signoff(
 def signoff_page(token: str) -> Any:
     """Show the claim and the form. A GET changes nothing: mail scanners open links first."""
     try:
-        signoff = service.find_request(db.session, token)
-    except service.InvalidLink:
+        signoff = signoff_service.find_request(db.session, token)
+    except signoff_service.InvalidLink:
         return _invalid_link()
     form, dispute = _signoff_forms(signoff.experience)
     return _render_signoff(signoff.experience, form, dispute, token)
@@ -249,23 +244,20 @@ def _client() -> tuple[str | None, str | None]:
 @limiter.limit("20/minute")
 def signoff_confirm(token: str) -> Any:
     try:
-        signoff = service.find_request(db.session, token)
-    except service.InvalidLink:
+        signoff = signoff_service.find_request(db.session, token)
+    except signoff_service.InvalidLink:
         return _invalid_link()
     experience = signoff.experience
     form, dispute = _signoff_forms(experience)
     _form_checked(form)
     ip, agent = _client()
     try:
-        service.confirm_signoff(db.session, token, form.to_input(), ip=ip, user_agent=agent)
+        signoff_service.confirm_signoff(db.session, token, form.to_input(), ip=ip, user_agent=agent)
     except ValidationFailed as exc:
-        db.session.rollback()
         _show_errors(form, exc.errors)
         return _render_signoff(experience, form, dispute, token, 422)
-    except service.InvalidLink:
-        db.session.rollback()
+    except signoff_service.InvalidLink:
         return _invalid_link()
-    db.session.commit()
     return render_template("internships/signoff_done.html", experience=experience, disputed=False)
 
 
@@ -274,15 +266,15 @@ def signoff_confirm(token: str) -> Any:
 @limiter.limit("20/minute")
 def signoff_dispute(token: str) -> Any:
     try:
-        signoff = service.find_request(db.session, token)
-    except service.InvalidLink:
+        signoff = signoff_service.find_request(db.session, token)
+    except signoff_service.InvalidLink:
         return _invalid_link()
     experience = signoff.experience
     form, dispute = _signoff_forms(experience)
     _form_checked(dispute)
     ip, agent = _client()
     try:
-        service.dispute_signoff(
+        signoff_service.dispute_signoff(
             db.session,
             token,
             reason=dispute.reason.data or "",
@@ -291,39 +283,8 @@ def signoff_dispute(token: str) -> Any:
             user_agent=agent,
         )
     except ValidationFailed as exc:
-        db.session.rollback()
         _show_errors(dispute, exc.errors)
         return _render_signoff(experience, form, dispute, token, 422)
-    except service.InvalidLink:
-        db.session.rollback()
+    except signoff_service.InvalidLink:
         return _invalid_link()
-    db.session.commit()
     return render_template("internships/signoff_done.html", experience=experience, disputed=True)
-
-
-# -- staff import ---------------------------------------------------------------------------------
-
-
-@bp.route("/registrar/internships/import", methods=["GET", "POST"])
-@roles_required(Role.REGISTRAR, Role.ADMIN)
-def import_page() -> str:
-    form = ImportForm()
-    report = None
-    if request.method == "POST":
-        if form.validate():
-            upload = form.file.data
-            report = import_file(
-                db.session,
-                upload.read(),
-                filename=upload.filename or "",
-                actor=Actor.person(_me()),
-            )
-            db.session.commit()
-        elif form.errors.get("csrf_token"):
-            abort(400)
-    return render_template(
-        "internships/import.html",
-        form=form,
-        report=report,
-        skills=service.configured_skills(current_app.config),
-    )

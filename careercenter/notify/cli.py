@@ -13,7 +13,9 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from careercenter.extensions import db
+from careercenter.internships.signoff_tasks import run_due_signoff_tasks
 from careercenter.notify.worker import SmtpNotConfigured, deliver_due
+from careercenter.transaction import atomic_command, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +25,10 @@ outbox_cli = AppGroup("outbox", help="The mail outbox.")
 
 
 def run_pass() -> list[str]:
-    """One pass: queue due sign-off reminders and close expired links, then deliver what is due."""
-    from careercenter.internships.service import run_due_signoff_tasks
-
-    lines = run_due_signoff_tasks(db.session)
-    db.session.commit()
+    """One pass: queue due sign-off reminders and close expired links (one unit of work), then
+    deliver what is due (a unit per claim and per outcome)."""
+    with unit_of_work(db.session):
+        lines = run_due_signoff_tasks(db.session)
     report = deliver_due(db.session, current_app.config)
     lines.append(report.line())
     lines.extend(f"  not delivered: {error}" for error in report.errors)
@@ -36,10 +37,12 @@ def run_pass() -> list[str]:
 
 @outbox_cli.command("run")
 @click.option("--once", is_flag=True, help="Drain what is due now, then exit.")
+@atomic_command
 def run_command(once: bool) -> None:
     """Deliver queued mail by SMTP, with retries; also sends sign-off reminders when due.
 
     Without --once it loops until SIGTERM or Ctrl-C, polling every CAREERCENTER_OUTBOX_POLL_SECONDS.
+    Each pass commits its own units of work (`run_pass`); `@atomic_command` only ends the command.
     """
     stop = threading.Event()
 
@@ -56,14 +59,13 @@ def run_command(once: bool) -> None:
         except SQLAlchemyError:
             # A busy or briefly unreachable database must not kill the worker: the next pass
             # picks up where this one stopped. (A message whose outcome could not be written
-            # stays queued and goes out again after its lease, with the same Message-ID.)
-            db.session.rollback()
+            # stays queued and goes out again after its lease, with the same Message-ID.) The
+            # unit of work that failed has rolled back.
             if once:
                 raise
             log.exception("outbox pass failed; retrying in %s s", poll)
             lines = []
         except SmtpNotConfigured:
-            db.session.rollback()
             click.echo(
                 "CAREERCENTER_SMTP_HOST is not set: mail stays in the outbox "
                 "(in development mode read it at /dev/mailbox)",

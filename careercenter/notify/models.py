@@ -18,6 +18,18 @@ class OutboxState(enum.StrEnum):
     FAILED = "failed"  # gave up after the last retry; staff can requeue
 
 
+#: What moves a message: the worker delivers a QUEUED one (SENT) or gives up on it after a
+#: permanent refusal or its last attempt (FAILED); staff put a FAILED one back (QUEUED).
+#: A claim, or a retry after a temporary error, keeps it QUEUED (with a later
+#: `next_attempt_at`): bookkeeping, not a move. Only the staff requeue is audited; the
+#: worker's moves are delivery bookkeeping, logged as `outbox.delivery` events.
+OUTBOX_TRANSITIONS: dict[OutboxState, frozenset[OutboxState]] = {
+    OutboxState.QUEUED: frozenset({OutboxState.SENT, OutboxState.FAILED}),
+    OutboxState.SENT: frozenset(),
+    OutboxState.FAILED: frozenset({OutboxState.QUEUED}),
+}
+
+
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (sa.Index("ix_outbox_messages_due", "state", "next_attempt_at"),)

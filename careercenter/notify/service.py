@@ -12,16 +12,8 @@ from sqlalchemy.orm import Session
 from careercenter.audit.service import Actor
 from careercenter.db import utcnow
 from careercenter.errors import Conflict
-from careercenter.notify.models import OutboxMessage, OutboxState
+from careercenter.notify.models import OUTBOX_TRANSITIONS, OutboxMessage, OutboxState
 from careercenter.statemachine import move
-
-#: Only a person may move a message, and only a failed one back into the queue; the worker's
-#: own queued → sent | failed changes are delivery bookkeeping, not audited record changes.
-OUTBOX_TRANSITIONS: dict[OutboxState, frozenset[OutboxState]] = {
-    OutboxState.QUEUED: frozenset(),
-    OutboxState.SENT: frozenset(),
-    OutboxState.FAILED: frozenset({OutboxState.QUEUED}),
-}
 
 
 def message_id_domain() -> str:

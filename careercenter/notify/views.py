@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from werkzeug.wrappers import Response
 
 from careercenter.audit.service import Actor
-from careercenter.auth import current_person, public, roles_required
+from careercenter.auth import me, public, roles_required
 from careercenter.extensions import db
 from careercenter.notify.models import OutboxMessage
 from careercenter.notify.service import outbox_counts, requeue_message, undelivered_messages
@@ -45,10 +45,7 @@ def retry(message_id: int) -> Response:
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         abort(404)
-    person = current_person()
-    assert person is not None
-    requeue_message(db.session, message, Actor.person(person))
-    db.session.commit()
+    requeue_message(db.session, message, Actor.person(me()))
     flash(f"Message to {message.to_address} is queued again.", "success")
     return redirect(url_for("notify.outbox"))
 

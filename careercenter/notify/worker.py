@@ -1,12 +1,15 @@
 """The outbox worker: claim due messages, deliver them by SMTP, retry with exponential backoff.
 
-A message is claimed by one short transaction that pushes its `next_attempt_at` forward by a
+A message is claimed by one short unit of work that pushes its `next_attempt_at` forward by a
 lease (on PostgreSQL the row is picked with `SELECT … FOR UPDATE SKIP LOCKED`, so any number
 of workers claim different rows; on SQLite the single `UPDATE … RETURNING` is atomic by
-itself). The SMTP conversation then runs with no transaction open, and a second short
-transaction records the outcome. A worker that dies mid-send leaves the row queued: once the
-lease runs out another worker delivers it again with the same Message-ID. Nothing is lost;
-a repeat can only follow a lost `250`, and is recognisably the same mail.
+itself). The SMTP conversation then runs with no transaction open, and a second short unit
+records the outcome, moving the message by `OUTBOX_TRANSITIONS` (notify/models.py). Each unit
+is a `careercenter.transaction.unit_of_work`: it commits when it ends, rolls back if it raises.
+
+A worker that dies mid-send leaves the row queued: once the lease runs out another worker
+delivers it again with the same Message-ID. Nothing is lost; a repeat can only follow a lost
+`250`, and is recognisably the same mail.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from sqlalchemy.orm import Session
 
 from careercenter.db import utcnow
 from careercenter.notify.delivery import DeliveryError, SmtpRelay, build_email
-from careercenter.notify.models import OutboxMessage, OutboxState
+from careercenter.notify.models import OUTBOX_TRANSITIONS, OutboxMessage, OutboxState
 from careercenter.observability import log_event
+from careercenter.statemachine import check_transition
+from careercenter.transaction import unit_of_work
 
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -53,8 +58,8 @@ def backoff(attempts: int, config: Mapping[str, Any]) -> timedelta:
     return min(timedelta(seconds=base * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
 
 
-def claim_next(session: Session, now: datetime, lease: timedelta) -> OutboxMessage | None:
-    """Claim the oldest due message for this worker and commit the claim; None when none is due."""
+def _claim(session: Session, now: datetime, lease: timedelta) -> int | None:
+    """Lease the oldest due message to this worker (one UPDATE); its id, or None when none is due."""
     due = (
         sa.select(OutboxMessage.id)
         .where(OutboxMessage.state == OutboxState.QUEUED, OutboxMessage.next_attempt_at <= now)
@@ -63,19 +68,27 @@ def claim_next(session: Session, now: datetime, lease: timedelta) -> OutboxMessa
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    claimed = session.execute(
+    return session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == due.scalar_subquery(), OutboxMessage.state == OutboxState.QUEUED)
         .values(attempts=OutboxMessage.attempts + 1, last_attempt_at=now, next_attempt_at=now + lease)
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
-    session.commit()
-    if claimed is None:
-        return None
+
+
+def _load(session: Session, message_id: int) -> OutboxMessage:
     return session.execute(
-        sa.select(OutboxMessage).where(OutboxMessage.id == claimed).execution_options(populate_existing=True)
+        sa.select(OutboxMessage).where(OutboxMessage.id == message_id).execution_options(populate_existing=True)
     ).scalar_one()
+
+
+def claim_next(session: Session, now: datetime, lease: timedelta) -> OutboxMessage | None:
+    """Claim the oldest due message for this worker and load it, in one committed unit of work;
+    None when none is due."""
+    with unit_of_work(session):
+        claimed = _claim(session, now, lease)
+        return _load(session, claimed) if claimed is not None else None
 
 
 def _record_outcome(
@@ -86,10 +99,11 @@ def _record_outcome(
     config: Mapping[str, Any],
     now: datetime,
 ) -> OutboxState:
-    """Write the outcome with one UPDATE as the first statement of a fresh transaction.
+    """Write the outcome with one UPDATE as the first statement of a fresh unit of work.
 
     (On SQLite a transaction that read before it writes fails at once if another connection
-    wrote in between; starting with the write makes it wait its turn instead.)
+    wrote in between; starting with the write makes it wait its turn instead.) The move is
+    checked against `OUTBOX_TRANSITIONS` first; a retry keeps the message QUEUED.
     """
     values: dict[str, Any]
     if error is None:
@@ -101,13 +115,15 @@ def _record_outcome(
         values = {"state": state, "last_error": str(error)[:500]}
         if state is OutboxState.QUEUED:
             values["next_attempt_at"] = now + backoff(attempts, config)
-    session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
+    if state is not OutboxState.QUEUED:
+        check_transition(OutboxMessage, OutboxState.QUEUED, state, OUTBOX_TRANSITIONS)
+    with unit_of_work(session):
+        session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.state == OutboxState.QUEUED)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
     return state
 
 
@@ -121,12 +137,14 @@ def deliver_due(
     lease = lease_for(config)
     with SmtpRelay(config) as relay:
         while limit is None or report.sent + report.retrying + report.failed < limit:
-            message = claim_next(session, now or utcnow(), lease)
-            if message is None:
+            with unit_of_work(session):
+                claimed = _claim(session, now or utcnow(), lease)
+            if claimed is None:
                 break
-            message_id, attempts, kind = message.id, message.attempts, message.kind
-            mail = build_email(message, config)
-            session.commit()  # no transaction stays open while we talk to the relay
+            with unit_of_work(session):  # a short read: no transaction stays open while we talk to the relay
+                message = _load(session, claimed)
+                message_id, attempts, kind = message.id, message.attempts, message.kind
+                mail = build_email(message, config)
             error: DeliveryError | None = None
             try:
                 relay.send(mail)

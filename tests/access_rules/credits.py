@@ -8,7 +8,8 @@ from typing import Any
 from careercenter.credits import approvals, delegation
 from careercenter.credits.models import RequestState
 from tests.access import ALLOWED, DENIED, HIDDEN, LOGIN, Rule, World, expect
-from tests.credits.helpers import posted_award, submitted_request, verified_experience
+from tests.credits.helpers import posted_award, submitted_request
+from tests.factories import verified_experience
 
 
 def _submitted(w: World) -> dict[str, Any]:

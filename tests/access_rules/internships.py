@@ -6,7 +6,7 @@ from typing import Any
 
 from careercenter.audit.service import Actor
 from careercenter.internships.models import ExperienceState
-from careercenter.internships.service import request_signoff
+from careercenter.internships.signoff import request_signoff
 from tests.access import DENIED, HIDDEN, Rule, World, expect, public
 
 

@@ -17,7 +17,6 @@ from careercenter.credits.models import (
     RequestState,
 )
 from careercenter.db import utcnow
-from careercenter.internships.models import ExperienceState
 
 
 @pytest.fixture()
@@ -26,23 +25,19 @@ def config(app: Any) -> Any:
 
 
 @pytest.fixture()
-def verified_experience(make_experience: Any) -> Any:
-    def make(student: Any, **kw: Any) -> Any:
-        values = {
-            "employer": "Acme Analytics",
-            "title": "Customer churn dashboard",
-            "start_date": date(2026, 3, 2),
-            "end_date": date(2026, 3, 20),
-            "hours": Decimal("22.5"),
-            "verified_hours": Decimal("20.5"),
-            "skills": ["communication", "problem solving", "data analysis"],
-            "skill_ratings": {"communication": 4, "problem solving": 5, "data analysis": 3},
-            "attested_name": "Pat Supervisor",
-        }
-        values.update(kw)
-        return make_experience(student, state=ExperienceState.VERIFIED, **values)
-
-    return make
+def verified_defaults() -> dict[str, Any]:
+    """The credentials tests' verified experience (for `verified_experience`, tests/conftest.py)."""
+    return {
+        "employer": "Acme Analytics",
+        "title": "Customer churn dashboard",
+        "start_date": date(2026, 3, 2),
+        "end_date": date(2026, 3, 20),
+        "hours": Decimal("22.5"),
+        "verified_hours": Decimal("20.5"),
+        "skills": ["communication", "problem solving", "data analysis"],
+        "skill_ratings": {"communication": 4, "problem solving": 5, "data analysis": 3},
+        "attested_name": "Pat Supervisor",
+    }
 
 
 @pytest.fixture()

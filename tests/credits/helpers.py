@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from careercenter.audit.service import Actor
@@ -11,7 +9,7 @@ from careercenter.credits import service
 from careercenter.credits.models import CreditAward, CreditRequest, CreditRule
 from careercenter.credits.rules import parse_rules_text
 from careercenter.db import utcnow
-from careercenter.internships.models import Experience, ExperienceState
+from careercenter.internships.models import Experience
 
 TEST_RULES = """
 rules:
@@ -46,33 +44,6 @@ def load_test_rules(session: Any, text: str = TEST_RULES) -> dict[str, CreditRul
     specs = parse_rules_text(text, service.calendar())
     service.load_rules(session, specs, Actor.system("test"))
     return {r.code: r for r in service.active_rules(session)}
-
-
-def verified_experience(session: Any, student: Any, hours: str = "25", **kw: Any) -> Experience:
-    today = date.today()
-    values: dict[str, Any] = {
-        "employer": "Acme Analytics",
-        "title": "Churn dashboard",
-        "category": "Data analysis",
-        "start_date": today - timedelta(days=40),
-        "end_date": today - timedelta(days=10),
-        "hours": Decimal(hours),
-        "skills": ["communication", "problem solving"],
-        "supervisor_name": "Pat Supervisor",
-        "supervisor_title": "Analytics Lead",
-        "supervisor_email": "pat@acme.example.com",
-        "state": ExperienceState.VERIFIED,
-        "verified_hours": Decimal(hours),
-        "verified_at": utcnow(),
-        "skill_ratings": {"communication": 4, "problem solving": 5},
-        "supervisor_feedback": "Reliable and thorough.",
-        "attested_name": "Pat Supervisor",
-    }
-    values.update(kw)
-    experience = Experience(student_id=student.id, **values)
-    session.add(experience)
-    session.flush()
-    return experience
 
 
 def submitted_request(

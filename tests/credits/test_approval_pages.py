@@ -16,8 +16,9 @@ from careercenter.credits import approvals
 from careercenter.credits.approval_models import ApprovalWait, ApproverSettings, Delegation
 from careercenter.credits.models import RequestState
 from careercenter.sso.models import AdvisorAssignment
-from tests.credits.helpers import submitted_request, verified_experience
+from tests.credits.helpers import submitted_request
 from tests.credits.routes_helpers import route_campus
+from tests.factories import verified_experience
 from tests.test_query_counts import count_queries
 
 

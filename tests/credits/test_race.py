@@ -16,7 +16,8 @@ from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db
 from careercenter.notify.models import OutboxMessage
 from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
-from tests.credits.helpers import load_test_rules, submitted_request, verified_experience
+from tests.credits.helpers import load_test_rules, submitted_request
+from tests.factories import verified_experience
 
 
 def _person(key: str, role: Role) -> Person:

@@ -19,7 +19,8 @@ from careercenter.extensions import db
 from careercenter.internships.models import ExperienceState
 from careercenter.notify.models import OutboxMessage
 from careercenter.sso.models import Role
-from tests.credits.helpers import load_test_rules, posted_award, submitted_request, verified_experience
+from tests.credits.helpers import load_test_rules, posted_award, submitted_request
+from tests.factories import verified_experience
 
 REFLECTION = " ".join(["I learned to plan work, estimate time, and explain results to a busy owner."] * 25)
 

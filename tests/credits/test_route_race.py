@@ -15,8 +15,9 @@ from careercenter.credits.models import CreditRequest, RequestState
 from careercenter.errors import Conflict, NotAllowed
 from careercenter.extensions import db
 from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
-from tests.credits.helpers import load_test_rules, submitted_request, verified_experience
+from tests.credits.helpers import load_test_rules, submitted_request
 from tests.credits.routes_helpers import ROUTE_RULES
+from tests.factories import verified_experience
 
 
 def _person(key: str, role: Role, pools: set[str] = frozenset()) -> Person:  # type: ignore[assignment]

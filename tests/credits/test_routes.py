@@ -20,8 +20,9 @@ from careercenter.db import utcnow
 from careercenter.errors import Conflict, NotAllowed, ValidationFailed
 from careercenter.notify.models import OutboxMessage
 from careercenter.sso.models import Role
-from tests.credits.helpers import TEST_RULES, submitted_request, verified_experience
+from tests.credits.helpers import TEST_RULES, submitted_request
 from tests.credits.routes_helpers import ROUTE_RULES, route_campus
+from tests.factories import verified_experience
 
 
 @pytest.fixture()

@@ -10,7 +10,8 @@ import pytest
 
 from careercenter.extensions import db
 from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
-from tests.credits.helpers import load_test_rules, verified_experience
+from tests.credits.helpers import load_test_rules
+from tests.factories import verified_experience
 from tests.peers.browser import check_accessibility
 from tests.peers.live_server import LiveServer
 

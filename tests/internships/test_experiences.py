@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from careercenter.audit.models import Disclosure
 from careercenter.errors import Conflict, IllegalTransition
-from careercenter.internships import service
+from careercenter.internships import experiences
 from careercenter.internships.models import Experience, ExperienceState
+from careercenter.internships.signoff import request_signoff
 from tests.internships.helpers import error_beside, events
 
 TODAY = date.today()
@@ -132,7 +133,7 @@ def test_own_email_as_supervisor_is_refused(client: Any, login: Any, make_studen
 
 def test_24_hours_a_day_is_the_limit(session: Any, make_student: Any) -> None:
     student = make_student()
-    data = service.ExperienceInput(
+    data = experiences.ExperienceInput(
         employer="A",
         title="B",
         start_date=TODAY - timedelta(days=1),
@@ -141,9 +142,9 @@ def test_24_hours_a_day_is_the_limit(session: Any, make_student: Any) -> None:
         supervisor_name="C",
         supervisor_email="c@example.com",
     )
-    assert service.validate_experience(data, student, today=TODAY, skills=service.configured_skills()) == {}
+    assert experiences.validate_experience(data, student, today=TODAY, skills=experiences.configured_skills()) == {}
     data.hours = Decimal("24.01")
-    errors = service.validate_experience(data, student, today=TODAY, skills=service.configured_skills())
+    errors = experiences.validate_experience(data, student, today=TODAY, skills=experiences.configured_skills())
     assert "at most 24 hours" in errors["hours"]
 
 
@@ -189,9 +190,9 @@ def test_a_verified_experience_is_frozen(
     session.refresh(experience)
     assert experience.hours == Decimal("20")
     with pytest.raises(Conflict):
-        service.update_experience(session, experience, service.ExperienceInput(**_input()), actor(student))
+        experiences.update_experience(session, experience, experiences.ExperienceInput(**_input()), actor(student))
     with pytest.raises(IllegalTransition):
-        service.request_signoff(session, experience, actor(student))
+        request_signoff(session, experience, actor(student))
     response = client.post(f"/experiences/{experience.id}/signoff/withdraw", follow_redirects=True)
     assert "There is no sign-off request waiting" in response.get_data(as_text=True)
     assert experience.state is ExperienceState.VERIFIED
@@ -273,5 +274,5 @@ def test_the_list_page_does_not_query_per_experience(
     assert one >= 2  # the experiences, their open sign-off requests (and perhaps the person)
     for _ in range(5):
         experience = make_experience(student)
-        service.request_signoff(session, experience, Actor.person(student))
+        request_signoff(session, experience, Actor.person(student))
     assert queries_for_list() == one

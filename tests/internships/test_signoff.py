@@ -14,8 +14,10 @@ import sqlalchemy as sa
 
 from careercenter.audit.service import Actor, verify_chain
 from careercenter.db import utcnow
-from careercenter.internships import service
-from careercenter.internships.models import ExperienceState, SignoffRequest, SignoffToken
+from careercenter.internships import signoff
+from careercenter.internships.models import ExperienceState, SignoffRequest, SignoffState, SignoffToken
+from careercenter.internships.signoff_checks import SignoffInput
+from careercenter.internships.signoff_tasks import run_due_signoff_tasks
 from tests.internships.helpers import error_beside, events, mails, token_in
 
 SUPERVISOR = {"REMOTE_ADDR": "198.51.100.7"}
@@ -35,7 +37,7 @@ def asked(session: Any, make_student: Any, make_experience: Any) -> Any:
         supervisor_name="Renee Castillo",
         supervisor_email="rcastillo@cedarvalley.example.com",
     )
-    request, token = service.request_signoff(session, experience, Actor.person(student))
+    request, token = signoff.request_signoff(session, experience, Actor.person(student))
     session.commit()  # views roll back on bad input; the test's outer transaction still undoes it all
     [mail] = mails(session, "signoff.request")
     assert token_in(mail) == token
@@ -175,10 +177,10 @@ def test_an_expired_link_does_nothing(client: Any, session: Any, asked: Any) -> 
     session.refresh(experience)
     assert experience.state is ExperienceState.AWAITING_SIGNOFF and experience.verified_hours is None
     # The worker's pass closes it: the record is a draft again, and the student is told.
-    lines = service.run_due_signoff_tasks(session)
+    lines = run_due_signoff_tasks(session)
     assert lines == ["sign-off: 0 reminder(s) queued, 1 expired link(s) closed"]
     assert experience.state is ExperienceState.DRAFT
-    assert request.outcome == "expired"
+    assert request.state is SignoffState.EXPIRED and request.outcome is None
     [mail] = mails(session, "signoff.expired")
     assert mail.to_address == experience.student.email
     assert events(session, "signoff.expired")[0].actor_type == "system"
@@ -228,31 +230,31 @@ def test_resend_at_most_once_a_day(client: Any, session: Any, asked: Any, login:
 def test_reminders_after_3_and_10_days_then_expiry(client: Any, session: Any, asked: Any) -> None:
     experience, first = asked
     start = session.execute(sa.select(SignoffRequest)).scalar_one().last_sent_at
-    assert service.run_due_signoff_tasks(session, start + timedelta(days=2, hours=23)) == []
-    assert service.run_due_signoff_tasks(session, start + timedelta(days=3, minutes=1)) == [
+    assert run_due_signoff_tasks(session, start + timedelta(days=2, hours=23)) == []
+    assert run_due_signoff_tasks(session, start + timedelta(days=3, minutes=1)) == [
         "sign-off: 1 reminder(s) queued, 0 expired link(s) closed"
     ]
-    assert service.run_due_signoff_tasks(session, start + timedelta(days=4)) == []  # not twice
+    assert run_due_signoff_tasks(session, start + timedelta(days=4)) == []  # not twice
     [reminder] = mails(session, "signoff.reminder")
     assert reminder.subject.startswith("Reminder: please confirm Maya Okafor's micro-internship")
     assert "A short reminder" in reminder.body_text
-    assert service.run_due_signoff_tasks(session, start + timedelta(days=10, minutes=1)) != []
+    assert run_due_signoff_tasks(session, start + timedelta(days=10, minutes=1)) != []
     assert len(mails(session, "signoff.reminder")) == 2
-    assert service.run_due_signoff_tasks(session, start + timedelta(days=12)) == []
+    assert run_due_signoff_tasks(session, start + timedelta(days=12)) == []
     # Every mailed link works (each has its own token), until the request is used.
     tokens = [first] + [token_in(m) for m in mails(session, "signoff.reminder")]
     assert len(set(tokens)) == 3
     assert session.execute(sa.select(sa.func.count()).select_from(SignoffToken)).scalar_one() == 3
     for token in tokens:
         assert client.get(f"/signoff/{token}").status_code == 200
-    service.run_due_signoff_tasks(session, start + timedelta(days=14, minutes=1))
+    run_due_signoff_tasks(session, start + timedelta(days=14, minutes=1))
     assert experience.state is ExperienceState.DRAFT
     assert len(mails(session, "signoff.reminder")) == 2
 
 
 def test_a_worker_that_was_down_sends_one_reminder_not_two(session: Any, asked: Any) -> None:
     start = session.execute(sa.select(SignoffRequest)).scalar_one().last_sent_at
-    service.run_due_signoff_tasks(session, start + timedelta(days=11))
+    run_due_signoff_tasks(session, start + timedelta(days=11))
     assert len(mails(session, "signoff.reminder")) == 1
     assert session.execute(sa.select(SignoffRequest)).scalar_one().reminders_sent == 2
 
@@ -309,9 +311,9 @@ def test_dispute_with_a_reason(client: Any, session: Any, asked: Any, login: Any
 
 def test_two_submissions_cannot_both_use_the_link(session: Any, asked: Any) -> None:
     experience, token = asked
-    data = service.SignoffInput(Decimal("15"), {"communication": 5, "problem solving": 5}, "Good.", False, True, "R C")
-    request = service.find_request(session, token)
-    service.confirm_signoff(session, token, data, ip=None, user_agent=None)
+    data = SignoffInput(Decimal("15"), {"communication": 5, "problem solving": 5}, "Good.", False, True, "R C")
+    request = signoff.find_request(session, token)
+    signoff.confirm_signoff(session, token, data, ip=None, user_agent=None)
     # A second submission that looked the request up before the first committed:
-    with pytest.raises(service.InvalidLink):
-        service._use(session, request, "confirmed", None, None, utcnow())
+    with pytest.raises(signoff.InvalidLink):
+        signoff._use(session, request, "confirmed", None, None, utcnow())

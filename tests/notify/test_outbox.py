@@ -208,8 +208,8 @@ def test_worker_cli_without_smtp_host_says_so(runner: Any, session: Any) -> None
 
 def test_worker_cli_once_delivers_and_sends_due_reminders(committed_db: Any, make_app: Any, smtp: SmtpServer) -> None:
     from careercenter.audit.service import Actor
-    from careercenter.internships import service
     from careercenter.internships.models import SignoffRequest
+    from careercenter.internships.signoff import request_signoff
 
     worker_app = make_app(SMTP_HOST=smtp.host, SMTP_PORT=smtp.port, SMTP_TIMEOUT=5)
     with worker_app.test_request_context():
@@ -233,7 +233,7 @@ def test_worker_cli_once_delivers_and_sends_due_reminders(committed_db: Any, mak
         )
         db.session.add(experience)
         db.session.flush()
-        service.request_signoff(db.session, experience, Actor.person(student))
+        request_signoff(db.session, experience, Actor.person(student))
         request = db.session.execute(sa.select(SignoffRequest)).scalar_one()
         request.last_sent_at = utcnow() - timedelta(days=3, minutes=5)
         db.session.commit()

@@ -93,8 +93,9 @@ def test_two_workers_queue_a_due_reminder_once(committed_db: Any) -> None:
     from datetime import date, timedelta
 
     from careercenter.audit.service import Actor
-    from careercenter.internships import service
     from careercenter.internships.models import Experience, SignoffRequest
+    from careercenter.internships.signoff import request_signoff
+    from careercenter.internships.signoff_tasks import run_due_signoff_tasks
     from careercenter.sso.models import Person, Role
 
     app = committed_db
@@ -116,7 +117,7 @@ def test_two_workers_queue_a_due_reminder_once(committed_db: Any) -> None:
             )
             db.session.add(experience)
             db.session.flush()
-            service.request_signoff(db.session, experience, Actor.person(student))
+            request_signoff(db.session, experience, Actor.person(student))
         db.session.execute(sa.update(SignoffRequest).values(last_sent_at=utcnow() - timedelta(days=3, hours=1)))
         db.session.commit()
     start = threading.Barrier(2)
@@ -126,7 +127,7 @@ def test_two_workers_queue_a_due_reminder_once(committed_db: Any) -> None:
         try:
             with app.test_request_context():
                 start.wait()
-                service.run_due_signoff_tasks(db.session)
+                run_due_signoff_tasks(db.session)
                 db.session.commit()
                 db.session.remove()
         except BaseException as exc:  # noqa: BLE001 - reported below

@@ -36,8 +36,9 @@ from careercenter.credits import approvals
 from careercenter.credits import service as credits
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
 from careercenter.extensions import db
-from careercenter.internships import service as internships
+from careercenter.internships import experiences, signoff
 from careercenter.internships.models import Experience, ExperienceState, SignoffRequest
+from careercenter.internships.signoff_checks import SignoffInput
 from careercenter.notify.models import OutboxMessage, OutboxState
 from careercenter.registrar import service as registrar
 from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
@@ -197,10 +198,10 @@ def _person(key: str, role: Role) -> Person:
 
 def _experience(student: Person, n: int, hours: str) -> Experience:
     today = date.today()
-    return internships.create_experience(
+    return experiences.create_experience(
         db.session,
         student,
-        internships.ExperienceInput(
+        experiences.ExperienceInput(
             employer=f"Employer {n}",
             title=f"Project {n}",
             start_date=today - timedelta(days=40),
@@ -214,8 +215,8 @@ def _experience(student: Person, n: int, hours: str) -> Experience:
     )
 
 
-def _signoff_form(name: str, hours: str) -> internships.SignoffInput:
-    return internships.SignoffInput(
+def _signoff_form(name: str, hours: str) -> SignoffInput:
+    return SignoffInput(
         hours_worked=Decimal(hours),
         ratings=dict.fromkeys(SKILLS, 4),
         feedback="Reliable and thorough.",
@@ -228,9 +229,9 @@ def _signoff_form(name: str, hours: str) -> internships.SignoffInput:
 def _verified(student: Person, n: int) -> Experience:
     """A 90-hour micro-internship its supervisor confirmed (2 credits of INTR-295)."""
     experience = _experience(student, n, "90")
-    _, token = internships.request_signoff(db.session, experience, Actor.person(student))
+    _, token = signoff.request_signoff(db.session, experience, Actor.person(student))
     form = _signoff_form(f"Supervisor {n}", "90")
-    internships.confirm_signoff(db.session, token, form, ip="192.0.2.1", user_agent="seed")
+    signoff.confirm_signoff(db.session, token, form, ip="192.0.2.1", user_agent="seed")
     return experience
 
 
@@ -268,7 +269,7 @@ def seed(app: Any, *, links: int, requests_to_decide: int, awards: int, pairs: i
         tokens, experience_ids = [], []
         for i, student in enumerate(students[:links]):
             experience = _experience(student, i, "20")
-            tokens.append(internships.request_signoff(db.session, experience, Actor.person(student))[1])
+            tokens.append(signoff.request_signoff(db.session, experience, Actor.person(student))[1])
             experience_ids.append(experience.id)
         client = registrar.create_client(db.session, "Scale-out SIS", "credits:read credits:write")
         db.session.commit()

@@ -12,9 +12,10 @@ import pytest
 
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, CreditRule, RequestState
 from careercenter.db import utcnow
-from careercenter.internships.models import Experience, ExperienceState
+from careercenter.internships.models import ExperienceState
 from careercenter.registrar import service
 from careercenter.sso.models import Person, Role
+from tests.factories import verified_experience
 
 
 @pytest.fixture(autouse=True)
@@ -46,21 +47,24 @@ def build_student_with_experience(session: Any, campus_id: str, name: str, title
     student.set_roles({Role.STUDENT})
     session.add(student)
     session.flush()
-    experience = Experience(
-        student_id=student.id,
+    experience = verified_experience(
+        session,
+        student,
+        "45",
         employer="Acme",
         title=title,
+        description="",
+        category="",
         start_date=date(2026, 6, 1),
         end_date=date(2026, 6, 20),
-        hours=Decimal("45"),
+        skills=[],
+        skill_ratings=None,
         supervisor_name="Pat",
+        supervisor_title="",
         supervisor_email="pat@acme.example.com",
-        state=ExperienceState.VERIFIED,
-        verified_hours=Decimal("45"),
-        verified_at=utcnow(),
+        supervisor_feedback=None,
+        attested_name=None,
     )
-    session.add(experience)
-    session.flush()
     return student, experience
 
 

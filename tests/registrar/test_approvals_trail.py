@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from careercenter.credits import approvals
 from careercenter.credits.approval_models import Delegation
 from careercenter.credits.models import CreditAward
-from tests.credits.helpers import submitted_request, verified_experience
+from tests.credits.helpers import submitted_request
 from tests.credits.routes_helpers import route_campus
+from tests.factories import verified_experience
 
 
 @pytest.fixture()

@@ -20,7 +20,6 @@ from careercenter.credits.models import (
     CreditRule,
     RequestState,
 )
-from careercenter.internships.models import ExperienceState
 from careercenter.sso.models import Person
 from careercenter.transcripts import service
 from careercenter.transcripts.signing import dev_paths, make_dev_signing_cert
@@ -92,12 +91,6 @@ def make_award(session: Any) -> Any:
         return award
 
     return make
-
-
-@pytest.fixture()
-def verified(make_experience: Any) -> Any:
-    """A verified experience of `student`."""
-    return lambda student, **kw: make_experience(student, state=ExperienceState.VERIFIED, **kw)
 
 
 @pytest.fixture()

@@ -14,12 +14,18 @@ from tests.transcripts.conftest import run_tool
 
 
 def test_demo_issues_signed_transcripts_and_revokes_one(
-    app: Any, session: Any, make_student: Any, make_person: Any, verified: Any, make_award: Any, tmp_path: Any
+    app: Any,
+    session: Any,
+    make_student: Any,
+    make_person: Any,
+    verified_experience: Any,
+    make_award: Any,
+    tmp_path: Any,
 ) -> None:
     no_work = make_student(name="No Work Yet")
     first, second = make_student(name="First Demo"), make_student(name="Second Demo")
-    make_award(first, experiences=[verified(first)])
-    verified(second)
+    make_award(first, experiences=[verified_experience(first)])
+    verified_experience(second)
     karen = make_person(Role.REGISTRAR, name="Karen Mbeki")
     demo = Demo(people={"a": no_work, "b": first, "c": second, "karen": karen})
 

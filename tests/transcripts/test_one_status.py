@@ -11,10 +11,10 @@ from careercenter.transcripts import service
 
 
 def test_revoking_the_transcript_shows_its_credentials_revoked(
-    app: Any, client: Any, session: Any, make_student: Any, verified: Any, issue: Any
+    app: Any, client: Any, session: Any, make_student: Any, verified_experience: Any, issue: Any
 ) -> None:
     student = make_student(name="Maya Okafor")
-    experience = verified(student, employer="Lakeside Credit Union", title="Member survey analysis")
+    experience = verified_experience(student, employer="Lakeside Credit Union", title="Member survey analysis")
     credential = credentials.issue_for_experience(session, experience, app.config)
     transcript = issue(student)
     session.commit()

@@ -30,13 +30,13 @@ def _words(text: str) -> str:
 
 
 @pytest.fixture()
-def long_transcript(make_student: Any, verified: Any, make_award: Any, issue: Any) -> Any:
+def long_transcript(make_student: Any, verified_experience: Any, make_award: Any, issue: Any) -> Any:
     student = make_student(name="Maya Okafor-Lindqvist", campus_id="S7001")
-    first = verified(
+    first = verified_experience(
         student, employer=LONG_EMPLOYER, title=LONG_PROJECT, hours=Decimal("22.5"), skills=["communication"]
     )
     for i in range(7):
-        verified(
+        verified_experience(
             student,
             employer=f"Employer number {i}",
             title=f"Project {i}",
@@ -152,14 +152,14 @@ def test_the_qr_form_xobject_is_encoded_once(long_transcript: Any) -> None:
 
 
 def test_configured_logo_and_institution_are_drawn(
-    app: Any, make_student: Any, verified: Any, issue: Any, tmp_path: Path
+    app: Any, make_student: Any, verified_experience: Any, issue: Any, tmp_path: Path
 ) -> None:
     from PIL import Image
 
     logo = tmp_path / "logo.png"
     Image.new("RGB", (240, 80), (11, 79, 138)).save(logo)
     student = make_student()
-    verified(student)
+    verified_experience(student)
     app.config.update(LOGO=str(logo), INSTITUTION_NAME="Northgate Technical College")
     try:
         transcript = issue(student)
@@ -175,11 +175,11 @@ def test_configured_logo_and_institution_are_drawn(
 
 
 def test_an_unbreakable_long_name_is_split_not_cut(
-    make_student: Any, verified: Any, issue: Any, tmp_path: Path
+    make_student: Any, verified_experience: Any, issue: Any, tmp_path: Path
 ) -> None:
     employer = "Hyper" + "long" * 30 + "Industries.example.com"  # 140 characters, no spaces
     student = make_student()
-    verified(student, employer=employer, title="Short project")
+    verified_experience(student, employer=employer, title="Short project")
     pdf = tmp_path / "t.pdf"
     pdf.write_bytes(issue(student).pdf)
     text = run_tool("pdftotext", "-layout", str(pdf), "-")
@@ -240,7 +240,7 @@ def _ca_and_leaf(tmp_path: Path, passphrase: bytes) -> tuple[Path, Path, Path]:
 
 
 def test_institution_key_with_passphrase_and_chain_is_trusted_through_its_ca(
-    make_app: Any, session: Any, make_student: Any, verified: Any, tmp_path: Path
+    make_app: Any, session: Any, make_student: Any, verified_experience: Any, tmp_path: Path
 ) -> None:
     from careercenter.audit.service import Actor
     from careercenter.transcripts import service
@@ -253,7 +253,7 @@ def test_institution_key_with_passphrase_and_chain_is_trusted_through_its_ca(
         SIGNING_KEY_PASSPHRASE="correct horse battery staple",
     )
     student = make_student()
-    verified(student)
+    verified_experience(student)
     transcript = service.issue_transcript(
         session, student, service.settings_from_app(institution), actor=Actor.system("test")
     )

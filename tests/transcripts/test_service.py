@@ -21,10 +21,10 @@ from careercenter.transcripts.models import Transcript, TranscriptState
 
 
 def test_snapshot_states_verified_work_and_shown_awards_only(
-    make_student: Any, verified: Any, make_experience: Any, make_award: Any, issue: Any
+    make_student: Any, verified_experience: Any, make_experience: Any, make_award: Any, issue: Any
 ) -> None:
     student = make_student(name="Liam Chen", campus_id="S9001")
-    exp = verified(student, employer="Northwind", title="Inventory model", hours=Decimal("15.5"))
+    exp = verified_experience(student, employer="Northwind", title="Inventory model", hours=Decimal("15.5"))
     make_experience(student, employer="Draft Corp", state=ExperienceState.DRAFT)
     make_experience(student, employer="Waiting Ltd", state=ExperienceState.AWAITING_SIGNOFF)
     posted = make_award(student, experiences=[exp], credits="1", status=AwardStatus.POSTED, number="295")
@@ -71,12 +71,12 @@ def test_no_verified_work_no_transcript(make_student: Any, make_experience: Any,
     assert session.execute(sa.select(sa.func.count()).select_from(Transcript)).scalar_one() == 0
 
 
-def test_codes_are_random_long_and_normalised(make_student: Any, verified: Any, issue: Any) -> None:
+def test_codes_are_random_long_and_normalised(make_student: Any, verified_experience: Any, issue: Any) -> None:
     codes = {service.new_code() for _ in range(200)}
     assert len(codes) == 200
     assert all(len(c) == 32 and service.normalise_code(c) == c for c in codes)  # 32 × 5 bits = 160 bits
     student = make_student()
-    verified(student)
+    verified_experience(student)
     first, second = issue(student), issue(student)
     assert first.verification_code != second.verification_code
     printed = first.display_code.lower().replace("-", " - ")
@@ -86,13 +86,13 @@ def test_codes_are_random_long_and_normalised(make_student: Any, verified: Any, 
 
 
 def test_revoke_needs_a_reason_and_happens_once(
-    make_student: Any, make_person: Any, verified: Any, issue: Any, session: Any
+    make_student: Any, make_person: Any, verified_experience: Any, issue: Any, session: Any
 ) -> None:
     from careercenter.sso.models import Role
 
     student = make_student(email="revoked.student@example.edu")
     registrar = make_person(Role.REGISTRAR)
-    verified(student)
+    verified_experience(student)
     transcript = issue(student)
     with pytest.raises(ValidationFailed):
         service.revoke_transcript(session, transcript, reason="  no ", actor=Actor.person(registrar))
@@ -127,12 +127,12 @@ def test_revoke_needs_a_reason_and_happens_once(
 
 
 def test_rescinding_an_award_revokes_the_transcripts_that_showed_it(
-    make_student: Any, verified: Any, make_award: Any, issue: Any, session: Any
+    make_student: Any, verified_experience: Any, make_award: Any, issue: Any, session: Any
 ) -> None:
     student = make_student()
-    exp = verified(student)
+    exp = verified_experience(student)
     other_student = make_student()
-    verified(other_student)
+    verified_experience(other_student)
     before = issue(student)  # issued before the award existed: does not show it
     award = make_award(student, experiences=[exp], number="295")
     showing = [issue(student), issue(student)]
@@ -151,7 +151,7 @@ def test_rescinding_an_award_revokes_the_transcripts_that_showed_it(
 
 
 def test_the_key_is_loaded_once_per_process(
-    app: Any, make_student: Any, verified: Any, issue: Any, monkeypatch: Any
+    app: Any, make_student: Any, verified_experience: Any, issue: Any, monkeypatch: Any
 ) -> None:
     signing.forget_signer(app)
     loads = []
@@ -164,7 +164,7 @@ def test_the_key_is_loaded_once_per_process(
     # pyHanko's SimpleSigner re-parses the key on every signature; ours must not.
     monkeypatch.setattr("pyhanko.sign.signers.pdf_cms.serialization.load_der_private_key", no_reparse)
     student = make_student()
-    verified(student)
+    verified_experience(student)
     issue(student)
     issue(student)
     issue(student)
@@ -189,12 +189,12 @@ def test_configured_key_must_match_the_certificate(make_app: Any, tmp_path: Any,
         signing.get_signer(app)
 
 
-def test_signing_works_inside_a_running_event_loop(make_student: Any, verified: Any, issue: Any) -> None:
+def test_signing_works_inside_a_running_event_loop(make_student: Any, verified_experience: Any, issue: Any) -> None:
     """pyHanko's sync API uses asyncio.run(); a caller already inside a loop must still get a PDF."""
     import asyncio
 
     student = make_student()
-    verified(student)
+    verified_experience(student)
 
     async def inside() -> Transcript:
         return issue(student)
@@ -209,14 +209,14 @@ def test_signing_works_inside_a_running_event_loop(make_student: Any, verified: 
 
 
 def test_a_logo_that_is_not_an_image_is_a_setup_error(
-    app: Any, make_student: Any, verified: Any, issue: Any, tmp_path: Any, session: Any
+    app: Any, make_student: Any, verified_experience: Any, issue: Any, tmp_path: Any, session: Any
 ) -> None:
     from careercenter.transcripts.render import LogoUnavailable
 
     bad = tmp_path / "logo.png"
     bad.write_text("not an image")
     student = make_student()
-    verified(student)
+    verified_experience(student)
     app.config["LOGO"] = str(bad)
     try:
         with pytest.raises(LogoUnavailable, match="CAREERCENTER_LOGO"):
@@ -226,11 +226,13 @@ def test_a_logo_that_is_not_an_image_is_a_setup_error(
     assert session.execute(sa.select(sa.func.count()).select_from(Transcript)).scalar_one() == 0
 
 
-def test_the_ferpa_export_lists_transcripts(make_student: Any, verified: Any, issue: Any, session: Any) -> None:
+def test_the_ferpa_export_lists_transcripts(
+    make_student: Any, verified_experience: Any, issue: Any, session: Any
+) -> None:
     from careercenter.audit.export import export_student
 
     student = make_student()
-    verified(student)
+    verified_experience(student)
     transcript = issue(student)
     [row] = export_student(session, student)["transcripts"]
     assert row["verification_code"] == transcript.verification_code

@@ -17,9 +17,9 @@ from careercenter.transcripts.models import Transcript, TranscriptState
 
 
 @pytest.fixture()
-def people(make_student: Any, make_person: Any, make_advisor: Any, verified: Any, make_award: Any) -> Any:
+def people(make_student: Any, make_person: Any, make_advisor: Any, verified_experience: Any, make_award: Any) -> Any:
     student = make_student(name="Sofía Ramírez", campus_id="S5003", email="sofia@students.example.edu")
-    exp = verified(student, employer="Harbor Light Media", title="Podcast launch plan")
+    exp = verified_experience(student, employer="Harbor Light Media", title="Podcast launch plan")
     make_award(student, experiences=[exp], number="295", status=AwardStatus.PENDING)
     registrar = make_person(Role.REGISTRAR, name="Karen Registrar", program=None, class_level=None)
     advisor = make_advisor([student])
@@ -143,12 +143,12 @@ def test_revoke_form_needs_a_reason_then_verification_says_revoked(
 
 
 def test_public_verification_shows_what_was_stated_and_nothing_more(
-    client: Any, people: Any, issue: Any, make_experience: Any, verified: Any
+    client: Any, people: Any, issue: Any, make_experience: Any, verified_experience: Any
 ) -> None:
     student = people["student"]
     transcript = issue(student)
     # Work verified after issue is not on this transcript and must not show on its page.
-    verified(student, employer="Later Employer Inc", title="Later project")
+    verified_experience(student, employer="Later Employer Inc", title="Later project")
     page = client.get(f"/verify/{transcript.verification_code}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
