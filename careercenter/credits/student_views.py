@@ -13,7 +13,7 @@ from careercenter.credits import timeline as route_timeline
 from careercenter.credits.awards import awards_of_student
 from careercenter.credits.interest import interest_in
 from careercenter.extensions import db
-from careercenter.internships.service import experiences_of
+from careercenter.internships.experiences import experiences_of
 from careercenter.sso.models import Role
 from careercenter.sso.service import get_person_by_campus_id
 from careercenter.transcripts.service import transcripts_of

@@ -2,7 +2,7 @@
 approver pools and the faculty role
 
 Revision ID: a6efc3d88565
-Revises: 13e16f0ba487
+Revises: 5a1e0c2b7d93
 Create Date: 2026-12-06 17:31:16.588948
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "a6efc3d88565"
-down_revision = "13e16f0ba487"
+down_revision = "5a1e0c2b7d93"
 branch_labels = None
 depends_on = None
 
