@@ -136,8 +136,10 @@ def _principal_clause(principal: Person, kinds: Iterable[StepKind]) -> list[sa.C
         out.append(sa.and_(ApprovalWait.escalated_at.is_not(None), ApprovalWait.escalate_to == "registrar"))
     if StepKind.POOL in kinds:
         for pool in sorted(principal.pools):
-            same_program = CreditRequest.student_id.in_(
-                sa.select(student.id).where(student.program == (principal.program or "\x00"))
+            same_program = (
+                CreditRequest.student_id.in_(sa.select(student.id).where(student.program == principal.program))
+                if principal.program
+                else sa.false()
             )
             out.append(
                 sa.and_(
