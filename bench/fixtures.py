@@ -76,7 +76,7 @@ def ensure_queue(url: str, advisor_campus_id: str, students: int) -> dict[str, A
         conn.commit()
 
     from careercenter.audit.service import Actor
-    from careercenter.credits import service
+    from careercenter.credits import requests as credit_requests
     from careercenter.db import utcnow
     from careercenter.extensions import db
     from careercenter.internships.models import Experience
@@ -91,8 +91,8 @@ def ensure_queue(url: str, advisor_campus_id: str, students: int) -> dict[str, A
             first = db.session.execute(
                 sa.select(Experience.id).where(Experience.student_id == sid).order_by(Experience.id).limit(1)
             ).scalar_one()
-            draft = service.prepare_request(db.session, student, "INTR-295", [first], "")
-            request = service.submit_request(db.session, student, draft, Actor.person(student))
+            draft = credit_requests.prepare_request(db.session, student, "INTR-295", [first], "")
+            request = credit_requests.submit_request(db.session, student, draft, Actor.person(student))
             # Oldest first in the queue: spread the submissions over the last days.
             request.submitted_at = utcnow() - timedelta(minutes=count - i)
             if i % 100 == 99:

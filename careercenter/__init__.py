@@ -72,6 +72,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     observability.init_app(app)
     register_error_handlers(app)
     register_blueprints(app)
+    # moved into careercenter/wiring.py by h15d
+    from careercenter.credentials.status import connect_receivers
+
+    connect_receivers()
     register_cli(app)
     if app.config["PROXY_COUNT"]:
         # Behind N trusted proxies (the load balancer): take the client's address and scheme

@@ -43,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(transcripts_bp)
     # -- registrar --
+    from careercenter.registrar.award_pages import bp as registrar_awards_bp
     from careercenter.registrar.import_pages import bp as registrar_import_bp
     from careercenter.registrar.pages import bp as registrar_pages_bp
     from careercenter.registrar.views import bp as registrar_bp
@@ -50,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrar_bp)
     app.register_blueprint(registrar_pages_bp)
     app.register_blueprint(registrar_import_bp)
+    app.register_blueprint(registrar_awards_bp)
     # -- credentials --
     from careercenter.credentials.views import bp as credentials_bp
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -248,6 +249,58 @@ def verified_defaults() -> dict[str, Any]:
 def verified_experience(session: Any, verified_defaults: dict[str, Any]) -> Any:
     """`verified_experience(student, **columns)`: tests/factories.py `verified_experience`."""
     return lambda student, **kw: factory_verified_experience(session, student, **{**verified_defaults, **kw})
+
+
+@pytest.fixture()
+def make_award(session: Any, make_student: Any, make_advisor: Any, make_experience: Any) -> Any:
+    """A credit award made directly (the one factory: see tests/factories.py).
+
+    `student` defaults to a new student; `experiences` to new verified ones of `hours` each.
+    Awards of one course (subject, number, title, basis) in a test share one rule version;
+    the default course is rule INTR295 v1. Each award's approver is a new advisor of the
+    student named `approved_by`. The award is committed (to the test's savepoint), so that a
+    view answering an error, which rolls its request back, keeps the test's records.
+    """
+    from careercenter.credits.models import AwardStatus, CreditAward
+    from careercenter.internships.models import ExperienceState
+    from tests.factories import build_award, build_rule
+
+    rules: dict[tuple[str, str, str, str], Any] = {}
+
+    def make(
+        student: Any = None,
+        experiences: list[Any] | None = None,
+        *,
+        status: AwardStatus = AwardStatus.PENDING,
+        hours: tuple[str, ...] = ("20", "25.5"),
+        credits: Decimal | str = Decimal("1.5"),
+        term: str = "2026FA",
+        subject: str = "INTR",
+        number: str = "295",
+        title: str = "Micro-internship Practicum",
+        grading_basis: str = "P/NP",
+        approved_by: str = "Dana Whitfield",
+    ) -> CreditAward:
+        student = student or make_student()
+        key = (subject, number, title, grading_basis)
+        if key not in rules:
+            code = f"{subject}{number}" + (f"-{len(rules)}" if rules else "")
+            rules[key] = build_rule(
+                session, code, subject=subject, number=number, title=title, grading_basis=grading_basis
+            )
+        approver = make_advisor([student], name=approved_by)
+        if experiences is None:
+            experiences = [
+                make_experience(student, state=ExperienceState.VERIFIED, hours=Decimal(h), employer=f"Employer {i}")
+                for i, h in enumerate(hours)
+            ]
+        award = build_award(
+            session, student, experiences, rules[key], approver=approver, status=status, term=term, credits=credits
+        )
+        session.commit()
+        return award
+
+    return make
 
 
 @pytest.fixture()

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from careercenter.credits.models import AwardStatus
 from careercenter.internships.models import ExperienceState
 from careercenter.sso.models import Role
-from tests.registrar.conftest import build_award, build_rule
+from tests.factories import build_award, build_rule
 
 
 @contextmanager

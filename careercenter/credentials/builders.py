@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from careercenter.credentials.jsonld import CLR_V2P0, OB_V3P0, OB_V3P0_EXTENSIONS, VC_V2
+from careercenter.formatting import format_decimal
 
 OB_SCHEMA_ID = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 CLR_SCHEMA_ID = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
@@ -25,7 +26,6 @@ CLR_CONTEXT = [VC_V2, CLR_V2P0, OB_V3P0, OB_V3P0_EXTENSIONS]
 
 #: The scale supervisors rate skills on.
 RATING_MIN, RATING_MAX = 1, 5
-RATING_LABELS = {1: "Beginning", 2: "Developing", 3: "Proficient", 4: "Advanced", 5: "Exemplary"}
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,6 @@ def xsd_datetime(value: datetime | date) -> str:
 def _number(value: Decimal) -> int | float:
     """A JSON number for a Decimal (xsd:float in the context); whole values stay integers."""
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _hours(value: Decimal) -> str:
-    return f"{value.normalize():f}"
 
 
 def status_entry(list_url: str, index: int) -> dict[str, Any]:
@@ -153,7 +149,7 @@ def experience_credential(
         {
             "type": ["Result"],
             "resultDescription": result_descriptions[0]["id"],
-            "value": _hours(hours),
+            "value": format_decimal(hours),
         }
     ]
     for skill in skills:
@@ -190,7 +186,7 @@ def experience_credential(
         "description": experience.description or f"A micro-internship with {experience.employer}.",
         "criteria": {
             "narrative": (
-                f"A finished micro-internship with {experience.employer}: {_hours(hours)} hours of work "
+                f"A finished micro-internship with {experience.employer}: {format_decimal(hours)} hours of work "
                 f"between {experience.start_date.isoformat()} and {experience.end_date.isoformat()}, "
                 f"confirmed by the supervisor ({supervisor}), who rated the skills shown on a "
                 f"{RATING_MIN}–{RATING_MAX} scale."
@@ -231,7 +227,7 @@ def experience_credential(
             "name": "Supervisor sign-off",
             "genre": "Supervisor attestation",
             "narrative": (
-                f"{supervisor} at {experience.employer} confirmed {_hours(hours)} hours and rated "
+                f"{supervisor} at {experience.employer} confirmed {format_decimal(hours)} hours and rated "
                 f"{len([s for s in skills if s in ratings])} skill(s) through a single-use sign-off link, "
                 f"attesting with the typed name “{experience.attested_name or experience.supervisor_name}” "
                 f"on {signoff_date}."
@@ -285,7 +281,7 @@ def award_credential(
         issuer=issuer,
         valid_from=issued_at,
         name=f"{rule.course_subject} {rule.course_number}: {rule.course_title}",
-        description=f"{subject.name} earned {_hours(Decimal(award.credits))} credit(s) in {award.term}.",
+        description=f"{subject.name} earned {format_decimal(Decimal(award.credits))} credit(s) in {award.term}.",
         status=status,
     )
     document["awardedDate"] = xsd_datetime(award.posted_at or award.approved_at)

@@ -6,13 +6,16 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from careercenter.credentials import keys
+from careercenter.credentials import keys, verification
+from careercenter.extensions import db
+from careercenter.transaction import atomic_command
 
 credentials_cli = AppGroup("credentials", help="Verifiable credentials (Open Badges 3.0, CLR 2.0).")
 
 
 @credentials_cli.command("make-dev-key")
 @click.option("--force", is_flag=True, help="Replace an existing development key (old credentials stop verifying).")
+@atomic_command
 def make_dev_key(force: bool) -> None:
     """Make the development issuing key (Ed25519 + P-256) in the instance folder."""
     if current_app.config.get("IS_PRODUCTION"):
@@ -31,14 +34,12 @@ def make_dev_key(force: bool) -> None:
 
 @credentials_cli.command("verify")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
+@atomic_command
 def verify_command(file: click.utils.LazyFile) -> None:
     """Check a credential file (JSON or JWT, `-` for stdin): valid, revoked, tampered, unknown.
 
     Exits 0 only for a valid credential.
     """
-    from careercenter.credentials import verification
-    from careercenter.extensions import db
-
     try:
         result = verification.verify_submission(db.session, file.read(), current_app.config)
     except verification.BadSubmission as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from careercenter.credentials import keys, service
+from careercenter.credentials import issuance, keys
 
 
 def seed(session: Session, demo: object) -> list[str]:
@@ -18,10 +18,10 @@ def seed(session: Session, demo: object) -> list[str]:
             lines.append(f"credentials: made the development issuing key {path}")
     count = clrs = 0
     for student in demo.students():  # type: ignore[attr-defined]
-        issued = service.record_credentials(session, student, config)
+        issued = issuance.record_credentials(session, student, config)
         count += len(issued)
         if issued:
-            service.clr_for(session, student, config)
+            issuance.clr_for(session, student, config)
             clrs += 1
     lines.append(f"credentials: {count} Open Badges credential(s) and {clrs} CLR(s) issued; issuer at /issuer")
     return lines

@@ -145,28 +145,33 @@ def _count_expanded_leaves(node: Any, out: list[str], problems: list[str]) -> No
         return
     is_value_object = "@value" in node
     for key, value in node.items():
-        if key == "@value":
-            if isinstance(value, dict | list):  # an @json literal keeps its structure
-                _count_compact_leaves(value, "@json", out)
-            else:
-                out.append(key)
-        elif key == "@id":
-            out.append(key)
-            if not _is_absolute(value) and not value.startswith("_:"):
-                problems.append(f"identifier {value.removeprefix(UNDEFINED_BASE)!r} is not an absolute IRI")
-        elif key == "@type":
-            if is_value_object:
-                continue  # a datatype the context supplies, not a value of the document
-            for type_iri in value:
-                out.append(key)
-                _check_iri(type_iri, "type", problems)
-        elif key in {"@language", "@direction", "@index"}:
-            continue
-        elif key in {"@list", "@set", "@graph", "@included", "@reverse"}:
-            _count_expanded_leaves(value, out, problems)
+        _count_expanded_entry(key, value, is_value_object, out, problems)
+
+
+def _count_expanded_entry(key: str, value: Any, is_value_object: bool, out: list[str], problems: list[str]) -> None:
+    """One key of an expanded node: a keyword's leaves, or a property (checked) and its values."""
+    if key == "@value":
+        if isinstance(value, dict | list):  # an @json literal keeps its structure
+            _count_compact_leaves(value, "@json", out)
         else:
-            _check_iri(key, "property", problems)
-            _count_expanded_leaves(value, out, problems)
+            out.append(key)
+    elif key == "@id":
+        out.append(key)
+        if not _is_absolute(value) and not value.startswith("_:"):
+            problems.append(f"identifier {value.removeprefix(UNDEFINED_BASE)!r} is not an absolute IRI")
+    elif key == "@type":
+        if is_value_object:
+            return  # a datatype the context supplies, not a value of the document
+        for type_iri in value:
+            out.append(key)
+            _check_iri(type_iri, "type", problems)
+    elif key in {"@language", "@direction", "@index"}:
+        return
+    elif key in {"@list", "@set", "@graph", "@included", "@reverse"}:
+        _count_expanded_leaves(value, out, problems)
+    else:
+        _check_iri(key, "property", problems)
+        _count_expanded_leaves(value, out, problems)
 
 
 def _is_absolute(iri: str) -> bool:

@@ -8,18 +8,16 @@ the registered claims OB 3.0 maps from it: `iss` = issuer.id, `jti` = id, `nbf` 
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
-
-from careercenter.credentials.keys import b64url
+from joserfc import jws
+from joserfc.errors import BadSignatureError, JoseError
+from joserfc.jwk import ECKey
+from joserfc.util import urlsafe_b64encode
 
 ALG = "ES256"
 
@@ -28,11 +26,9 @@ class JwtError(ValueError):
     """The token is malformed, or its signature or claims do not hold."""
 
 
-def _b64decode(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (ValueError, TypeError):
-        raise JwtError("the token is not base64url") from None
+def b64url(data: bytes) -> str:
+    """base64url without padding (JOSE's encoding)."""
+    return urlsafe_b64encode(data).decode("ascii")
 
 
 def _epoch(value: str) -> int:
@@ -55,16 +51,10 @@ def claims_for(credential: dict[str, Any]) -> dict[str, Any]:
 
 
 def encode(credential: dict[str, Any], key: ec.EllipticCurvePrivateKey, *, kid: str, jwk: dict[str, str]) -> str:
-    """Sign `credential` as a compact VC-JWT."""
+    """Sign `credential` as a compact VC-JWT (joserfc's JWS, ES256)."""
     header = {"alg": ALG, "typ": "JWT", "kid": kid, "jwk": jwk}
-    signing_input = (
-        b64url(json.dumps(header, separators=(",", ":")).encode())
-        + "."
-        + b64url(json.dumps(claims_for(credential), separators=(",", ":"), ensure_ascii=False).encode())
-    )
-    der = key.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256()))
-    r, s = decode_dss_signature(der)
-    return signing_input + "." + b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+    payload = json.dumps(claims_for(credential), separators=(",", ":"), ensure_ascii=False).encode()
+    return jws.serialize_compact(header, payload, ECKey.import_key(key), algorithms=[ALG])
 
 
 def looks_like_jwt(text: str) -> bool:
@@ -74,13 +64,12 @@ def looks_like_jwt(text: str) -> bool:
 
 def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and payload of a compact JWS, without checking anything."""
-    parts = token.strip().split(".")
-    if len(parts) != 3:
+    if len(token.strip().split(".")) != 3:
         raise JwtError("a compact JWT has three parts")
     try:
-        header = json.loads(_b64decode(parts[0]))
-        payload = json.loads(_b64decode(parts[1]))
-    except ValueError:
+        parsed = jws.extract_compact(token.strip().encode("ascii"))
+        header, payload = parsed.protected, json.loads(parsed.payload)
+    except (JoseError, UnicodeError, ValueError, TypeError):
         raise JwtError("the token's header or payload is not JSON") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise JwtError("the token's header and payload must be JSON objects")
@@ -97,14 +86,9 @@ def verify(token: str, resolve_key: Callable[[str], ec.EllipticCurvePublicKey | 
     key = resolve_key(str(header.get("kid", "")))
     if key is None:
         raise JwtError(f"unknown key id {header.get('kid')!r}")
-    signing_input, _, signature_b64 = token.strip().rpartition(".")
-    raw = _b64decode(signature_b64)
-    if len(raw) != 64:
-        raise JwtError("the signature does not match the token")
-    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
     try:
-        key.verify(der, signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature:
+        jws.deserialize_compact(token.strip(), ECKey.import_key(key), algorithms=[ALG])
+    except (BadSignatureError, JoseError, ValueError):
         raise JwtError("the signature does not match the token") from None
     credential = {k: v for k, v in payload.items() if k not in {"iss", "jti", "nbf", "sub", "exp", "iat"}}
     try:

@@ -8,9 +8,6 @@ production, when it is unset, the file `vc_signing_key.pem` in the instance fold
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -22,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
+from joserfc.jwk import ECKey, thumbprint
 
 from careercenter.credentials.multibase import encode_ed25519_public
 
@@ -33,24 +31,14 @@ class SigningKeyError(RuntimeError):
     """The issuing key is missing or unusable; the message says what to configure."""
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def public_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, str]:
-    numbers = key.public_numbers()
-    return {
-        "kty": "EC",
-        "crv": "P-256",
-        "x": b64url(numbers.x.to_bytes(32, "big")),
-        "y": b64url(numbers.y.to_bytes(32, "big")),
-    }
+    """The public JWK (kty, crv, x, y) of a P-256 key."""
+    return {str(k): str(v) for k, v in ECKey.import_key(key).as_dict(private=False).items()}
 
 
 def jwk_thumbprint(jwk: dict[str, str]) -> str:
-    """RFC 7638 thumbprint of a public JWK (its required members, sorted, no spaces)."""
-    canonical = json.dumps(jwk, sort_keys=True, separators=(",", ":"))
-    return b64url(hashlib.sha256(canonical.encode()).digest())
+    """RFC 7638 thumbprint (SHA-256) of a public JWK."""
+    return thumbprint(jwk)
 
 
 @dataclass(frozen=True)

@@ -62,12 +62,6 @@ def decode_ed25519_public(text: str) -> bytes:
     return data[2:]
 
 
-def encode_ed25519_private(seed: bytes) -> str:
-    if len(seed) != 32:
-        raise MultibaseError("an Ed25519 private key (seed) is 32 bytes")
-    return multibase_encode(ED25519_PRIV_PREFIX + seed)
-
-
 def decode_ed25519_private(text: str) -> bytes:
     data = multibase_decode(text)
     if not data.startswith(ED25519_PRIV_PREFIX) or len(data) != 34:

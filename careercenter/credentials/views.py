@@ -11,23 +11,21 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from careercenter import signals
-from careercenter.auth import current_person, public, roles_required
+from careercenter import transaction
+from careercenter.auth import me, public, roles_required
+from careercenter.credentials import issuance, verification
 from careercenter.credentials import issuer as issuer_mod
-from careercenter.credentials import service, verification
+from careercenter.credentials import status as credential_status
 from careercenter.credentials.forms import VerifyForm
 from careercenter.credentials.keys import SigningKeyError
-from careercenter.credentials.models import CredentialKind
+from careercenter.credentials.models import CredentialKind, IssuedCredential
 from careercenter.errors import problem, render_error
 from careercenter.extensions import csrf, db, limiter
 from careercenter.homepanels import home_panel
 from careercenter.registrar.oauth import api_auth
-from careercenter.sso.models import Role
+from careercenter.sso.models import Person, Role
 
 bp = Blueprint("credentials", __name__)
-
-signals.award_rescinded.connect(service.on_award_rescinded)
-signals.transcript_revoked.connect(service.on_transcript_revoked)
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
@@ -77,8 +75,8 @@ def issuer() -> Response:
 def status_list(list_id: int) -> Response:
     """The signed Bitstring Status List credential (revocation) for list `list_id`."""
     try:
-        document = service.status_list_credential(db.session, list_id, current_app.config)
-    except service.CredentialNotFound:
+        document = credential_status.status_list_credential(db.session, list_id, current_app.config)
+    except issuance.CredentialNotFound:
         abort(404)
     response = _json(document, mimetype=JSONLD)
     # Short-lived: a revocation must reach verifiers quickly.
@@ -94,10 +92,8 @@ def status_list(list_id: int) -> Response:
 @roles_required(Role.STUDENT)
 def my_credentials() -> str:
     """The student's credentials: each verified experience and posted award, and the CLR."""
-    student = current_person()
-    assert student is not None
-    rows = service.record_credentials(db.session, student, current_app.config)
-    db.session.commit()
+    student = me()
+    rows = issuance.record_credentials(db.session, student, current_app.config)
     return render_template(
         "credentials/mine.html",
         credentials=rows,
@@ -127,19 +123,17 @@ def my_credential_jwt(credential_uuid: Any) -> Response:
 
 
 def _own(credential_uuid: Any) -> Any:
-    student = current_person()
-    assert student is not None
+    student = me()
     try:
-        return service.student_credential(db.session, student, f"urn:uuid:{credential_uuid}")
-    except service.CredentialNotFound:
+        return issuance.student_credential(db.session, student, f"urn:uuid:{credential_uuid}")
+    except issuance.CredentialNotFound:
         abort(404)
 
 
 @bp.get("/me/credentials/clr.json")
 @roles_required(Role.STUDENT)
 def my_clr_json() -> Response:
-    student = current_person()
-    assert student is not None
+    student = me()
     row = _my_clr(student)
     if row is None:
         return redirect(url_for("credentials.my_credentials"))
@@ -149,8 +143,7 @@ def my_clr_json() -> Response:
 @bp.get("/me/credentials/clr.jwt")
 @roles_required(Role.STUDENT)
 def my_clr_jwt() -> Response:
-    student = current_person()
-    assert student is not None
+    student = me()
     row = _my_clr(student)
     if row is None:
         return redirect(url_for("credentials.my_credentials"))
@@ -159,14 +152,13 @@ def my_clr_jwt() -> Response:
     return response
 
 
-def _my_clr(student: Any) -> Any:
+def _my_clr(student: Person) -> IssuedCredential | None:
     try:
-        row = service.clr_for(db.session, student, current_app.config)
-    except service.NothingToBundle as exc:
-        db.session.rollback()
+        row = issuance.clr_for(db.session, student, current_app.config)
+    except issuance.NothingToBundle as exc:
+        transaction.doom()
         flash(str(exc), "info")
         return None
-    db.session.commit()
     return row
 
 
@@ -184,13 +176,11 @@ def student_panel(person: Any) -> Markup:
 def api_student_clr(campus_id: str) -> Response:
     """The student's CLR 2.0 (JSON-LD, signed), for a registrar system; disclosure-logged."""
     try:
-        document = service.clr_for_student(db.session, campus_id, g.api_client, current_app.config)
-    except service.CredentialNotFound:
+        document = issuance.clr_for_student(db.session, campus_id, g.api_client, current_app.config)
+    except issuance.CredentialNotFound:
         return problem(404, f"No student with campus id {campus_id}.")
-    except service.NothingToBundle as exc:
-        db.session.rollback()
+    except issuance.NothingToBundle as exc:
         return problem(409, str(exc))
-    db.session.commit()
     return _json(document, mimetype=JSONLD)
 
 

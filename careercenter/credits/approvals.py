@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from careercenter.audit.service import Actor, lock_chain, record_event
-from careercenter.credits import service, waits
+from careercenter.audit.service import Actor, record_event
+from careercenter.credits import decisions, waits
 from careercenter.credits.approval_models import ApprovalDecision, ApprovalWait, StepDecision
 from careercenter.credits.eligibility import Authority, authority
 from careercenter.credits.models import CreditAward, CreditRequest, RequestState
@@ -60,9 +60,9 @@ def may_decide(session: Session, person: Person, request: CreditRequest) -> Auth
 def _current(
     session: Session, request: CreditRequest, person: Person, expected_version: int | None
 ) -> tuple[ApprovalWait, Authority]:
-    """Lock, read the request and its step again, and check that `person` may decide it."""
-    lock_chain(session)
-    session.refresh(request)
+    """Lock (the student's row, as every decision does first), read the request and its step
+    again, and check that `person` may decide it."""
+    decisions.lock_for_decision(session, request)
     wait = session.get(ApprovalWait, request.id, populate_existing=True)
     if request.state is not RequestState.SUBMITTED or wait is None:
         who = f" by {request.decided_by.display_name}" if request.decided_by else ""
@@ -160,9 +160,9 @@ def approve(
     ceiling = _ceiling(session, request, wait.pass_no)
     steps = waits.route(request)
     actor = actor_for(person, auth)
-    step = service.StepContext(actor, _step_data(wait, auth, actor), ceiling)
+    step = decisions.StepContext(actor, _step_data(wait, auth, actor), ceiling)
     if wait.step_index + 1 >= len(steps):
-        award = service.approve_request(session, request, person, comment, credits=credits, reason=reason, step=step)
+        award = decisions.approve_request(session, request, person, comment, credits=credits, reason=reason, step=step)
         row = _record(
             session,
             request,
@@ -179,7 +179,7 @@ def approve(
         session.delete(wait)
         session.flush()
         return Outcome(row, award=award)
-    granted, _, kept = service.check_grant(session, request, credits, reason, ceiling)
+    granted, _, kept = decisions.check_grant(session, request, credits, reason, ceiling)
     row = _record(session, request, wait, person, auth, StepDecision.APPROVED, comment, granted, kept)
     request.updated_at = utcnow()  # moves version_id: a form shown before this decision is stale
     try:
@@ -227,8 +227,8 @@ def send_back(
         raise ValueError(to)
     wait, auth = _current(session, request, person, expected_version)
     actor = actor_for(person, auth)
-    step = service.StepContext(actor, _step_data(wait, auth, actor))
-    decide = service.return_request if to is RequestState.RETURNED else service.deny_request
+    step = decisions.StepContext(actor, _step_data(wait, auth, actor))
+    decide = decisions.return_request if to is RequestState.RETURNED else decisions.deny_request
     decide(session, request, person, comment, step=step)
     decision = StepDecision.RETURNED if to is RequestState.RETURNED else StepDecision.DENIED
     row = _record(session, request, wait, person, auth, decision, (comment or "").strip())

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor
-from careercenter.credits import service
+from careercenter.credits import requests as credit_requests
+from careercenter.credits import rule_versions
 from careercenter.credits.demo_routes import ROUTE_EXPERIENCES, seed_routes
 from careercenter.credits.models import CreditRequest
 from careercenter.credits.route_check import check_routes
@@ -291,11 +292,11 @@ def _make_experiences(session: Session, demo: Any, today: date) -> dict[str, lis
 def seed(session: Session, demo: Any) -> list[str]:
     """Load the demo rules (with their approval routes) and put requests at every step."""
     today = utcnow().date()
-    specs = parse_rules_text(DEMO_RULES.read_text(encoding="utf-8"), service.calendar())
+    specs = parse_rules_text(DEMO_RULES.read_text(encoding="utf-8"), rule_versions.calendar())
     routes = check_routes(session, specs)
     if not routes.is_ok:  # the demo people must be able to decide every step of the demo routes
         raise RuntimeError("; ".join(routes.undecidable))
-    service.load_rules(session, specs, Actor.system("seed-demo"))
+    rule_versions.load_rules(session, specs, Actor.system("seed-demo"))
     exps = _make_experiences(session, demo, today)
     people = demo.people
 
@@ -303,8 +304,8 @@ def seed(session: Session, demo: Any) -> list[str]:
         key: str, code: str, items: list[Experience], reflection: str = "", days_ago: int = 0, sponsor: str = ""
     ) -> CreditRequest:
         student = people[key]
-        draft = service.prepare_request(session, student, code, [e.id for e in items], reflection, today=today)
-        request = service.submit_request(
+        draft = credit_requests.prepare_request(session, student, code, [e.id for e in items], reflection, today=today)
+        request = credit_requests.submit_request(
             session, student, draft, Actor.person(student), people[sponsor] if sponsor else None
         )
         request.submitted_at = utcnow() - timedelta(days=days_ago, hours=3)

@@ -1,7 +1,7 @@
 """The rule evaluation: a pure function from a rule, a student, experiences and earlier awards
 to an `Evaluation` — eligible or not, the credits, and one line per check in plain words.
 
-No database access here: the service gathers the facts (`StudentFacts`, `ExperienceFacts`,
+No database access here: `credits.requests` gathers the facts (`StudentFacts`, `ExperienceFacts`,
 `PriorAward`) and stores the result with the request. Property-based tests guard the invariants:
 credits never exceed the caps or what the hours allow; adding a qualifying experience never
 lowers the credits; the order of experiences does not matter; an ineligible result always names
@@ -18,6 +18,7 @@ from typing import Any
 
 from careercenter.credits.rules import RuleSpec
 from careercenter.credits.terms import DEFAULT_CALENDAR, Calendar
+from careercenter.formatting import format_decimal
 
 ZERO = Decimal(0)
 
@@ -98,14 +99,9 @@ class Evaluation:
         )
 
 
-def fmt(value: Decimal | int) -> str:
-    """45 → "45", 38.50 → "38.5", 0.00 → "0": numbers as people write them."""
-    return format(Decimal(value).normalize(), "f")
-
-
 def credit_words(value: Decimal | int) -> str:
     """1 → "1 credit", 1.5 → "1.5 credits"."""
-    return f"{fmt(value)} credit{'' if Decimal(value) == 1 else 's'}"
+    return f"{format_decimal(value)} credit{'' if Decimal(value) == 1 else 's'}"
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -199,7 +195,8 @@ def evaluate(
     add(
         "hours",
         total >= needed,
-        f"Needs at least {fmt(needed)} verified hours; found {fmt(total)} hours in {_plural(n, 'micro-internship')}.",
+        f"Needs at least {format_decimal(needed)} verified hours; "
+        f"found {format_decimal(total)} hours in {_plural(n, 'micro-internship')}.",
     )
     from_hours = _round_down(total / rule.hours_per_credit, rule.credit_increment)
     credits = min(from_hours, rule.max_credits)
@@ -222,7 +219,8 @@ def evaluate(
         add(
             "min_credits",
             False,
-            f"{rule.course_label} grants at least {credit_words(rule.min_credits)}; only {fmt(credits)} possible.",
+            f"{rule.course_label} grants at least {credit_words(rule.min_credits)}; "
+            f"only {format_decimal(credits)} possible.",
         )
     eligible = all(c.passed for c in checks)
     return Evaluation(
@@ -259,12 +257,14 @@ def _per_experience(rule: RuleSpec, exps: Sequence[ExperienceFacts], today: date
         )
     if rule.min_hours_per_experience > 0:
         short = [
-            f"{e.label} has {fmt(e.verified_hours)}" for e in exps if e.verified_hours < rule.min_hours_per_experience
+            f"{e.label} has {format_decimal(e.verified_hours)}"
+            for e in exps
+            if e.verified_hours < rule.min_hours_per_experience
         ]
         add(
             "min_hours_each",
             not short,
-            f"Each micro-internship needs at least {fmt(rule.min_hours_per_experience)} verified hours; "
+            f"Each micro-internship needs at least {format_decimal(rule.min_hours_per_experience)} verified hours; "
             + (f"{'; '.join(short)}." if short else f"all {len(exps)} do."),
         )
     if rule.min_supervisor_rating is not None:
@@ -274,11 +274,12 @@ def _per_experience(rule: RuleSpec, exps: Sequence[ExperienceFacts], today: date
             if avg is None:
                 low.append(f"{e.label} has no ratings")
             elif avg < rule.min_supervisor_rating:
-                low.append(f"{e.label} averages {fmt(avg)}")
+                low.append(f"{e.label} averages {format_decimal(avg)}")
         add(
             "min_rating",
             not low,
-            f"Each supervisor's average skill rating must be at least {fmt(rule.min_supervisor_rating)} of 5; "
+            "Each supervisor's average skill rating must be at least "
+            f"{format_decimal(rule.min_supervisor_rating)} of 5; "
             + (f"{'; '.join(low)}." if low else f"all {len(exps)} are."),
         )
     if rule.required_skills:
@@ -320,7 +321,7 @@ def _caps(
             "term_credit_cap",
             left >= rule.min_credits,
             f"At most {credit_words(rule.term_credit_cap)} of {rule.course_label} per term; "
-            f"{fmt(used)} already awarded in {term}, so {fmt(left)} can be granted.",
+            f"{format_decimal(used)} already awarded in {term}, so {format_decimal(left)} can be granted.",
         )
         credits = min(credits, left)
     if rule.lifetime_credit_cap is not None:
@@ -330,7 +331,7 @@ def _caps(
             "lifetime_credit_cap",
             left >= rule.min_credits,
             f"At most {credit_words(rule.lifetime_credit_cap)} of {rule.course_label} in all; "
-            f"{fmt(used)} already awarded, so {fmt(left)} can be granted.",
+            f"{format_decimal(used)} already awarded, so {format_decimal(left)} can be granted.",
         )
         credits = min(credits, left)
     if rule.term_use_cap is not None:

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
 
-from careercenter.credits import approval_queue, service
+from careercenter.credits import approval_queue
+from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.extensions import db
 from careercenter.homepanels import home_panel
@@ -18,7 +19,7 @@ from careercenter.sso.models import Person, Role
 
 @home_panel(Role.STUDENT, order=40)
 def student_panel(person: Person) -> Markup:
-    requests = service.requests_of(db.session, person)[:5]
+    requests = credit_requests.requests_of(db.session, person)[:5]
     return Markup(render_template("credits/_panel_student.html", requests=requests))  # noqa: S704
 
 

@@ -19,6 +19,7 @@ import yaml
 
 from careercenter.credits.routes import StepSpec, parse_route, route_of
 from careercenter.credits.terms import DEFAULT_CALENDAR, Calendar, TermError
+from careercenter.formatting import format_decimal
 
 CLASS_LEVELS = ("first-year", "sophomore", "junior", "senior", "graduate")
 GRADING_BASES = ("P/NP", "S/U", "letter")
@@ -89,7 +90,7 @@ class RuleSpec:
                     out[name] = [step.definition() for step in value]
                 continue
             if isinstance(value, Decimal):
-                value = _dec_str(value)
+                value = format_decimal(value)
             elif isinstance(value, tuple):
                 value = list(value)
             out[name] = value
@@ -167,11 +168,6 @@ _REQUIRED = (
 _COURSE_KEYS = {"subject": "course_subject", "number": "course_number", "title": "course_title"}
 
 
-def _dec_str(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
-
-
 def _to_decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool) or value is None:
         return None
@@ -222,10 +218,8 @@ def parse_rules_text(text: str, calendar: Calendar = DEFAULT_CALENDAR) -> list[R
     return specs
 
 
-def _validate_rule(raw: Any, path: str, calendar: Calendar) -> tuple[RuleSpec | None, list[str]]:
-    if not isinstance(raw, dict):
-        return None, [f"{path}: must be a mapping of rule settings"]
-    problems: list[str] = []
+def _flatten(raw: dict[Any, Any], path: str, problems: list[str]) -> dict[str, Any]:
+    """The rule's settings with `course: {subject, number, title}` spelt flat; unknown keys noted."""
     flat: dict[str, Any] = {}
     for key, value in raw.items():
         if key == "course":
@@ -241,30 +235,39 @@ def _validate_rule(raw: Any, path: str, calendar: Calendar) -> tuple[RuleSpec | 
             problems.append(f"{path}.{key}: unknown key")
         else:
             flat[key] = value
+    return flat
+
+
+def _shown(name: str) -> str:
+    return f"course.{name.removeprefix('course_')}" if name.startswith("course_") else name
+
+
+def _checked_values(flat: dict[str, Any], path: str, calendar: Calendar, problems: list[str]) -> dict[str, Any]:
+    """Each setting checked against its kind; a missing required one noted."""
     for name in _REQUIRED:
         if flat.get(name) in (None, ""):
-            shown = f"course.{name.removeprefix('course_')}" if name.startswith("course_") else name
-            problems.append(f"{path}.{shown}: is required")
+            problems.append(f"{path}.{_shown(name)}: is required")
     values: dict[str, Any] = {}
     for name, value in flat.items():
         if value is None:
-            if not _KINDS[name].endswith("?"):
-                continue
-            values[name] = None
+            if _KINDS[name].endswith("?"):
+                values[name] = None
             continue
-        shown = f"course.{name.removeprefix('course_')}" if name.startswith("course_") else name
         result, problem = _check_value(name, _KINDS[name], value, calendar)
         if problem:
-            problems.append(f"{path}.{shown}: {problem}")
+            problems.append(f"{path}.{_shown(name)}: {problem}")
         else:
             values[name] = result
-    if problems:
-        return None, problems
-    values.setdefault("credit_increment", Decimal(1))
+    return values
+
+
+def _cross_checks(values: dict[str, Any], path: str, calendar: Calendar) -> list[str]:
+    """Checks between settings: credit steps, min ≤ max, rating scale, reflection, open terms."""
+    problems = []
     step = values["credit_increment"]
     for name in ("min_credits", "max_credits"):
         if not _is_multiple(values[name], step):
-            problems.append(f"{path}.{name}: must be a multiple of credit_increment ({_dec_str(step)})")
+            problems.append(f"{path}.{name}: must be a multiple of credit_increment ({format_decimal(step)})")
     if values["max_credits"] < values["min_credits"]:
         problems.append(f"{path}.max_credits: must not be less than min_credits")
     if values.get("min_supervisor_rating") is not None and not (
@@ -275,116 +278,115 @@ def _validate_rule(raw: Any, path: str, calendar: Calendar) -> tuple[RuleSpec | 
         problems.append(f"{path}.reflection_min_words: set reflection_required: true to ask for a reflection")
     if values.get("open_until") and calendar.term_key(values["open_until"]) < calendar.term_key(values["open_from"]):
         problems.append(f"{path}.open_until: must not be before open_from")
+    return problems
+
+
+def _validate_rule(raw: Any, path: str, calendar: Calendar) -> tuple[RuleSpec | None, list[str]]:
+    if not isinstance(raw, dict):
+        return None, [f"{path}: must be a mapping of rule settings"]
+    problems: list[str] = []
+    values = _checked_values(_flatten(raw, path, problems), path, calendar, problems)
+    if problems:
+        return None, problems
+    values.setdefault("credit_increment", Decimal(1))
+    problems = _cross_checks(values, path, calendar)
     if problems:
         return None, problems
     return RuleSpec(**values), []
 
 
-def _check_value(name: str, kind: str, value: Any, calendar: Calendar) -> tuple[Any, str | None]:
-    base = kind.rstrip("?")
-    if base == "route":
-        route, problems = parse_route(value, "")
-        # parse_route's paths start with "" here: _validate_rule prefixes "rules[i].approval".
-        return route, "; ".join(p.removeprefix(": ") for p in problems) if problems else None
-    if base == "code":
-        if not isinstance(value, str) or not _CODE.match(value):
-            return None, "must be 2–60 capital letters, digits, - or _ (e.g. INTR-295)"
-        return value, None
-    if base in ("text",):
-        if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-            return None, "must be text"
-        return str(value).strip(), None
-    if base == "basis":
-        if value not in GRADING_BASES:
-            return None, f"must be one of {', '.join(GRADING_BASES)}"
-        return value, None
-    if base == "dec":
-        number = _to_decimal(value)
-        positive_only = name in ("hours_per_credit", "credit_increment", "min_credits", "max_credits")
-        if number is None or (positive_only and number <= 0) or number < 0:
-            return None, "must be a positive number" if positive_only else "must be a number, 0 or more"
-        if number.as_tuple().exponent < -2:  # type: ignore[operator]
-            return None, "must have at most two decimal places"
-        if name.endswith("_cap") and number <= 0:
-            return None, "must be a positive number"
-        return number, None
-    if base == "int":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            return None, "must be a whole number, 0 or more"
-        if name in ("max_experiences", "term_use_cap", "lifetime_use_cap") and value < 1:
-            return None, "must be a whole number, 1 or more"
-        return value, None
-    if base == "bool":
-        if not isinstance(value, bool):
-            return None, "must be true or false"
-        return value, None
-    if base in ("list", "levels"):
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            return None, "must be a list of names"
-        items = tuple(v.strip() for v in value)
-        if base == "levels":
-            wrong = [v for v in items if v not in CLASS_LEVELS]
-            if wrong:
-                return None, f"{', '.join(wrong)} is not a class level ({', '.join(CLASS_LEVELS)})"
-        return items, None
-    if base == "term":
-        try:
-            calendar.term_key(str(value))
-        except TermError as exc:
-            return None, f"must be a term code: {exc}"
-        return str(value), None
-    raise AssertionError(kind)  # pragma: no cover
+Checked = tuple[Any, str | None]
 
 
-def requirements(spec: RuleSpec) -> list[str]:
-    """What a rule asks, one plain sentence each (for students, advisors and registrar staff)."""
+def _check_code(name: str, value: Any, calendar: Calendar) -> Checked:
+    if not isinstance(value, str) or not _CODE.match(value):
+        return None, "must be 2–60 capital letters, digits, - or _ (e.g. INTR-295)"
+    return value, None
 
-    def num(value: Decimal) -> str:
-        return _dec_str(value)
 
-    credits = (
-        f"{num(spec.min_credits)} credits"
-        if spec.min_credits == spec.max_credits
-        else f"{num(spec.min_credits)} to {num(spec.max_credits)} credits"
-    )
-    out = [
-        f"{credits}, {spec.grading_basis}: {num(spec.hours_per_credit)} verified hours per credit, "
-        f"in steps of {num(spec.credit_increment)} credit.",
-        f"Open from {spec.open_from}" + (f" to {spec.open_until}." if spec.open_until else " on."),
-    ]
-    if spec.max_experiences:
-        out.append(f"Combines up to {spec.max_experiences} micro-internships.")
-    else:
-        out.append("Combines any number of micro-internships.")
-    if spec.categories:
-        out.append(f"Each micro-internship must be in: {', '.join(spec.categories)}.")
-    if spec.min_hours_per_experience > 0:
-        out.append(f"Each micro-internship needs at least {num(spec.min_hours_per_experience)} verified hours.")
-    if spec.min_supervisor_rating is not None:
-        out.append(f"Each supervisor's average skill rating must be at least {num(spec.min_supervisor_rating)} of 5.")
-    if spec.required_skills:
-        out.append(f"A supervisor must have rated: {', '.join(spec.required_skills)}.")
-    if spec.completed_within_days is not None:
-        out.append(f"Work must have ended within {spec.completed_within_days} days before the request.")
-    if spec.programs:
-        out.append(f"Open to students in: {', '.join(spec.programs)}.")
-    if spec.class_levels:
-        out.append(f"Open to: {', '.join(spec.class_levels)} students.")
-    caps = []
-    if spec.term_credit_cap is not None:
-        caps.append(f"{num(spec.term_credit_cap)} credits per term")
-    if spec.lifetime_credit_cap is not None:
-        caps.append(f"{num(spec.lifetime_credit_cap)} credits in all")
-    if spec.term_use_cap is not None:
-        caps.append(f"{spec.term_use_cap} award(s) per term")
-    if spec.lifetime_use_cap is not None:
-        caps.append(f"{spec.lifetime_use_cap} award(s) in all")
-    if caps:
-        out.append(f"At most {', '.join(caps)}.")
-    if spec.reflection_required:
-        words = f" of at least {spec.reflection_min_words} words" if spec.reflection_min_words else ""
-        out.append(f"Needs a written reflection{words}.")
-    out.append("Decided by: " + " → ".join(f"{step.label} ({step.who})" for step in spec.route) + ".")
-    return out
+def _check_text(name: str, value: Any, calendar: Calendar) -> Checked:
+    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+        return None, "must be text"
+    return str(value).strip(), None
+
+
+def _check_basis(name: str, value: Any, calendar: Calendar) -> Checked:
+    if value not in GRADING_BASES:
+        return None, f"must be one of {', '.join(GRADING_BASES)}"
+    return value, None
+
+
+def _check_decimal(name: str, value: Any, calendar: Calendar) -> Checked:
+    number = _to_decimal(value)
+    positive_only = name in ("hours_per_credit", "credit_increment", "min_credits", "max_credits")
+    if number is None or (positive_only and number <= 0) or number < 0:
+        return None, "must be a positive number" if positive_only else "must be a number, 0 or more"
+    if number.as_tuple().exponent < -2:  # type: ignore[operator]
+        return None, "must have at most two decimal places"
+    if name.endswith("_cap") and number <= 0:
+        return None, "must be a positive number"
+    return number, None
+
+
+def _check_int(name: str, value: Any, calendar: Calendar) -> Checked:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None, "must be a whole number, 0 or more"
+    if name in ("max_experiences", "term_use_cap", "lifetime_use_cap") and value < 1:
+        return None, "must be a whole number, 1 or more"
+    return value, None
+
+
+def _check_bool(name: str, value: Any, calendar: Calendar) -> Checked:
+    if not isinstance(value, bool):
+        return None, "must be true or false"
+    return value, None
+
+
+def _check_list(name: str, value: Any, calendar: Calendar) -> Checked:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        return None, "must be a list of names"
+    return tuple(v.strip() for v in value), None
+
+
+def _check_levels(name: str, value: Any, calendar: Calendar) -> Checked:
+    items, problem = _check_list(name, value, calendar)
+    if problem:
+        return None, problem
+    wrong = [v for v in items if v not in CLASS_LEVELS]
+    if wrong:
+        return None, f"{', '.join(wrong)} is not a class level ({', '.join(CLASS_LEVELS)})"
+    return items, None
+
+
+def _check_term(name: str, value: Any, calendar: Calendar) -> Checked:
+    try:
+        calendar.term_key(str(value))
+    except TermError as exc:
+        return None, f"must be a term code: {exc}"
+    return str(value), None
+
+
+def _check_route(name: str, value: Any, calendar: Calendar) -> Checked:
+    route, problems = parse_route(value, "")
+    # parse_route's paths start with "" here: _validate_rule prefixes "rules[i].approval".
+    return route, "; ".join(p.removeprefix(": ") for p in problems) if problems else None
+
+
+_CHECKS = {
+    "route": _check_route,
+    "code": _check_code,
+    "text": _check_text,
+    "basis": _check_basis,
+    "dec": _check_decimal,
+    "int": _check_int,
+    "bool": _check_bool,
+    "list": _check_list,
+    "levels": _check_levels,
+    "term": _check_term,
+}
+
+
+def _check_value(name: str, kind: str, value: Any, calendar: Calendar) -> Checked:
+    return _CHECKS[kind.rstrip("?")](name, value, calendar)

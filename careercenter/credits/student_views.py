@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template
 
 from careercenter.audit.service import disclose_to_person
 from careercenter.auth import login_required, me
-from careercenter.credits import service
+from careercenter.credits import requests as credit_requests
 from careercenter.credits import timeline as route_timeline
 from careercenter.credits.awards import awards_of_student
 from careercenter.credits.interest import interest_in
@@ -34,7 +34,7 @@ def record(campus_id: str) -> str:
     if interest is None:
         abort(404)
     disclose_to_person(db.session, viewer, student, RECORDS, interest)
-    requests = service.requests_of(db.session, student)
+    requests = credit_requests.requests_of(db.session, student)
     return render_template(
         "credits/student_record.html",
         student=student,

@@ -72,12 +72,5 @@ class Calendar:
             raise TermError(f"{term!r} is not a term code like 2026{self.codes[-1]} (seasons: {', '.join(self.codes)})")
         return int(match.group(1)), self.codes.index(match.group(2))
 
-    def is_term(self, term: str) -> bool:
-        try:
-            self.term_key(term)
-        except TermError:
-            return False
-        return True
-
 
 DEFAULT_CALENDAR = Calendar.parse(DEFAULT_TERM_STARTS)

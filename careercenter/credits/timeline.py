@@ -78,12 +78,17 @@ def _deciders(session: Session, request: CreditRequest, wait: ApprovalWait) -> l
     return names
 
 
+def needs_sponsor(rule_definition: dict[str, object]) -> bool:
+    """Whether a rule's route has a `sponsor` step (the student names a faculty sponsor)."""
+    route = RuleSpec.from_definition(rule_definition).route  # type: ignore[arg-type]
+    return any(step.kind is StepKind.SPONSOR for step in route)
+
+
 def choose_sponsor(
     session: Session, rule_definition: dict[str, object], campus_id: str | None, student: Person
 ) -> Person | None:
     """The sponsor a student named for a rule whose route has a `sponsor` step (None otherwise)."""
-    route = RuleSpec.from_definition(rule_definition).route  # type: ignore[arg-type]
-    if not any(step.kind is StepKind.SPONSOR for step in route):
+    if not needs_sponsor(rule_definition):
         return None
     sponsor = None
     if campus_id:

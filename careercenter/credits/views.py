@@ -1,4 +1,5 @@
-"""Credit pages: students request credit, advisors decide, registrar staff watch awards."""
+"""Credit pages: students request credit, advisors decide. (Registrar staff's award pages are
+`careercenter.registrar.award_pages`.)"""
 
 from __future__ import annotations
 
@@ -9,20 +10,22 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from careercenter import transaction
 from careercenter.audit.service import Actor, disclose_to_person
-from careercenter.auth import current_person, login_required, roles_required
+from careercenter.auth import login_required, me, roles_required
 from careercenter.config import ConfigError
-from careercenter.credits import approvals, service
-from careercenter.credits import awards as award_service
+from careercenter.credits import approvals, decisions, rule_versions
+from careercenter.credits import requests as credit_requests
 from careercenter.credits import timeline as route_timeline
 from careercenter.credits.evaluation import Evaluation, credit_words
-from careercenter.credits.forms import CreditRequestForm, DecisionForm, RescindForm
+from careercenter.credits.forms import CreditRequestForm, DecisionForm
 from careercenter.credits.interest import interest_in
-from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
-from careercenter.credits.rules import requirements
+from careercenter.credits.models import CreditRequest, CreditRule, RequestState
+from careercenter.credits.rule_text import requirements
 from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar, TermError
 from careercenter.errors import Conflict, NotAllowed, ValidationFailed
 from careercenter.extensions import db
+from careercenter.formatting import format_decimal
 from careercenter.sso.models import Person, Role
 
 bp = Blueprint("credits", __name__)
@@ -52,19 +55,13 @@ def credits_filter(value: object) -> str:
     """Decimals as people write them: 2.00 → "2", 1.50 → "1.5"."""
     if value is None:
         return ""
-    return service.fmt(Decimal(str(value)))
+    return format_decimal(Decimal(str(value)))
 
 
 @bp.app_template_filter("credit_words")
 def credit_words_filter(value: object) -> str:
     """1 → "1 credit", 1.5 → "1.5 credits"."""
     return credit_words(Decimal(str(value or 0)))
-
-
-def _me() -> Person:
-    person = current_person()
-    assert person is not None
-    return person
 
 
 def _page_arg() -> int:
@@ -88,11 +85,11 @@ def _apply_errors(form: Any, exc: ValidationFailed) -> None:
 @login_required
 def rules() -> str:
     """The rules in force, each in plain words."""
-    rules = service.active_rules(db.session)
+    rules = rule_versions.active_rules(db.session)
     return render_template(
         "credits/rules.html",
-        rules=[(rule, requirements(service.spec_of(rule))) for rule in rules],
-        versions=service.all_rule_versions(db.session) if _me().has_role(Role.REGISTRAR, Role.ADMIN) else [],
+        rules=[(rule, requirements(rule_versions.spec_of(rule))) for rule in rules],
+        versions=rule_versions.all_rule_versions(db.session) if me().has_role(Role.REGISTRAR, Role.ADMIN) else [],
     )
 
 
@@ -102,13 +99,28 @@ def rules() -> str:
 @bp.get("/credits")
 @roles_required(Role.STUDENT)
 def my_requests() -> str:
-    return render_template("credits/my_requests.html", requests=service.requests_of(db.session, _me()))
+    return render_template("credits/my_requests.html", requests=credit_requests.requests_of(db.session, me()))
 
 
-def _submitted_message(saved: CreditRequest) -> str:
-    wait = approvals.waiting_step(db.session, saved)
-    where = f': it waits at "{wait.step_label}"' if wait else ""
-    return f"Your request for {saved.rule.course_label} was submitted{where}."
+def _request_form(credit_request: CreditRequest | None, rules: list[CreditRule]) -> CreditRequestForm:
+    """The form with its rule choices (a returned request keeps its own version) and, on GET,
+    the returned request's values or the rule asked for in the query string."""
+    form = CreditRequestForm()
+    choices = [("", "Choose a rule")] + [(r.code, f"{r.course_label} {r.course_title} ({r.name})") for r in rules]
+    if credit_request is not None and credit_request.rule.code not in {r.code for r in rules}:
+        choices.append(
+            (credit_request.rule.code, f"{credit_request.rule.course_label} {credit_request.rule.course_title}")
+        )
+    form.rule.choices = choices
+    _sponsor_choices(form, me(), credit_request)
+    if request.method == "GET":
+        if credit_request is not None:
+            form.rule.data = credit_request.rule.code
+            form.experiences.data = [e.id for e in credit_request.experiences]
+            form.reflection.data = credit_request.reflection
+        elif request.args.get("rule"):
+            form.rule.data = request.args["rule"]
+    return form
 
 
 def _sponsor_choices(form: CreditRequestForm, student: Person, credit_request: CreditRequest | None) -> None:
@@ -119,32 +131,37 @@ def _sponsor_choices(form: CreditRequestForm, student: Person, credit_request: C
         form.sponsor.data = credit_request.sponsor.campus_id
 
 
+def _submit(
+    draft: credit_requests.Draft, credit_request: CreditRequest | None, sponsor_campus_id: str | None
+) -> CreditRequest:
+    """Save the checked draft as a new request, or resubmit the returned one; a route with a
+    sponsor step needs the faculty sponsor the student named."""
+    student = me()
+    actor = Actor.person(student)
+    sponsor = route_timeline.choose_sponsor(db.session, draft.rule.definition, sponsor_campus_id, student)
+    if credit_request is None:
+        return credit_requests.submit_request(db.session, student, draft, actor, sponsor)
+    return credit_requests.resubmit_request(db.session, credit_request, draft, actor, sponsor)
+
+
+def _submitted_message(saved: CreditRequest) -> str:
+    wait = approvals.waiting_step(db.session, saved)
+    where = f': it waits at "{wait.step_label}"' if wait else ""
+    return f"Your request for {saved.rule.course_label} was submitted{where}."
+
+
 def _request_form_page(credit_request: CreditRequest | None) -> tuple[str, int] | Response:
     """The new-request and edit-when-returned page: check the evaluation, then submit."""
-    student = _me()
-    form = CreditRequestForm()
-    rules = service.active_rules(db.session)
-    choices = [("", "Choose a rule")] + [(r.code, f"{r.course_label} {r.course_title} ({r.name})") for r in rules]
-    if credit_request is not None and credit_request.rule.code not in {r.code for r in rules}:
-        choices.append(
-            (credit_request.rule.code, f"{credit_request.rule.course_label} {credit_request.rule.course_title}")
-        )
-    form.rule.choices = choices
-    experiences = service.claimable_experiences(db.session, student, credit_request)
-    form.experiences.choices = [(e.id, service.experience_label(e)) for e in experiences]
-    _sponsor_choices(form, student, credit_request)
-    if request.method == "GET":
-        if credit_request is not None:
-            form.rule.data = credit_request.rule.code
-            form.experiences.data = [e.id for e in credit_request.experiences]
-            form.reflection.data = credit_request.reflection
-        elif request.args.get("rule"):
-            form.rule.data = request.args["rule"]
+    student = me()
+    rules = rule_versions.active_rules(db.session)
+    form = _request_form(credit_request, rules)
+    experiences = credit_requests.claimable_experiences(db.session, student, credit_request)
+    form.experiences.choices = [(e.id, credit_requests.experience_label(e)) for e in experiences]
     evaluation: Evaluation | None = None
     status = 200
     if request.method == "POST" and form.validate_on_submit():
         try:
-            draft = service.prepare_request(
+            draft = credit_requests.prepare_request(
                 db.session,
                 student,
                 form.rule.data or "",
@@ -152,31 +169,18 @@ def _request_form_page(credit_request: CreditRequest | None) -> tuple[str, int] 
                 form.reflection.data or "",
                 request=credit_request,
             )
-        except ValidationFailed as exc:
-            _apply_errors(form, exc)
-            status = 422
-        else:
             evaluation = draft.evaluation
             if request.form.get("action") == "submit":
-                actor = Actor.person(student)
-                try:
-                    sponsor = route_timeline.choose_sponsor(
-                        db.session, draft.rule.definition, form.sponsor.data, student
-                    )
-                    if credit_request is None:
-                        saved = service.submit_request(db.session, student, draft, actor, sponsor)
-                    else:
-                        saved = service.resubmit_request(db.session, credit_request, draft, actor, sponsor)
-                except ValidationFailed as exc:
-                    # Another request took an experience between the check and the save.
-                    db.session.rollback()
-                    _apply_errors(form, exc)
-                    experiences = service.claimable_experiences(db.session, student, credit_request)
-                    evaluation, status = None, 422
-                else:
-                    db.session.commit()
-                    flash(_submitted_message(saved), "success")
-                    return redirect(url_for("credits.request_detail", request_id=saved.id), code=303)
+                saved = _submit(draft, credit_request, form.sponsor.data)
+                flash(_submitted_message(saved), "success")
+                return redirect(url_for("credits.request_detail", request_id=saved.id), code=303)
+        except ValidationFailed as exc:
+            # A bad choice, or another request took an experience between the check and the save
+            # (the 422 answer rolls back whatever was written).
+            _apply_errors(form, exc)
+            if evaluation is not None:
+                experiences = credit_requests.claimable_experiences(db.session, student, credit_request)
+            evaluation, status = None, 422
     elif request.method == "POST":
         status = 422
     rule_by_code = {r.code: r for r in rules}
@@ -189,9 +193,11 @@ def _request_form_page(credit_request: CreditRequest | None) -> tuple[str, int] 
             evaluation=evaluation,
             experiences=experiences,
             chosen=chosen,
-            chosen_requirements=requirements(service.spec_of(chosen)) if chosen else [],
-            rules_reflection={r.code: service.spec_of(r).reflection_required for r in rules},
-            rules_sponsor=[r.code for r in rules if any(s.kind.value == "sponsor" for s in service.spec_of(r).route)],
+            chosen_requirements=requirements(rule_versions.spec_of(chosen)) if chosen else [],
+            rules_reflection={r.code: rule_versions.spec_of(r).reflection_required for r in rules},
+            rules_sponsor=[
+                r.code for r in rules if any(s.kind.value == "sponsor" for s in rule_versions.spec_of(r).route)
+            ],
         ),
         status,
     )
@@ -205,7 +211,7 @@ def new_request() -> tuple[str, int] | Response:
 
 def _own_request_or_404(request_id: int) -> CreditRequest:
     credit_request = db.session.get(CreditRequest, request_id)
-    if credit_request is None or credit_request.student_id != _me().id:
+    if credit_request is None or credit_request.student_id != me().id:
         abort(404)
     return credit_request
 
@@ -226,12 +232,12 @@ def edit_request(request_id: int) -> tuple[str, int] | Response:
 def _render_request(
     credit_request: CreditRequest, form: DecisionForm | None = None, status: int = 200
 ) -> tuple[str, int]:
-    viewer = _me()
+    viewer = me()
     authority = approvals.may_decide(db.session, viewer, credit_request)
     may_decide = authority is not None
     if may_decide and form is None:
         form = DecisionForm()
-        form.credits.data = service.fmt(approvals.allowed_credits(db.session, credit_request))
+        form.credits.data = format_decimal(approvals.allowed_credits(db.session, credit_request))
         form.version.data = str(credit_request.version_id)
     evaluation = Evaluation.from_dict(credit_request.evaluation) if credit_request.evaluation else None
     return (
@@ -239,7 +245,7 @@ def _render_request(
             "credits/request_detail.html",
             r=credit_request,
             evaluation=evaluation,
-            award=service.award_of(db.session, credit_request),
+            award=credit_requests.award_of(db.session, credit_request),
             form=form if may_decide else None,
             authority=authority,
             wait=approvals.waiting_step(db.session, credit_request),
@@ -254,7 +260,7 @@ def _render_request(
 @login_required
 def request_detail(request_id: int) -> tuple[str, int]:
     credit_request = db.session.get(CreditRequest, request_id)
-    viewer = _me()
+    viewer = me()
     interest = interest_in(db.session, viewer, credit_request.student) if credit_request else None
     if credit_request is None or interest is None:
         abort(404)
@@ -262,7 +268,6 @@ def request_detail(request_id: int) -> tuple[str, int]:
         disclose_to_person(
             db.session, viewer, credit_request.student, f"{REQUEST_RECORDS} (request {request_id})", interest
         )
-        db.session.commit()
     return _render_request(credit_request)
 
 
@@ -270,7 +275,7 @@ def request_detail(request_id: int) -> tuple[str, int]:
 @login_required
 def decide(request_id: int) -> tuple[str, int] | Response:
     """Decide the step the request waits at (anyone who may: its approvers and their delegates)."""
-    advisor = _me()
+    advisor = me()
     credit_request = db.session.get(CreditRequest, request_id)
     if credit_request is None or interest_in(db.session, advisor, credit_request.student) is None:
         abort(404)
@@ -299,7 +304,7 @@ def decide(request_id: int) -> tuple[str, int] | Response:
                 credit_request,
                 advisor,
                 form.comment.data or "",
-                credits=service.parse_credits(form.credits.data),
+                credits=decisions.parse_credits(form.credits.data),
                 reason=form.reason.data or "",
                 expected_version=version,
             )
@@ -309,18 +314,15 @@ def decide(request_id: int) -> tuple[str, int] | Response:
                 db.session, credit_request, advisor, form.comment.data or "", to, expected_version=version
             )
     except ValidationFailed as exc:
-        db.session.rollback()
-        credit_request = db.session.get(CreditRequest, request_id)
-        assert credit_request is not None
+        # Nothing was changed before the check failed; the 422 answer rolls back.
         _apply_errors(form, exc)
         if "action" in exc.errors or not exc.errors:
             flash(str(exc), "error")
         return _render_request(credit_request, form, 422)
     except (Conflict, NotAllowed) as exc:
-        db.session.rollback()
+        transaction.doom()
         flash(str(exc), "error")
         return redirect(url_for("credits.request_detail", request_id=request_id), code=303)
-    db.session.commit()
     verbs = {"approve": "approved", "deny": "denied", "return": "returned to the student"}
     name = credit_request.student.display_name
     if outcome.next_step:
@@ -342,76 +344,6 @@ def decide(request_id: int) -> tuple[str, int] | Response:
 def queue() -> Response:
     """The old advisor queue's address: the approver's queue took its place."""
     return redirect(url_for("approvals.queue", **request.args), code=301)
-
-
-# ---- registrar staff --------------------------------------------------------------------------------
-
-
-@bp.get("/registrar/awards")
-@roles_required(Role.REGISTRAR, Role.ADMIN)
-def awards() -> str:
-    raw_status = request.args.get("status") or ""
-    status = AwardStatus(raw_status) if raw_status in {s.value for s in AwardStatus} else None
-    filters = {
-        "status": status.value if status else "",
-        "term": (request.args.get("term") or "").strip()[:20],
-        "rule": (request.args.get("rule") or "").strip()[:60],
-        "student": (request.args.get("student") or "").strip()[:100],
-    }
-    page = award_service.list_awards(
-        db.session,
-        status=status,
-        term=filters["term"] or None,
-        rule_code=filters["rule"] or None,
-        student=filters["student"] or None,
-        page=_page_arg(),
-    )
-    return render_template(
-        "credits/awards.html",
-        page=page,
-        filters=filters,
-        options=award_service.award_filters(db.session),
-        statuses=list(AwardStatus),
-    )
-
-
-def _award_or_404(award_id: int) -> CreditAward:
-    award = db.session.get(CreditAward, award_id)
-    if award is None:
-        abort(404)
-    return award
-
-
-@bp.get("/registrar/awards/<int:award_id>")
-@roles_required(Role.REGISTRAR, Role.ADMIN)
-def award_detail(award_id: int) -> str:
-    award = _award_or_404(award_id)
-    disclose_to_person(db.session, _me(), award.student, f"credit award {award.id}", "registrar staff: credit records")
-    db.session.commit()
-    return render_template("credits/award_detail.html", award=award, form=RescindForm())
-
-
-@bp.post("/registrar/awards/<int:award_id>/rescind")
-@roles_required(Role.REGISTRAR, Role.ADMIN)
-def rescind(award_id: int) -> tuple[str, int] | Response:
-    award = _award_or_404(award_id)
-    form = RescindForm()
-    if not form.validate_on_submit():
-        return render_template("credits/award_detail.html", award=award, form=form), 422
-    try:
-        award_service.rescind_award(db.session, award, Actor.person(_me()), form.reason.data or "")
-    except ValidationFailed as exc:
-        db.session.rollback()
-        award = _award_or_404(award_id)
-        _apply_errors(form, exc)
-        return render_template("credits/award_detail.html", award=award, form=form), 422
-    except Conflict as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("credits.award_detail", award_id=award_id), code=303)
-    db.session.commit()
-    flash(f"Award {award_id} rescinded.", "success")
-    return redirect(url_for("credits.award_detail", award_id=award_id), code=303)
 
 
 from careercenter.credits import panels  # noqa: E402,F401  (registers the home panels)

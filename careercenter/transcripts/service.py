@@ -351,7 +351,7 @@ def credential_statuses(session: Session, transcript: Transcript | None) -> list
     """
     if transcript is None:
         return []
-    from careercenter.credentials.service import record_status
+    from careercenter.credentials.status import record_status
 
     snap = transcript.snapshot
     experiences = {e["id"]: e for e in snap.get("experiences", [])}

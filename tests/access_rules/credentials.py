@@ -20,10 +20,10 @@ def _status_list(w: Any) -> dict[str, Any]:
 
 
 def _own_credential(w: Any) -> dict[str, Any]:
-    from careercenter.credentials import service
+    from careercenter.credentials import issuance
 
     experience = w.make["experience"](w.student, state=ExperienceState.VERIFIED)
-    row = service.issue_for_experience(w.session, experience, current_app.config)
+    row = issuance.issue_for_experience(w.session, experience, current_app.config)
     return {"credential_uuid": row.credential_id.rsplit(":", 1)[-1]}
 
 

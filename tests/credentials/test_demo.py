@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from careercenter.credentials import demo as credentials_demo
 from careercenter.credentials.models import CredentialKind, IssuedCredential
+from careercenter.credits.models import AwardStatus
 from careercenter.demo import Demo
 
 
@@ -16,7 +17,7 @@ def test_demo_step_issues_credentials(
 ) -> None:
     maya, liam = make_student(), make_student()
     experience = verified_experience(maya)
-    make_award(maya, [experience])
+    make_award(maya, [experience], status=AwardStatus.POSTED)
     lines = credentials_demo.seed(session, Demo(people={"maya": maya, "liam": liam}))
     assert any("2 Open Badges credential(s) and 1 CLR(s)" in line for line in lines)
     kinds = session.execute(sa.select(IssuedCredential.kind).where(IssuedCredential.student_id == maya.id)).scalars()

@@ -16,6 +16,7 @@ from careercenter import signals
 from careercenter.audit.service import Actor
 from careercenter.credentials import proof, statuslist
 from careercenter.credentials.multibase import decode_ed25519_public
+from careercenter.credits.models import AwardStatus
 
 SCHEMAS = Path(__file__).parents[2] / "careercenter" / "credentials" / "schemas"
 
@@ -33,7 +34,7 @@ def test_done_when(
     student = make_student(name="Maya Okafor")
     e1 = verified_experience(student)
     e2 = verified_experience(student, employer="Bright Labs", title="Survey design")
-    award = make_award(student, [e1, e2])
+    award = make_award(student, [e1, e2], status=AwardStatus.POSTED)
     login(student)
     clr = client.get("/me/credentials/clr.json").get_json()
     client.post("/logout")

@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from careercenter.credentials import issuer, jsonld, jwt, proof, service, verification
+from careercenter.credentials import issuance, issuer, jsonld, jwt, proof, verification
 from careercenter.credentials.keys import issuer_keys
 from careercenter.credentials.models import CredentialKind, CredentialState
 from careercenter.credits.models import AwardStatus
@@ -65,7 +65,7 @@ def test_experience_credential_content_schemas_and_proof(
     app: Any, session: Any, student: Any, verified_experience: Any
 ) -> None:
     experience = verified_experience(student)
-    row = service.issue_for_experience(session, experience, app.config)
+    row = issuance.issue_for_experience(session, experience, app.config)
     doc = row.document
     assert row.kind is CredentialKind.EXPERIENCE and row.state is CredentialState.ISSUED
     for schema in OB_SCHEMAS:
@@ -95,11 +95,11 @@ def test_experience_credential_content_schemas_and_proof(
     # Verifies offline against the key the issuer profile publishes.
     assert proof.verify(doc, _resolver(app))["cryptosuite"] == "eddsa-rdfc-2022"
     # Asking again gives the same credential: one per record.
-    assert service.issue_for_experience(session, experience, app.config).id == row.id
+    assert issuance.issue_for_experience(session, experience, app.config).id == row.id
 
 
 def test_a_changed_field_fails_verification(app: Any, session: Any, student: Any, verified_experience: Any) -> None:
-    doc = service.issue_for_experience(session, verified_experience(student), app.config).document
+    doc = issuance.issue_for_experience(session, verified_experience(student), app.config).document
     for change in (
         lambda d: d["credentialSubject"]["result"][0].update(value="45"),
         lambda d: d["credentialSubject"]["achievement"].update(name="Senior data scientist — Acme"),
@@ -118,8 +118,8 @@ def test_a_changed_field_fails_verification(app: Any, session: Any, student: Any
 
 
 def test_award_credential(app: Any, session: Any, student: Any, verified_experience: Any, make_award: Any) -> None:
-    award = make_award(student, [verified_experience(student)])
-    row = service.issue_for_award(session, award, app.config)
+    award = make_award(student, [verified_experience(student)], status=AwardStatus.POSTED, term="2026SP")
+    row = issuance.issue_for_award(session, award, app.config)
     doc = row.document
     for schema in OB_SCHEMAS:
         _assert_valid(doc, schema)
@@ -138,11 +138,11 @@ def test_unposted_or_unverified_records_are_not_issued(
 ) -> None:
     draft = make_experience(student, state=ExperienceState.AWAITING_SIGNOFF)
     with pytest.raises(Conflict):
-        service.issue_for_experience(session, draft, app.config)
+        issuance.issue_for_experience(session, draft, app.config)
     pending = make_award(student, [verified_experience(student)], status=AwardStatus.PENDING)
     with pytest.raises(Conflict):
-        service.issue_for_award(session, pending, app.config)
-    assert all(c.kind is CredentialKind.EXPERIENCE for c in service.record_credentials(session, student, app.config))
+        issuance.issue_for_award(session, pending, app.config)
+    assert all(c.kind is CredentialKind.EXPERIENCE for c in issuance.record_credentials(session, student, app.config))
 
 
 def test_clr_bundles_everything_validates_and_verifies(
@@ -150,8 +150,8 @@ def test_clr_bundles_everything_validates_and_verifies(
 ) -> None:
     e1 = verified_experience(student)
     e2 = verified_experience(student, employer="Bright Labs", title="Survey design", skill_ratings={"communication": 5})
-    award = make_award(student, [e1, e2])
-    clr = service.clr_for(session, student, app.config)
+    award = make_award(student, [e1, e2], status=AwardStatus.POSTED)
+    clr = issuance.clr_for(session, student, app.config)
     doc = clr.document
     _assert_valid(doc, CLR_SCHEMA)
     nested = doc["credentialSubject"]["verifiableCredential"]
@@ -161,20 +161,20 @@ def test_clr_bundles_everything_validates_and_verifies(
             _assert_valid(credential, schema)
         assert proof.verify(credential, _resolver(app))  # every credential verifies offline
     assert proof.verify(doc, _resolver(app))
-    award_achievement = service.issue_for_award(session, award, app.config).document["credentialSubject"][
+    award_achievement = issuance.issue_for_award(session, award, app.config).document["credentialSubject"][
         "achievement"
     ]["id"]
     associations = doc["credentialSubject"]["association"]
     assert {a["targetId"] for a in associations} == {award_achievement}
     assert len(associations) == 2
     # Unchanged record: the same CLR again.
-    assert service.clr_for(session, student, app.config).id == clr.id
+    assert issuance.clr_for(session, student, app.config).id == clr.id
     result = verification.verify_submission(session, doc, app.config)
     assert result.outcome == verification.VALID and [n.outcome for n in result.nested] == ["valid"] * 3
 
 
 def test_jwt_round_trip(app: Any, session: Any, student: Any, verified_experience: Any) -> None:
-    row = service.issue_for_experience(session, verified_experience(student), app.config)
+    row = issuance.issue_for_experience(session, verified_experience(student), app.config)
     header, payload = jwt.decode_unverified(row.jwt)
     assert header["alg"] == "ES256" and header["kid"] == issuer.jwt_kid(
         app.config, issuer_keys(app.config).jwk_thumbprint
@@ -217,7 +217,7 @@ def test_a_credentialed_record_cannot_be_deleted_alone_but_the_student_can(
     from careercenter.sso.models import Person
 
     experience = verified_experience(student)
-    service.clr_for(session, student, app.config)
+    issuance.clr_for(session, student, app.config)
     with pytest.raises(IntegrityError), session.begin_nested():
         session.execute(sa.delete(Experience).where(Experience.id == experience.id))
     session.execute(sa.delete(Person).where(Person.id == student.id))

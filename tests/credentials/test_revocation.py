@@ -12,16 +12,18 @@ import sqlalchemy as sa
 from careercenter import signals
 from careercenter.audit.models import AuditEvent
 from careercenter.audit.service import Actor
-from careercenter.credentials import proof, service, statuslist, verification
+from careercenter.credentials import issuance, proof, statuslist, verification
+from careercenter.credentials import status as credential_status
 from careercenter.credentials.keys import issuer_keys
 from careercenter.credentials.models import CredentialKind, CredentialState, IssuedCredential
+from careercenter.credits.models import AwardStatus
 
 
 def _bit(app: Any, session: Any, row: IssuedCredential) -> bool:
     """Read the bit as a verifier would: from the signed status list credential."""
     status = row.document["credentialStatus"]
     list_id = int(status["statusListCredential"].rsplit("/", 1)[-1])
-    listed = service.status_list_credential(session, list_id, app.config)
+    listed = credential_status.status_list_credential(session, list_id, app.config)
     keys = issuer_keys(app.config)
     proof.verify(listed, lambda vm: keys.ed25519_public() if vm.endswith(keys.multikey) else None)
     assert listed["id"] == status["statusListCredential"]
@@ -34,12 +36,12 @@ def record(session: Any, make_student: Any, verified_experience: Any, make_award
     student = make_student()
     e1 = verified_experience(student)
     e2 = verified_experience(student, employer="Bright Labs")
-    award = make_award(student, [e1])
-    clr = service.clr_for(session, student, app.config)
+    award = make_award(student, [e1], status=AwardStatus.POSTED)
+    clr = issuance.clr_for(session, student, app.config)
     rows = {
-        "e1": service.issue_for_experience(session, e1, app.config),
-        "e2": service.issue_for_experience(session, e2, app.config),
-        "award": service.issue_for_award(session, award, app.config),
+        "e1": issuance.issue_for_experience(session, e1, app.config),
+        "e2": issuance.issue_for_experience(session, e2, app.config),
+        "award": issuance.issue_for_award(session, award, app.config),
     }
     return SimpleNamespace(student=student, e1=e1, e2=e2, award=award, clr=clr, rows=rows)
 
@@ -72,15 +74,15 @@ def test_transcript_revocation_revokes_the_records_it_showed(app: Any, session: 
     events = session.execute(sa.select(AuditEvent).where(AuditEvent.action == "credential.revoked")).scalars().all()
     assert {e.subject_id for e in events} == {str(rows["e1"].id), str(rows["award"].id), str(record.clr.id)}
     # A fresh CLR bundles only what is still in force.
-    fresh = service.clr_for(session, record.student, app.config)
+    fresh = issuance.clr_for(session, record.student, app.config)
     assert fresh.id != record.clr.id and fresh.included == [rows["e2"].credential_id]
     # Revocation is final for the record: asking again does not issue a new credential.
-    assert service.issue_for_experience(session, record.e1, app.config).state is CredentialState.REVOKED
+    assert issuance.issue_for_experience(session, record.e1, app.config).state is CredentialState.REVOKED
 
 
 def test_snapshot_listing_records_as_objects(app: Any, session: Any, record: Any) -> None:
     transcript = SimpleNamespace(id=78, snapshot={"experiences": [{"id": record.e2.id}], "awards": []})
-    service.on_transcript_revoked(None, session=session, transcript=transcript, actor=None, reason="x")
+    credential_status.on_transcript_revoked(None, session=session, transcript=transcript, actor=None, reason="x")
     assert record.rows["e2"].state is CredentialState.REVOKED
     assert record.rows["e1"].state is CredentialState.ISSUED
 
@@ -105,16 +107,22 @@ def test_award_rescinded_revokes_its_credential(app: Any, session: Any, record: 
 
 
 def test_revoking_twice_changes_nothing(app: Any, session: Any, record: Any) -> None:
-    first = service.revoke_records(session, experience_ids=[record.e1.id], award_ids=[], actor=None, reason="a")
+    first = credential_status.revoke_records(
+        session, experience_ids=[record.e1.id], award_ids=[], actor=None, reason="a"
+    )
     assert len(first) == 2  # the credential and the CLR bundling it
-    again = service.revoke_records(session, experience_ids=[record.e1.id], award_ids=[], actor=None, reason="b")
+    again = credential_status.revoke_records(
+        session, experience_ids=[record.e1.id], award_ids=[], actor=None, reason="b"
+    )
     assert again == []
     assert record.rows["e1"].revoked_reason == "a"
 
 
 def test_record_status_for_the_transcript_page(app: Any, session: Any, record: Any) -> None:
-    service.revoke_records(session, experience_ids=[record.e1.id], award_ids=[], actor=None, reason="a")
-    status = service.record_status(session, experience_ids=[record.e1.id, record.e2.id], award_ids=[record.award.id])
+    credential_status.revoke_records(session, experience_ids=[record.e1.id], award_ids=[], actor=None, reason="a")
+    status = credential_status.record_status(
+        session, experience_ids=[record.e1.id, record.e2.id], award_ids=[record.award.id]
+    )
     assert status == {
         f"experience:{record.e1.id}": "revoked",
         f"experience:{record.e2.id}": "issued",
@@ -126,7 +134,7 @@ def test_status_indexes_are_distinct_and_lists_are_large(app: Any, session: Any,
     rows = session.execute(sa.select(IssuedCredential)).scalars().all()
     slots = {(r.status_list_id, r.status_index) for r in rows}
     assert len(slots) == len(rows)
-    listed = service.status_list_credential(session, rows[0].status_list_id, app.config)
+    listed = credential_status.status_list_credential(session, rows[0].status_list_id, app.config)
     assert len(statuslist.decode_bits(listed["credentialSubject"]["encodedList"])) * 8 >= 131072
     assert {r.kind for r in rows} == {CredentialKind.EXPERIENCE, CredentialKind.AWARD, CredentialKind.CLR}
 

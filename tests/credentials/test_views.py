@@ -14,9 +14,11 @@ import pytest
 import sqlalchemy as sa
 
 from careercenter.audit.models import Disclosure
-from careercenter.credentials import proof, service, statuslist
+from careercenter.credentials import issuance, proof, statuslist
+from careercenter.credentials import status as credential_status
 from careercenter.credentials.keys import issuer_keys
 from careercenter.credentials.multibase import decode_ed25519_public
+from careercenter.credits.models import AwardStatus
 from careercenter.sso.models import Role
 
 
@@ -42,7 +44,7 @@ def test_student_page_and_downloads(
     app: Any, client: Any, login: Any, session: Any, student: Any, verified_experience: Any, make_award: Any
 ) -> None:
     experience = verified_experience(student, employer="Northwind")
-    make_award(student, [experience])
+    make_award(student, [experience], status=AwardStatus.POSTED)
     login(student)
     page = client.get("/me/credentials")
     assert page.status_code == 200
@@ -72,15 +74,17 @@ def test_no_clr_without_a_record_in_force(app: Any, client: Any, login: Any, ses
     page = client.get("/me/credentials").get_data(as_text=True)
     assert "There is no record to bundle yet" in page
     assert "Download my record" not in page
-    with pytest.raises(service.NothingToBundle):
-        service.clr_for_student(session, student.campus_id, SimpleNamespace(client_id="x", client_name="x"), app.config)
+    with pytest.raises(issuance.NothingToBundle):
+        issuance.clr_for_student(
+            session, student.campus_id, SimpleNamespace(client_id="x", client_name="x"), app.config
+        )
     assert not session.execute(sa.select(Disclosure).where(Disclosure.student_id == student.id)).first()
 
 
 def test_another_students_credential_is_404(
     app: Any, client: Any, login: Any, session: Any, student: Any, make_student: Any, verified_experience: Any
 ) -> None:
-    row = service.issue_for_experience(session, verified_experience(student), app.config)
+    row = issuance.issue_for_experience(session, verified_experience(student), app.config)
     uid = row.credential_id.rsplit(":", 1)[-1]
     login(make_student())
     assert client.get(f"/me/credentials/{uid}.json").status_code == 404
@@ -90,7 +94,7 @@ def test_another_students_credential_is_404(
 def test_status_list_route_shows_the_revocation(
     app: Any, client: Any, session: Any, student: Any, verified_experience: Any
 ) -> None:
-    row = service.issue_for_experience(session, verified_experience(student), app.config)
+    row = issuance.issue_for_experience(session, verified_experience(student), app.config)
     url = row.document["credentialStatus"]["statusListCredential"].removeprefix("http://careers.test")
     index = row.status_index
 
@@ -101,7 +105,7 @@ def test_status_list_route_shows_the_revocation(
         return statuslist.bit_is_set(listed["credentialSubject"]["encodedList"], index)
 
     assert bit() is False
-    service.revoke(session, row, actor=None, reason="test")
+    credential_status.revoke(session, row, actor=None, reason="test")
     assert bit() is True
     assert client.get("/credentials/status/999999").status_code == 404
 
@@ -113,7 +117,7 @@ def _post_json(client: Any, body: Any) -> Any:
 def test_verify_endpoint_json_and_jwt(
     app: Any, client: Any, session: Any, student: Any, verified_experience: Any
 ) -> None:
-    row = service.issue_for_experience(session, verified_experience(student), app.config)
+    row = issuance.issue_for_experience(session, verified_experience(student), app.config)
     assert _post_json(client, row.document).get_json()["result"] == "valid"
     changed = copy.deepcopy(row.document)
     changed["credentialSubject"]["result"][0]["value"] = "400"
@@ -123,7 +127,7 @@ def test_verify_endpoint_json_and_jwt(
     assert jwt_answer["result"] == "valid" and jwt_answer["form"] == "jwt"
     foreign = json.loads((Path(__file__).parent / "vectors/ob-v3p0-impl-guide/credential.json").read_text())
     assert _post_json(client, foreign).get_json()["result"] == "unknown"
-    service.revoke(session, row, actor=None, reason="test")
+    credential_status.revoke(session, row, actor=None, reason="test")
     assert _post_json(client, row.document).get_json()["result"] == "revoked"
     bad = client.post("/verify/credential", data="{not json", content_type="application/json")
     assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
@@ -133,7 +137,7 @@ def test_verify_endpoint_json_and_jwt(
 def test_verify_form_paste_upload_and_bad_input(
     app: Any, client: Any, session: Any, student: Any, verified_experience: Any
 ) -> None:
-    row = service.issue_for_experience(session, verified_experience(student), app.config)
+    row = issuance.issue_for_experience(session, verified_experience(student), app.config)
     pasted = client.post("/verify/credential", data={"credential": json.dumps(row.document)})
     assert pasted.status_code == 200 and '<h2 id="verify-result-title">\n    Valid' in pasted.get_data(as_text=True)
     uploaded = client.post(
@@ -160,16 +164,16 @@ def test_clr_for_student_logs_the_disclosure(
 ) -> None:
     verified_experience(student)
     client = SimpleNamespace(client_id="banner-prod", client_name="Banner (registrar)")
-    document = service.clr_for_student(session, student.campus_id, client, app.config)
+    document = issuance.clr_for_student(session, student.campus_id, client, app.config)
     assert "ClrCredential" in document["type"]
     entry = session.execute(sa.select(Disclosure).where(Disclosure.student_id == student.id)).scalar_one()
     assert entry.party_type == "api_client" and entry.party_id == "banner-prod"
     assert entry.party_label == "Banner (registrar)" and "CLR" in entry.records
-    with pytest.raises(service.CredentialNotFound):
-        service.clr_for_student(session, "NOPE-1", client, app.config)
+    with pytest.raises(issuance.CredentialNotFound):
+        issuance.clr_for_student(session, "NOPE-1", client, app.config)
     staff = make_person(Role.REGISTRAR)
-    with pytest.raises(service.CredentialNotFound):
-        service.clr_for_student(session, staff.campus_id, client, app.config)
+    with pytest.raises(issuance.CredentialNotFound):
+        issuance.clr_for_student(session, staff.campus_id, client, app.config)
 
 
 def test_cli_make_dev_key(make_app: Any, tmp_path: Any, monkeypatch: Any) -> None:
@@ -214,7 +218,7 @@ def test_missing_issuing_key_is_a_clear_503(make_app: Any, tmp_path: Any) -> Non
 
 
 def test_cli_verify(app: Any, runner: Any, session: Any, student: Any, verified_experience: Any, tmp_path: Any) -> None:
-    row = service.issue_for_experience(session, verified_experience(student), app.config)
+    row = issuance.issue_for_experience(session, verified_experience(student), app.config)
     good = tmp_path / "good.json"
     good.write_text(json.dumps(row.document))
     result = runner.invoke(args=["credentials", "verify", str(good)])

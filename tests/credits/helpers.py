@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from careercenter.audit.service import Actor
-from careercenter.credits import service
+from careercenter.credits import approvals, rule_versions
+from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import CreditAward, CreditRequest, CreditRule
 from careercenter.credits.rules import parse_rules_text
 from careercenter.db import utcnow
@@ -41,22 +42,21 @@ rules:
 
 
 def load_test_rules(session: Any, text: str = TEST_RULES) -> dict[str, CreditRule]:
-    specs = parse_rules_text(text, service.calendar())
-    service.load_rules(session, specs, Actor.system("test"))
-    return {r.code: r for r in service.active_rules(session)}
+    specs = parse_rules_text(text, rule_versions.calendar())
+    rule_versions.load_rules(session, specs, Actor.system("test"))
+    return {r.code: r for r in rule_versions.active_rules(session)}
 
 
 def submitted_request(
     session: Any, student: Any, experiences: list[Experience], code: str = "INTR-295", reflection: str = ""
 ) -> CreditRequest:
-    if not service.active_rules(session):
+    if not rule_versions.active_rules(session):
         load_test_rules(session)
-    draft = service.prepare_request(session, student, code, [e.id for e in experiences], reflection)
-    return service.submit_request(session, student, draft, Actor.person(student))
+    draft = credit_requests.prepare_request(session, student, code, [e.id for e in experiences], reflection)
+    return credit_requests.submit_request(session, student, draft, Actor.person(student))
 
 
 def posted_award(session: Any, request: CreditRequest, advisor: Any) -> CreditAward:
-    from careercenter.credits import approvals
     from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus
     from careercenter.statemachine import move
 

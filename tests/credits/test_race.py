@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from careercenter.credits import approvals, service
+from careercenter.credits import approvals
+from careercenter.credits import requests as credit_requests
 from careercenter.credits.approval_models import ApprovalDecision
 from careercenter.credits.models import CreditAward, CreditRequest, RequestState
 from careercenter.errors import Conflict, ValidationFailed
@@ -186,9 +187,9 @@ def test_two_submissions_of_the_same_experience_at_once_make_one_request(committ
         with app.test_request_context():
             try:
                 person = db.session.get(Person, student_id)
-                draft = service.prepare_request(db.session, person, "INTR-295", [exp_id], "")
+                draft = credit_requests.prepare_request(db.session, person, "INTR-295", [exp_id], "")
                 prepared.wait()  # both saw the experience as free
-                service.submit_request(db.session, person, draft, Actor.person(person))
+                credit_requests.submit_request(db.session, person, draft, Actor.person(person))
                 db.session.commit()
                 outcomes.append("submitted")
             except ValidationFailed as exc:

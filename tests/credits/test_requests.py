@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from careercenter import signals
 from careercenter.audit.models import AuditEvent, Disclosure
-from careercenter.credits import approvals, service
+from careercenter.credits import approvals, decisions
+from careercenter.credits import requests as credit_requests
 from careercenter.credits.approval_models import ApprovalWait, Delegation
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, CreditRule, RequestState
 from careercenter.errors import Conflict
@@ -162,8 +163,10 @@ def test_a_request_keeps_its_rule_version(runner: Any, session: Any, people: dic
     assert "v2 loaded" in runner.invoke(args=["credits", "load-rules", str(path)]).output
     session.refresh(request)
     assert request.rule_id == v1.id and request.rule.version == 1
-    service.return_request(session, request, people["dana"], "Add a reflection, please.")
-    draft = service.prepare_request(session, maya, "INTR-295", [e.id for e in request.experiences], "", request=request)
+    decisions.return_request(session, request, people["dana"], "Add a reflection, please.")
+    draft = credit_requests.prepare_request(
+        session, maya, "INTR-295", [e.id for e in request.experiences], "", request=request
+    )
     assert draft.rule.id == v1.id  # the returned request is still judged under version 1
     assert draft.evaluation.credits == Decimal("1")  # 50 h / 45, not / 60
 
@@ -275,7 +278,7 @@ def test_an_ineligible_request_cannot_be_approved(session: Any, people: dict[str
     maya = people["maya"]
     request = submitted_request(session, maya, [verified_experience(session, maya, "20")])
     with pytest.raises(ValidationFailed, match="does not meet its rule"):
-        service.approve_request(session, request, people["dana"], "")
+        decisions.approve_request(session, request, people["dana"], "")
     assert request.state is RequestState.SUBMITTED
 
 
@@ -304,7 +307,7 @@ def test_stale_version_is_refused_even_while_still_submitted(session: Any, peopl
     maya = people["maya"]
     request = submitted_request(session, maya, [verified_experience(session, maya, "50")])
     with pytest.raises(Conflict, match="Another advisor decided this request"):
-        service.deny_request(session, request, people["dana"], "No.", expected_version=request.version_id - 1)
+        decisions.deny_request(session, request, people["dana"], "No.", expected_version=request.version_id - 1)
 
 
 def test_other_advisors_cannot_decide(session: Any, people: dict[str, Any]) -> None:
@@ -313,7 +316,7 @@ def test_other_advisors_cannot_decide(session: Any, people: dict[str, Any]) -> N
     maya = people["maya"]
     request = submitted_request(session, maya, [verified_experience(session, maya, "50")])
     with pytest.raises(NotAllowed):
-        service.approve_request(session, request, people["raj"], "")
+        decisions.approve_request(session, request, people["raj"], "")
 
 
 def test_returned_request_is_edited_and_resubmitted(
@@ -322,7 +325,7 @@ def test_returned_request_is_edited_and_resubmitted(
     maya = people["maya"]
     first = verified_experience(session, maya, "30")
     request = submitted_request(session, maya, [first])
-    service.return_request(session, request, people["dana"], "Add your Lumen Books project.")
+    decisions.return_request(session, request, people["dana"], "Add your Lumen Books project.")
     second = verified_experience(session, maya, "20", employer="Lumen Books")
     login(maya)
     detail = client.get(f"/credits/requests/{request.id}").get_data(as_text=True)
@@ -347,11 +350,11 @@ def test_an_experience_counts_once(session: Any, people: dict[str, Any]) -> None
     maya = people["maya"]
     exp = verified_experience(session, maya, "50")
     request = submitted_request(session, maya, [exp])
-    assert service.claimable_experiences(session, maya) == []
-    facts = service.experience_facts(session, [exp])
+    assert credit_requests.claimable_experiences(session, maya) == []
+    facts = credit_requests.experience_facts(session, [exp])
     assert facts[0].counted_in == f"credit request {request.id} (submitted)"
-    service.deny_request(session, request, people["dana"], "Wrong course.")
-    assert service.claimable_experiences(session, maya) == [exp]  # a denied request frees it
+    decisions.deny_request(session, request, people["dana"], "Wrong course.")
+    assert credit_requests.claimable_experiences(session, maya) == [exp]  # a denied request frees it
 
 
 def test_bulk_approve_takes_only_eligible_requests(
@@ -439,7 +442,7 @@ def test_registrar_lists_filters_and_rescinds_with_the_signal(
     posted = posted_award(
         session, submitted_request(session, maya, [verified_experience(session, maya, "50")]), people["dana"]
     )
-    pending = service.approve_request(
+    pending = decisions.approve_request(
         session, submitted_request(session, liam, [verified_experience(session, liam, "90")]), people["raj"], ""
     )
     login(people["karen"])
@@ -544,11 +547,11 @@ def test_a_cap_used_up_after_submission_limits_the_approval(session: Any, people
     first = submitted_request(session, maya, [verified_experience(session, maya, "100")])
     second = submitted_request(session, maya, [verified_experience(session, maya, "100")])
     assert first.computed_credits == second.computed_credits == Decimal("2")  # term cap 3, nothing awarded yet
-    service.approve_request(session, first, dana, "")
+    decisions.approve_request(session, first, dana, "")
     with pytest.raises(ValidationFailed) as caught:
-        service.approve_request(session, second, dana, "", credits=Decimal("2"))
+        decisions.approve_request(session, second, dana, "", credits=Decimal("2"))
     assert caught.value.errors["credits"].startswith("You can grant at most 1 credit")
-    award = service.approve_request(session, second, dana, "")
+    award = decisions.approve_request(session, second, dana, "")
     assert award.credits == Decimal("1")
 
 
@@ -560,11 +563,12 @@ def test_submitting_an_experience_another_request_took_meanwhile_is_refused(
 
     maya = people["maya"]
     exp = verified_experience(session, maya, "50", employer="Cobalt Freight", title="Dashboard")
-    first = service.prepare_request(session, maya, "INTR-295", [exp.id], "")
-    second = service.prepare_request(session, maya, "INTR-295", [exp.id], "")  # prepared before the first is saved
-    taken = service.submit_request(session, maya, first, Actor.person(maya))
+    first = credit_requests.prepare_request(session, maya, "INTR-295", [exp.id], "")
+    # prepared before the first is saved
+    second = credit_requests.prepare_request(session, maya, "INTR-295", [exp.id], "")
+    taken = credit_requests.submit_request(session, maya, first, Actor.person(maya))
     with pytest.raises(ValidationFailed) as caught:
-        service.submit_request(session, maya, second, Actor.person(maya))
+        credit_requests.submit_request(session, maya, second, Actor.person(maya))
     assert caught.value.errors["experiences"] == (
         "A micro-internship counts toward one credit request only: "
         f"Cobalt Freight – Dashboard is counted in credit request {taken.id} (submitted)."
@@ -580,9 +584,9 @@ def test_the_form_reports_an_experience_taken_between_check_and_submit(
     other = submitted_request(session, maya, [verified_experience(session, maya, "50")])
     # Simulate the race: the check passes, then the save finds the experience held.
     monkeypatch.setattr(
-        service, "_held_by", lambda s, ids, rid: {i: f"credit request {other.id} (submitted)" for i in ids}
+        credit_requests, "_held_by", lambda s, ids, rid: {i: f"credit request {other.id} (submitted)" for i in ids}
     )
-    monkeypatch.setattr(service, "claimable_experiences", lambda *a, **k: [exp])
+    monkeypatch.setattr(credit_requests, "claimable_experiences", lambda *a, **k: [exp])
     login(maya)
     response = client.post("/credits/new", data={"rule": "INTR-295", "experiences": [exp.id], "action": "submit"})
     assert response.status_code == 422

@@ -152,7 +152,7 @@ def test_a_bad_term_calendar_stops_start_up(make_app: Any) -> None:
 
 
 def test_retiring_a_rule_and_bringing_it_back(runner: Any, session: Any, tmp_path: Path) -> None:
-    from careercenter.credits import service
+    from careercenter.credits import rule_versions
 
     path = tmp_path / "rules.yaml"
     path.write_text(GOOD)
@@ -160,7 +160,7 @@ def test_retiring_a_rule_and_bringing_it_back(runner: Any, session: Any, tmp_pat
     path.write_text(GOOD + "    retired: true\n")
     retired = runner.invoke(args=["credits", "load-rules", str(path)])
     assert "PDEV-110 v2 loaded (PDEV 110, 0.5 credits, retired); v1 superseded" in retired.output
-    assert service.active_rules(session) == []
+    assert rule_versions.active_rules(session) == []
     path.write_text(GOOD)
     back = runner.invoke(args=["credits", "load-rules", str(path)])
     assert "PDEV-110 v3 loaded (PDEV 110, 0.5 credits, active); v2 superseded" in back.output

@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, CreditRule, RequestState
+from careercenter.credits.models import AwardStatus
 from careercenter.db import utcnow
 from careercenter.extensions import db
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.sso.models import Person, Role
 from careercenter.transcripts.models import Transcript
 from careercenter.transcripts.signing import make_dev_signing_cert
+from tests.factories import build_award, build_rule
 from tests.peers.browser import check_accessibility
 from tests.peers.live_server import LiveServer
 
@@ -54,35 +55,9 @@ def _seed(app: Any) -> None:
             attested_name="Jordan Rivera",
         )
         db.session.add(exp)
-        rule = CreditRule(
-            code="intr-295",
-            version=1,
-            name="Internship practicum",
-            course_subject="INTR",
-            course_number="295",
-            course_title="Micro-internship practicum",
-            grading_basis="P/NP",
-            definition={},
-            content_hash="0" * 64,
-        )
-        db.session.add(rule)
         db.session.flush()
-        request = CreditRequest(
-            student_id=student.id, rule_id=rule.id, term="2026FA", state=RequestState.APPROVED, experiences=[exp]
-        )
-        db.session.add(request)
-        db.session.flush()
-        db.session.add(
-            CreditAward(
-                request_id=request.id,
-                student_id=student.id,
-                rule_id=rule.id,
-                term="2026FA",
-                credits=Decimal("0.5"),
-                grading_basis="P/NP",
-                status=AwardStatus.POSTED,
-            )
-        )
+        rule = build_rule(db.session, "intr-295", title="Micro-internship practicum")
+        build_award(db.session, student, [exp], rule, status=AwardStatus.POSTED, credits=Decimal("0.5"))
         db.session.commit()
 
 

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from careercenter.audit.models import AuditEvent
 from careercenter.audit.service import Actor
 from careercenter.credits import approvals
-from careercenter.credits import service as credits
+from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
 from careercenter.extensions import db
 from careercenter.internships import experiences, signoff
@@ -236,8 +236,8 @@ def _verified(student: Person, n: int) -> Experience:
 
 
 def _submit(student: Person, experience: Experience) -> CreditRequest:
-    draft = credits.prepare_request(db.session, student, "INTR-295", [experience.id], "")
-    return credits.submit_request(db.session, student, draft, Actor.person(student))
+    draft = credit_requests.prepare_request(db.session, student, "INTR-295", [experience.id], "")
+    return credit_requests.submit_request(db.session, student, draft, Actor.person(student))
 
 
 def seed(app: Any, *, links: int, requests_to_decide: int, awards: int, pairs: int) -> Seeded:

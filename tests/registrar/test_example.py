@@ -22,8 +22,8 @@ from careercenter.extensions import db
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.registrar.models import ApiClient
 from careercenter.sso.models import Person
+from tests.factories import build_award, build_rule
 from tests.peers.live_server import LiveServer
-from tests.registrar.conftest import build_award, build_rule
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "registrar_sync.py"
 

@@ -24,7 +24,8 @@ from careercenter.credits.models import CreditAward
 from careercenter.db import utcnow
 from careercenter.extensions import db
 from careercenter.registrar import feed, service
-from tests.registrar.conftest import basic, build_award, build_rule, build_student_with_experience
+from tests.factories import build_award, build_rule, build_student_with_experience
+from tests.registrar.conftest import basic
 
 pytestmark = pytest.mark.postgres_only
 

@@ -14,7 +14,8 @@ from careercenter.audit.models import AuditEvent
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.extensions import db
 from careercenter.registrar import service
-from tests.registrar.conftest import basic, build_award, build_rule, build_student_with_experience
+from tests.factories import build_award, build_rule, build_student_with_experience
+from tests.registrar.conftest import basic
 
 pytestmark = pytest.mark.postgres_only
 

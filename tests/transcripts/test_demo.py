@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from careercenter.credits.models import AwardStatus
 from careercenter.demo import Demo
 from careercenter.sso.models import Role
 from careercenter.transcripts.demo import REVOKE_REASON, seed
@@ -24,7 +25,7 @@ def test_demo_issues_signed_transcripts_and_revokes_one(
 ) -> None:
     no_work = make_student(name="No Work Yet")
     first, second = make_student(name="First Demo"), make_student(name="Second Demo")
-    make_award(first, experiences=[verified_experience(first)])
+    make_award(first, experiences=[verified_experience(first)], status=AwardStatus.POSTED)
     verified_experience(second)
     karen = make_person(Role.REGISTRAR, name="Karen Mbeki")
     demo = Demo(people={"a": no_work, "b": first, "c": second, "karen": karen})

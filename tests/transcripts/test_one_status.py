@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from careercenter.audit.service import Actor
-from careercenter.credentials import service as credentials
+from careercenter.credentials import issuance as credentials_issuance
 from careercenter.transcripts import service
 
 
@@ -15,7 +15,7 @@ def test_revoking_the_transcript_shows_its_credentials_revoked(
 ) -> None:
     student = make_student(name="Maya Okafor")
     experience = verified_experience(student, employer="Lakeside Credit Union", title="Member survey analysis")
-    credential = credentials.issue_for_experience(session, experience, app.config)
+    credential = credentials_issuance.issue_for_experience(session, experience, app.config)
     transcript = issue(student)
     session.commit()
     code = transcript.verification_code

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from careercenter.credits.models import AwardStatus
 from careercenter.transcripts.models import format_code
 from tests.conftest import ARTIFACTS
 from tests.transcripts.conftest import run_tool
@@ -43,7 +44,14 @@ def long_transcript(make_student: Any, verified_experience: Any, make_award: Any
             skills=["teamwork", "problem solving"],
             skill_ratings={"teamwork": 5, "problem solving": 3},
         )
-    make_award(student, experiences=[first], subject="INTR", number="295", title="Micro-internship practicum")
+    make_award(
+        student,
+        experiences=[first],
+        subject="INTR",
+        number="295",
+        title="Micro-internship practicum",
+        status=AwardStatus.POSTED,
+    )
     return issue(student)
 
 

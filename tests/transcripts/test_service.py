@@ -28,9 +28,9 @@ def test_snapshot_states_verified_work_and_shown_awards_only(
     make_experience(student, employer="Draft Corp", state=ExperienceState.DRAFT)
     make_experience(student, employer="Waiting Ltd", state=ExperienceState.AWAITING_SIGNOFF)
     posted = make_award(student, experiences=[exp], credits="1", status=AwardStatus.POSTED, number="295")
-    pending = make_award(student, credits="0.5", status=AwardStatus.PENDING, number="296")
-    make_award(student, credits="2", status=AwardStatus.REJECTED_BY_REGISTRAR, number="297")
-    make_award(student, credits="3", status=AwardStatus.RESCINDED, number="298")
+    pending = make_award(student, [], credits="0.5", status=AwardStatus.PENDING, number="296")
+    make_award(student, [], credits="2", status=AwardStatus.REJECTED_BY_REGISTRAR, number="297")
+    make_award(student, [], credits="3", status=AwardStatus.RESCINDED, number="298")
 
     transcript = issue(student)
     snap = transcript.snapshot
@@ -134,7 +134,7 @@ def test_rescinding_an_award_revokes_the_transcripts_that_showed_it(
     other_student = make_student()
     verified_experience(other_student)
     before = issue(student)  # issued before the award existed: does not show it
-    award = make_award(student, experiences=[exp], number="295")
+    award = make_award(student, experiences=[exp], number="295", status=AwardStatus.POSTED)
     showing = [issue(student), issue(student)]
     unrelated = issue(other_student)
 

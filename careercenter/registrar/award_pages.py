@@ -1,0 +1,98 @@
+"""Registrar staff's credit-award pages: the list with posting status, one award, rescinding.
+
+The awards themselves belong to the credits domain (`careercenter.credits.awards`); these are
+the registrar office's pages over them.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from careercenter import transaction
+from careercenter.audit.service import Actor, disclose_to_person
+from careercenter.auth import me, roles_required
+from careercenter.credits import awards as award_service
+from careercenter.credits.forms import RescindForm
+from careercenter.credits.models import AwardStatus, CreditAward
+from careercenter.errors import Conflict, ValidationFailed
+from careercenter.extensions import db
+from careercenter.sso.models import Role
+
+bp = Blueprint("registrar_awards", __name__)
+
+
+def _page_arg() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@bp.get("/registrar/awards")
+@roles_required(Role.REGISTRAR, Role.ADMIN)
+def awards() -> str:
+    """Every award, newest first, filtered by posting status, term, rule and student."""
+    raw_status = request.args.get("status") or ""
+    status = AwardStatus(raw_status) if raw_status in {s.value for s in AwardStatus} else None
+    filters = {
+        "status": status.value if status else "",
+        "term": (request.args.get("term") or "").strip()[:20],
+        "rule": (request.args.get("rule") or "").strip()[:60],
+        "student": (request.args.get("student") or "").strip()[:100],
+    }
+    page = award_service.list_awards(
+        db.session,
+        status=status,
+        term=filters["term"] or None,
+        rule_code=filters["rule"] or None,
+        student=filters["student"] or None,
+        page=_page_arg(),
+    )
+    return render_template(
+        "credits/awards.html",
+        page=page,
+        filters=filters,
+        options=award_service.award_filters(db.session),
+        statuses=list(AwardStatus),
+    )
+
+
+def _award_or_404(award_id: int) -> CreditAward:
+    award = db.session.get(CreditAward, award_id)
+    if award is None:
+        abort(404)
+    return award
+
+
+@bp.get("/registrar/awards/<int:award_id>")
+@roles_required(Role.REGISTRAR, Role.ADMIN)
+def award_detail(award_id: int) -> str:
+    """One award, disclosure-logged."""
+    award = _award_or_404(award_id)
+    disclose_to_person(db.session, me(), award.student, f"credit award {award.id}", "registrar staff: credit records")
+    return render_template("credits/award_detail.html", award=award, form=RescindForm())
+
+
+@bp.post("/registrar/awards/<int:award_id>/rescind")
+@roles_required(Role.REGISTRAR, Role.ADMIN)
+def rescind(award_id: int) -> tuple[str, int] | Response:
+    """Rescind a posted award with a reason."""
+    award = _award_or_404(award_id)
+    form = RescindForm()
+    if not form.validate_on_submit():
+        return render_template("credits/award_detail.html", award=award, form=form), 422
+    try:
+        award_service.rescind_award(db.session, award, Actor.person(me()), form.reason.data or "")
+    except ValidationFailed as exc:
+        for name, message in exc.errors.items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [message]
+        return render_template("credits/award_detail.html", award=award, form=form), 422
+    except Conflict as exc:
+        transaction.doom()
+        flash(str(exc), "error")
+        return redirect(url_for("registrar_awards.award_detail", award_id=award_id), code=303)
+    flash(f"Award {award_id} rescinded.", "success")
+    return redirect(url_for("registrar_awards.award_detail", award_id=award_id), code=303)
