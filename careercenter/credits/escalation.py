@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor, record_event
-from careercenter.credits import waits
+from careercenter.credits import decisions, waits
 from careercenter.credits.approval_models import ApprovalWait
 from careercenter.credits.models import CreditRequest, RequestState
 from careercenter.db import utcnow
@@ -32,17 +32,29 @@ class EscalationReport:
 
 
 def _due(session: Session, condition: sa.ColumnElement[bool]) -> list[ApprovalWait]:
-    """Waits matching `condition`, locked so that two timers never act on one (SKIP LOCKED)."""
-    query = (
-        sa.select(ApprovalWait)
+    """Waits matching `condition`, each then locked as a decision locks it (the student's row
+    first, so a timer and a decision on one request take their locks in the same order) and
+    read again: a step decided, reminded or escalated meanwhile is left out."""
+    ids = session.execute(
+        sa.select(ApprovalWait.request_id)
         .join(CreditRequest, CreditRequest.id == ApprovalWait.request_id)
         .where(condition, CreditRequest.state == RequestState.SUBMITTED)
         .order_by(ApprovalWait.deadline_at, ApprovalWait.request_id)
-        .options(joinedload(ApprovalWait.request))
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=ApprovalWait, skip_locked=True)
-    return list(session.execute(query).scalars().unique())
+    ).scalars()
+    out = []
+    for request_id in list(ids):
+        request = session.get(CreditRequest, request_id)
+        if request is None:
+            continue
+        decisions.lock_for_decision(session, request)
+        still = session.execute(
+            sa.select(ApprovalWait)
+            .where(ApprovalWait.request_id == request_id, condition)
+            .execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+        if still is not None and request.state is RequestState.SUBMITTED:
+            out.append(still)
+    return out
 
 
 def _label(wait: ApprovalWait) -> str:

@@ -196,8 +196,9 @@ def fetch_page(session: Session, query: FeedQuery, horizon: datetime) -> tuple[l
             joinedload(CreditAward.rule),
             joinedload(CreditAward.approved_by),
             selectinload(CreditAward.request).selectinload(CreditRequest.experiences),
-            selectinload(CreditAward.decisions).selectinload(ApprovalDecision.decided_by),
-            selectinload(CreditAward.decisions).selectinload(ApprovalDecision.on_behalf_of),
+            selectinload(CreditAward.decisions).options(
+                joinedload(ApprovalDecision.decided_by), joinedload(ApprovalDecision.on_behalf_of)
+            ),
         )
         .order_by(CreditAward.updated_at, CreditAward.id)
         .limit(query.limit + 1)

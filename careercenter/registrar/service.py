@@ -92,6 +92,8 @@ def revoke_client(session: Session, name: str) -> ApiClient:
 
 def active_client(session: Session, client_id: str) -> ApiClient | None:
     """The client with this client_id, unless it was revoked."""
+    if "\x00" in client_id:  # PostgreSQL refuses NUL in text: no client has one
+        return None
     return session.execute(
         sa.select(ApiClient).where(ApiClient.client_id == client_id, ApiClient.revoked_at.is_(None))
     ).scalar_one_or_none()
@@ -186,10 +188,11 @@ def award_json(award: CreditAward) -> dict[str, Any]:
     }
 
 
-#: Loads each award's approval trail in bulk (a fixed number of queries per page).
+#: Loads every award's approval trail, with the deciders' names, in one query per page.
 TRAIL = (
-    selectinload(CreditAward.decisions).selectinload(ApprovalDecision.decided_by),
-    selectinload(CreditAward.decisions).selectinload(ApprovalDecision.on_behalf_of),
+    selectinload(CreditAward.decisions).options(
+        joinedload(ApprovalDecision.decided_by), joinedload(ApprovalDecision.on_behalf_of)
+    ),
 )
 
 

@@ -54,8 +54,9 @@ class Person(db.Model):
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="selectin"
     )
+    #: Loaded when asked for (only approvers' pools are): not with every person.
     pool_memberships: Mapped[list[PoolMembership]] = relationship(
-        back_populates="person", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="person", cascade="all, delete-orphan", lazy="select"
     )
 
     @property
