@@ -15,6 +15,7 @@ import os
 import random
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -110,267 +111,228 @@ def copy_rows(conn: psycopg.Connection, table: str, columns: list[str], rows: It
     return n
 
 
+PEOPLE_COLUMNS = [
+    "id",
+    "campus_id",
+    "email",
+    "display_name",
+    "program",
+    "class_level",
+    "is_active",
+    "is_demo",
+    "created_at",
+    "updated_at",
+]
+EXPERIENCE_COLUMNS = [
+    "id",
+    "student_id",
+    "employer",
+    "title",
+    "description",
+    "category",
+    "start_date",
+    "end_date",
+    "hours",
+    "skills",
+    "supervisor_name",
+    "supervisor_title",
+    "supervisor_email",
+    "source",
+    "state",
+    "verified_hours",
+    "verified_at",
+    "skill_ratings",
+    "supervisor_feedback",
+    "created_at",
+    "updated_at",
+]
+REQUEST_COLUMNS = [
+    "id",
+    "student_id",
+    "rule_id",
+    "term",
+    "state",
+    "reflection",
+    "evaluation",
+    "is_eligible",
+    "computed_credits",
+    "submitted_at",
+    "decided_by_id",
+    "decided_at",
+    "decision_comment",
+    "created_at",
+    "updated_at",
+    "version_id",
+]
+AWARD_COLUMNS = [
+    "id",
+    "request_id",
+    "student_id",
+    "rule_id",
+    "term",
+    "credits",
+    "grading_basis",
+    "status",
+    "approved_by_id",
+    "approved_at",
+    "sis_reference",
+    "posted_at",
+    "created_at",
+    "updated_at",
+]
+TERMS = ["2025SP", "2025SU", "2025FA", "2026SP", "2026SU", "2026FA"]
+AWARD_STATUSES = ["posted"] * 6 + ["pending"] * 3 + ["rejected_by_registrar"]
+
+
+@dataclass
+class Campus:
+    """The rows of a campus of `students` students, generated in order from one seeded RNG.
+
+    People: students 1..S, advisors S+1..S+A, two registrar staff. Experiences are spread over
+    the students; award n uses two experiences of student ((n-1) % S)+1.
+    """
+
+    students: int
+    experiences: int
+    awards: int
+    rng: random.Random
+
+    @property
+    def advisors(self) -> int:
+        return max(1, self.students // 100)
+
+    @property
+    def approver(self) -> int:
+        return self.students + 1
+
+    def student_of(self, n: int) -> int:
+        return (n - 1) % self.students + 1
+
+    def people(self) -> Iterator[tuple[Any, ...]]:
+        rng = self.rng
+        for i in range(1, self.students + 1):
+            programme, level = rng.choice(PROGRAMS), rng.choice(LEVELS)
+            yield (i, f"S{i:07d}", f"student{i}@students.example.edu", f"Student {i}", programme, level)
+        for j in range(self.advisors):
+            yield (self.approver + j, f"F{j:06d}", f"advisor{j}@example.edu", f"Advisor {j}", None, None)
+        for k in range(2):
+            pid = self.students + self.advisors + 1 + k
+            yield (pid, f"R{k:05d}", f"registrar{k}@example.edu", f"Registrar {k}", None, None)
+
+    def people_rows(self) -> Iterator[tuple[Any, ...]]:
+        return ((*person, True, False, NOW, NOW) for person in self.people())
+
+    def grants(self) -> Iterator[tuple[Any, ...]]:
+        for i in range(1, self.students + 1):
+            yield (i, "student")
+        for j in range(self.advisors):
+            yield (self.approver + j, "advisor")
+        for k in range(2):
+            yield (self.students + self.advisors + 1 + k, "registrar")
+
+    def assignments(self) -> Iterator[tuple[Any, ...]]:
+        for i in range(1, self.students + 1):
+            yield (self.approver + (i % self.advisors), i, "directory", NOW)
+
+    def experience_rows(self) -> Iterator[tuple[Any, ...]]:
+        for e in range(1, self.experiences + 1):
+            yield self._experience(e)
+
+    def _experience(self, e: int) -> tuple[Any, ...]:
+        rng, student = self.rng, self.student_of(e)
+        end = date(2026, 10, 15) - timedelta(days=rng.randrange(0, 600))
+        start = end - timedelta(days=rng.randrange(3, 30))
+        hours = Decimal(rng.choice([5, 8, 10, 12, 15, 18, 20, 25, 30, 40]))
+        # Experiences counted by a credit request (see link_rows) are verified; others ~85 %.
+        per_student = self.awards // self.students + (1 if student <= self.awards % self.students else 0)
+        verified = (e - 1) // self.students < 2 * per_student or rng.random() < 0.85
+        skills = rng.sample(SKILLS, 3)
+        claim = (e, student, rng.choice(EMPLOYERS), rng.choice(PROJECTS), "Project work for the employer.")
+        claim += (rng.choice(CATEGORIES), start, end, hours, json.dumps(skills), f"Supervisor {e % 997}", "Manager")
+        claim += (f"supervisor{e % 997}@employer.example.com", "manual")
+        if not verified:
+            return (*claim, "draft", None, None, None, None, NOW, NOW)
+        verified_at = datetime.combine(end, datetime.min.time(), UTC) + timedelta(days=2)
+        ratings = json.dumps({s: rng.randint(3, 5) for s in skills})
+        return (*claim, "verified", hours, verified_at, ratings, "Dependable and clear.", NOW, NOW)
+
+    def request_rows(self) -> Iterator[tuple[Any, ...]]:
+        for n in range(1, self.awards + 1):
+            student = self.student_of(n)
+            at = NOW - timedelta(minutes=self.awards - n)
+            term = self.rng.choice(TERMS)
+            decider = self.approver + (student % self.advisors)
+            evaluated = (json.dumps(evaluation(term)), True, Decimal("1.0"))
+            yield (n, student, 1, term, "approved", "", *evaluated, at, decider, at, "Approved.", at, at, 1)
+
+    def link_rows(self) -> Iterator[tuple[int, int]]:
+        # Each request counts one or two experiences of its student, each experience at most once.
+        per_student_next: dict[int, int] = {}
+        for n in range(1, self.awards + 1):
+            student = self.student_of(n)
+            k = per_student_next.get(student, 0)
+            for m in range(2):
+                exp_id = student + (k + m) * self.students
+                if exp_id <= self.experiences:
+                    yield (n, exp_id)
+            per_student_next[student] = k + 2
+
+    def award_rows(self) -> Iterator[tuple[Any, ...]]:
+        rng = self.rng
+        for n in range(1, self.awards + 1):
+            student = self.student_of(n)
+            at = NOW - timedelta(minutes=self.awards - n)
+            status = AWARD_STATUSES[n % len(AWARD_STATUSES)]
+            term, credits = rng.choice(TERMS), Decimal(rng.choice(["0.5", "1.0", "1.5", "2.0", "3.0"]))
+            posting = (f"SIS-{n:08d}", at) if status == "posted" else (None, None)
+            approval = (self.approver + (student % self.advisors), at)
+            yield (n, n, student, 1, term, credits, "P/NP", status, *approval, *posting, at, at)
+
+
+def insert_demo_rule(conn: psycopg.Connection) -> int:
+    """The demo's INTR-295, stored exactly as `flask credits load-rules` stores it, so that the
+    app can evaluate (and advisors approve) requests under it."""
+    spec = demo_rule("INTR-295")
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO credit_rules (id, code, version, status, name, course_subject, course_number,"
+            " course_title, grading_basis, definition, content_hash, created_at)"
+            " VALUES (1, %s, 1, 'active', %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                spec.code,
+                spec.name,
+                spec.course_subject,
+                spec.course_number,
+                spec.course_title,
+                spec.grading_basis,
+                json.dumps(spec.definition()),
+                spec.content_hash(),
+                NOW,
+            ),
+        )
+    return 1
+
+
 def seed(url: str, students: int, experiences: int, awards: int, seed_value: int = 7) -> dict[str, Any]:
-    rng = random.Random(seed_value)
-    advisors = max(1, students // 100)
+    campus = Campus(students, experiences, awards, random.Random(seed_value))
+    people: list[tuple[str, list[str], Iterator[tuple[Any, ...]]]] = [
+        ("people", PEOPLE_COLUMNS, campus.people_rows()),
+        ("role_grants", ["person_id", "role"], campus.grants()),
+        ("advisor_assignments", ["advisor_id", "student_id", "source", "created_at"], campus.assignments()),
+        ("experiences", EXPERIENCE_COLUMNS, campus.experience_rows()),
+    ]
+    credits: list[tuple[str, list[str], Iterator[tuple[Any, ...]]]] = [
+        ("credit_requests", REQUEST_COLUMNS, campus.request_rows()),
+        ("credit_request_experiences", ["request_id", "experience_id"], campus.link_rows()),
+        ("credit_awards", AWARD_COLUMNS, campus.award_rows()),
+    ]
     counts: dict[str, int] = {}
     with psycopg.connect(libpq_url(url)) as conn:
-        # People: students 1..S, advisors S+1..S+A, two registrar staff.
-        def people() -> Iterator[tuple[Any, ...]]:
-            for i in range(1, students + 1):
-                yield (
-                    i,
-                    f"S{i:07d}",
-                    f"student{i}@students.example.edu",
-                    f"Student {i}",
-                    rng.choice(PROGRAMS),
-                    rng.choice(LEVELS),
-                    True,
-                    False,
-                    NOW,
-                    NOW,
-                )
-            for j in range(advisors):
-                pid = students + 1 + j
-                yield (pid, f"F{j:06d}", f"advisor{j}@example.edu", f"Advisor {j}", None, None, True, False, NOW, NOW)
-            for k in range(2):
-                pid = students + advisors + 1 + k
-                yield (
-                    pid,
-                    f"R{k:05d}",
-                    f"registrar{k}@example.edu",
-                    f"Registrar {k}",
-                    None,
-                    None,
-                    True,
-                    False,
-                    NOW,
-                    NOW,
-                )
-
-        cols = [
-            "id",
-            "campus_id",
-            "email",
-            "display_name",
-            "program",
-            "class_level",
-            "is_active",
-            "is_demo",
-            "created_at",
-            "updated_at",
-        ]
-        counts["people"] = copy_rows(conn, "people", cols, people())
-
-        def grants() -> Iterator[tuple[Any, ...]]:
-            for i in range(1, students + 1):
-                yield (i, "student")
-            for j in range(advisors):
-                yield (students + 1 + j, "advisor")
-            for k in range(2):
-                yield (students + advisors + 1 + k, "registrar")
-
-        counts["role_grants"] = copy_rows(conn, "role_grants", ["person_id", "role"], grants())
-        counts["advisor_assignments"] = copy_rows(
-            conn,
-            "advisor_assignments",
-            ["advisor_id", "student_id", "source", "created_at"],
-            ((students + 1 + (i % advisors), i, "directory", NOW) for i in range(1, students + 1)),
-        )
-
-        # Experiences: spread over students; ~85 % verified.
-        exp_student: list[int] = []
-        exp_hours: list[Decimal] = []
-
-        def experience_rows() -> Iterator[tuple[Any, ...]]:
-            for e in range(1, experiences + 1):
-                student = (e - 1) % students + 1
-                end = date(2026, 10, 15) - timedelta(days=rng.randrange(0, 600))
-                start = end - timedelta(days=rng.randrange(3, 30))
-                hours = Decimal(rng.choice([5, 8, 10, 12, 15, 18, 20, 25, 30, 40]))
-                # Experiences counted by a credit request (see link_rows) are verified; others ~85 %.
-                slot, per_student = (e - 1) // students, awards // students + (1 if student <= awards % students else 0)
-                verified = slot < 2 * per_student or rng.random() < 0.85
-                skills = rng.sample(SKILLS, 3)
-                exp_student.append(student)
-                exp_hours.append(hours)
-                yield (
-                    e,
-                    student,
-                    rng.choice(EMPLOYERS),
-                    rng.choice(PROJECTS),
-                    "Project work for the employer.",
-                    rng.choice(CATEGORIES),
-                    start,
-                    end,
-                    hours,
-                    json.dumps(skills),
-                    f"Supervisor {e % 997}",
-                    "Manager",
-                    f"supervisor{e % 997}@employer.example.com",
-                    "manual",
-                    "verified" if verified else "draft",
-                    hours if verified else None,
-                    datetime.combine(end, datetime.min.time(), UTC) + timedelta(days=2) if verified else None,
-                    json.dumps({s: rng.randint(3, 5) for s in skills}) if verified else None,
-                    "Dependable and clear." if verified else None,
-                    NOW,
-                    NOW,
-                )
-
-        cols = [
-            "id",
-            "student_id",
-            "employer",
-            "title",
-            "description",
-            "category",
-            "start_date",
-            "end_date",
-            "hours",
-            "skills",
-            "supervisor_name",
-            "supervisor_title",
-            "supervisor_email",
-            "source",
-            "state",
-            "verified_hours",
-            "verified_at",
-            "skill_ratings",
-            "supervisor_feedback",
-            "created_at",
-            "updated_at",
-        ]
-        counts["experiences"] = copy_rows(conn, "experiences", cols, experience_rows())
-
-        # The demo's INTR-295, stored exactly as `flask credits load-rules` stores it, so that the
-        # app can evaluate (and advisors approve) requests under it.
-        spec = demo_rule("INTR-295")
-        with conn.cursor() as cur:
-            cur.execute(
-                "INSERT INTO credit_rules (id, code, version, status, name, course_subject, course_number,"
-                " course_title, grading_basis, definition, content_hash, created_at)"
-                " VALUES (1, %s, 1, 'active', %s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    spec.code,
-                    spec.name,
-                    spec.course_subject,
-                    spec.course_number,
-                    spec.course_title,
-                    spec.grading_basis,
-                    json.dumps(spec.definition()),
-                    spec.content_hash(),
-                    NOW,
-                ),
-            )
-        counts["credit_rules"] = 1
-
-        # Requests + awards: award n uses experiences of student ((n-1) % S)+1 (two each).
-        terms = ["2025SP", "2025SU", "2025FA", "2026SP", "2026SU", "2026FA"]
-        statuses = ["posted"] * 6 + ["pending"] * 3 + ["rejected_by_registrar"]
-        approver = students + 1
-
-        def request_rows() -> Iterator[tuple[Any, ...]]:
-            for n in range(1, awards + 1):
-                student = (n - 1) % students + 1
-                at = NOW - timedelta(minutes=awards - n)
-                term = rng.choice(terms)
-                yield (
-                    n,
-                    student,
-                    1,
-                    term,
-                    "approved",
-                    "",
-                    json.dumps(evaluation(term)),
-                    True,
-                    Decimal("1.0"),
-                    at,
-                    approver + (student % advisors),
-                    at,
-                    "Approved.",
-                    at,
-                    at,
-                    1,
-                )
-
-        cols = [
-            "id",
-            "student_id",
-            "rule_id",
-            "term",
-            "state",
-            "reflection",
-            "evaluation",
-            "is_eligible",
-            "computed_credits",
-            "submitted_at",
-            "decided_by_id",
-            "decided_at",
-            "decision_comment",
-            "created_at",
-            "updated_at",
-            "version_id",
-        ]
-        counts["credit_requests"] = copy_rows(conn, "credit_requests", cols, request_rows())
-
-        def link_rows() -> Iterator[tuple[int, int]]:
-            # Each request counts one or two experiences of its student, each experience at most once.
-            per_student_next: dict[int, int] = {}
-            for n in range(1, awards + 1):
-                student = (n - 1) % students + 1
-                k = per_student_next.get(student, 0)
-                for m in range(2):
-                    exp_id = student + (k + m) * students
-                    if exp_id <= experiences:
-                        yield (n, exp_id)
-                per_student_next[student] = k + 2
-
-        counts["credit_request_experiences"] = copy_rows(
-            conn, "credit_request_experiences", ["request_id", "experience_id"], link_rows()
-        )
-
-        def award_rows() -> Iterator[tuple[Any, ...]]:
-            for n in range(1, awards + 1):
-                student = (n - 1) % students + 1
-                at = NOW - timedelta(minutes=awards - n)
-                status = statuses[n % len(statuses)]
-                posted = status == "posted"
-                yield (
-                    n,
-                    n,
-                    student,
-                    1,
-                    rng.choice(terms),
-                    Decimal(rng.choice(["0.5", "1.0", "1.5", "2.0", "3.0"])),
-                    "P/NP",
-                    status,
-                    approver + (student % advisors),
-                    at,
-                    f"SIS-{n:08d}" if posted else None,
-                    at if posted else None,
-                    at,
-                    at,
-                )
-
-        cols = [
-            "id",
-            "request_id",
-            "student_id",
-            "rule_id",
-            "term",
-            "credits",
-            "grading_basis",
-            "status",
-            "approved_by_id",
-            "approved_at",
-            "sis_reference",
-            "posted_at",
-            "created_at",
-            "updated_at",
-        ]
-        counts["credit_awards"] = copy_rows(conn, "credit_awards", cols, award_rows())
-
+        for table, columns, rows in people:
+            counts[table] = copy_rows(conn, table, columns, rows)
+        counts["credit_rules"] = insert_demo_rule(conn)
+        for table, columns, rows in credits:
+            counts[table] = copy_rows(conn, table, columns, rows)
         with conn.cursor() as cur:
             for table in ("people", "experiences", "credit_rules", "credit_requests", "credit_awards"):
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")

@@ -52,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from careercenter.db import install_sqlite_fixes, render_migration_item
     from careercenter.errors import register_error_handlers
     from careercenter.extensions import csrf, db, limiter, migrate, oauth
+    from careercenter.wiring import wire
 
     install_sqlite_fixes()
     db.init_app(app)
@@ -72,11 +73,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     observability.init_app(app)
     register_error_handlers(app)
     register_blueprints(app)
-    # moved into careercenter/wiring.py by h15d
-    from careercenter.credentials.status import connect_receivers
-
-    connect_receivers()
     register_cli(app)
+    wire(app)  # every signal receiver and registry, in one place (careercenter/wiring.py)
     if app.config["PROXY_COUNT"]:
         # Behind N trusted proxies (the load balancer): take the client's address and scheme
         # from their X-Forwarded-* headers, for sign-off records, rate limits and URLs.

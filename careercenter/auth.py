@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
@@ -30,6 +30,7 @@ HOME_ENDPOINTS = {
     Role.FACULTY: "approvals.queue",
     Role.REGISTRAR: "main.registrar_home",
     Role.ADMIN: "main.admin_home",
+    Role.STAFF: "reports.index",
 }
 
 
@@ -156,8 +157,3 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_person() -> dict[str, Any]:
         return {"current_person": current_person(), "Role": Role}
-
-
-def session_started_at() -> datetime | None:
-    ts = session.get("auth_at")
-    return datetime.fromtimestamp(ts, tz=utcnow().tzinfo) if ts else None

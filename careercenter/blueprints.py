@@ -56,4 +56,11 @@ def register_blueprints(app: Flask) -> None:
     from careercenter.credentials.views import bp as credentials_bp
 
     app.register_blueprint(credentials_bp)
+    # -- reports --
+    from careercenter.reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
+    from careercenter.audit.log_pages import bp as audit_log_bp
+
+    app.register_blueprint(audit_log_bp)
     # -- operations --

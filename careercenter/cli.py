@@ -6,6 +6,7 @@ import click
 from flask import Flask
 
 from careercenter.extensions import db
+from careercenter.transaction import atomic_command
 
 
 def register_cli(app: Flask) -> None:
@@ -49,6 +50,7 @@ def register_cli(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@atomic_command
 def seed_demo_command() -> None:
     """Fill an empty database with a small, realistic demo campus."""
     from careercenter.demo import DemoAlreadySeeded, seed_demo
@@ -58,6 +60,5 @@ def seed_demo_command() -> None:
     except DemoAlreadySeeded:
         click.echo("demo data is already there; nothing changed")
         return
-    db.session.commit()
     for line in summary:
         click.echo(line)

@@ -90,6 +90,8 @@ DEFAULTS: dict[str, Any] = {
     "LDAP_ADVISING_GROUP_FILTER": None,
     "LDAP_LOGIN": None,  # None: on when the directory is configured and OIDC is not
     "LDAP_LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+    # reports: a cell counting fewer students than this shows "<N"
+    "REPORT_MIN_CELL": 5,
 }
 
 #: Settings read from `CAREERCENTER_<NAME>`, with how to parse each.
@@ -196,6 +198,8 @@ ENV_SETTINGS: dict[str, str] = {
     "METRICS_TOKEN": "str",
     "LOG_LEVEL": "str",
     "PROXY_COUNT": "int",
+    # -- reports --
+    "REPORT_MIN_CELL": "int",
 }
 
 MIN_SECRET_KEY_LENGTH = 32

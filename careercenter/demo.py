@@ -28,6 +28,8 @@ DEMO_STEPS: list[str] = [
     "careercenter.registrar.demo:seed",
     # -- credentials --
     "careercenter.credentials.demo:seed",
+    # -- reports --
+    "careercenter.reports.demo:seed",
 ]
 
 
@@ -129,16 +131,17 @@ PEOPLE: list[tuple[str, str, str, str, set[Role], str | None, ClassLevel | None]
         ClassLevel.SENIOR,
     ),
     # Faculty: a department chair (approver pool csci-chairs) and two faculty members (sponsors).
-    ("priya", "F2101", "Priya Raman", "priya.raman@example.edu", {Role.FACULTY}, "Computer Science", None),
+    ("helen", "F2101", "Helen Zhou", "helen.zhou@example.edu", {Role.FACULTY}, "Computer Science", None),
     ("marcus", "F2102", "Marcus Bell", "marcus.bell@example.edu", {Role.FACULTY}, "Business Administration", None),
     ("ines", "F2103", "Inés Duarte", "ines.duarte@example.edu", {Role.FACULTY}, "Computer Science", None),
     ("karen", "R3001", "Karen Mbeki", "karen.mbeki@example.edu", {Role.REGISTRAR}, None, None),
     ("tom", "R3002", "Tom Brennan", "tom.brennan@example.edu", {Role.REGISTRAR}, None, None),
     ("alex", "A4001", "Alex Morgan", "alex.morgan@example.edu", {Role.ADMIN, Role.REGISTRAR}, None, None),
+    ("priya", "C5001", "Priya Shah", "priya.shah@example.edu", {Role.STAFF}, None, None),
 ]
 
 #: Approver pools (in production `pool:NAME` values of CAREERCENTER_LDAP_ROLE_MAP).
-POOLS = {"priya": {"csci-chairs"}}
+POOLS = {"helen": {"csci-chairs"}}
 
 ASSIGNMENTS = {
     "dana": ["maya", "ethan", "grace", "kenji", "zoe", "arjun"],
@@ -173,7 +176,8 @@ def seed_demo(session: Session) -> list[str]:
     session.flush()
     summary = [
         f"people: {len(PEOPLE)} ({len(demo.students())} students, "
-        f"{len(ASSIGNMENTS)} advisors, 3 faculty (a chair in pool csci-chairs), registrar staff, an admin)"
+        f"{len(ASSIGNMENTS)} advisors, 3 faculty (a chair in pool csci-chairs), registrar staff, an admin, "
+        "career-center staff)"
     ]
     for step in DEMO_STEPS:
         module_name, func_name = step.split(":")

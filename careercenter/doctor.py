@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -20,39 +19,12 @@ import requests
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from careercenter.checks import CERT_WARN_DAYS, CHECKS, TIMEOUT, CheckFunc, Result
+from careercenter.checks import one_line as _one_line
 from careercenter.config import MIN_SECRET_KEY_LENGTH, ConfigError
 from careercenter.db import utcnow
 
-TIMEOUT = 5.0
-CERT_WARN_DAYS = 30
 
-
-@dataclass(frozen=True)
-class Result:
-    status: str  # OK | WARN | FAIL
-    name: str
-    detail: str
-
-    def line(self) -> str:
-        return f"{self.status:<4}  {self.name:<14} {self.detail}"
-
-
-CheckFunc = Callable[[Flask, dict[str, Any]], Iterator[Result]]
-CHECKS: list[CheckFunc] = []
-
-
-def check(func: CheckFunc) -> CheckFunc:
-    """Register a check; it yields one or more results."""
-    CHECKS.append(func)
-    return func
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:160]
-
-
-@check
 def check_database(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
     from careercenter.preflight import UPGRADE_HINT, database_status
 
@@ -69,7 +41,6 @@ def check_database(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
         yield Result("OK", "database", f"reachable, migrations at head ({head})")
 
 
-@check
 def check_secret_key(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
     key = app.config.get("SECRET_KEY") or ""
     if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 10:
@@ -81,7 +52,6 @@ def check_secret_key(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
         yield Result("OK", "secret key", f"{len(key)} characters")
 
 
-@check
 def check_oidc(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
     issuer = app.config.get("OIDC_ISSUER")
     if not issuer:
@@ -117,7 +87,6 @@ def check_oidc(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
     yield Result("OK", "oidc", f"discovery and JWKS ({len(keys)} key(s)) at {issuer}")
 
 
-@check
 def check_ldap(app: Flask, opts: dict[str, Any]) -> Iterator[Result]:
     url = app.config.get("LDAP_URL")
     if not url:
@@ -164,7 +133,6 @@ def _ldap_user(app: Flask, user: str) -> Iterator[Result]:
     yield Result(status, "ldap user", detail)
 
 
-@check
 def check_smtp(app: Flask, opts: dict[str, Any]) -> Iterator[Result]:
     host = app.config.get("SMTP_HOST")
     if not host:
@@ -206,7 +174,6 @@ def check_smtp(app: Flask, opts: dict[str, Any]) -> Iterator[Result]:
     yield Result("OK", "smtp", f"{host}:{port} " + ", ".join(steps))
 
 
-@check
 def check_signing(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
     """Load the transcript signing key exactly as issuing does, then look at the certificate."""
     from cryptography import x509
@@ -235,7 +202,6 @@ def check_signing(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
         yield Result("OK", "signing", f"key and certificate match ({loaded.subject}), valid until {expires:%Y-%m-%d}")
 
 
-@check
 def check_credential_key(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
     """The Open Badges / CLR issuing key (Ed25519 + P-256) loads."""
     from careercenter.credentials.keys import SigningKeyError, issuer_keys
@@ -249,7 +215,6 @@ def check_credential_key(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
     yield Result("OK", "vc key", f"Ed25519 and P-256 issuing keys load (Ed25519 {keys.multikey[:16]}…)")
 
 
-@check
 def check_ratelimit(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
     uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
     if uri.startswith("memory://"):
@@ -286,8 +251,18 @@ def _run_one(func: CheckFunc, app: Flask, opts: dict[str, Any]) -> list[Result]:
         return [Result("FAIL", func.__name__.removeprefix("check_"), f"check crashed: {_one_line(exc)}")]
 
 
-# sso: saml / cas checks register themselves on import.
-import careercenter.sso.doctor_checks  # noqa: E402, F401
+#: the core checks, in the order `flask doctor` prints them; `careercenter/wiring.py` adds them
+#: (and the domains' own checks after them) to `careercenter.checks.CHECKS`.
+CORE_CHECKS: tuple[CheckFunc, ...] = (
+    check_database,
+    check_secret_key,
+    check_oidc,
+    check_ldap,
+    check_smtp,
+    check_signing,
+    check_credential_key,
+    check_ratelimit,
+)
 
 
 @click.command("doctor")

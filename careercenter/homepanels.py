@@ -1,4 +1,8 @@
-"""Each domain adds panels to the role home pages without the home view knowing about it."""
+"""The home-page panel registry: each domain's panels on the role home pages, filled by `wiring`.
+
+The home view only calls `render_panels(role, person)`; it knows no domain. Which function is
+shown on whose home page, and in what order, is written once in `careercenter/wiring.py`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from careercenter.sso.models import Person, Role
+
+PanelFunc = Callable[[Person], Markup | None]
 
 
 @dataclass(frozen=True)
@@ -19,19 +25,18 @@ class Panel:
 _PANELS: dict[Role, list[Panel]] = {role: [] for role in Role}
 
 
-PanelFunc = Callable[[Person], Markup | None]
+def add_panel(role: Role, render: PanelFunc, *, order: int = 50) -> None:
+    """Show `render(person)` on `role`'s home page (it returns Markup, normally from
+    `render_template`, or None to show nothing). Adding the same function twice is a no-op."""
+    if any(panel.render is render for panel in _PANELS[role]):
+        return
+    _PANELS[role].append(Panel(order, render))
+    _PANELS[role].sort(key=lambda p: p.order)
 
 
-def home_panel(role: Role, order: int = 50) -> Callable[[PanelFunc], PanelFunc]:
-    """Register a function that renders a panel on `role`'s home page (it returns Markup,
-    normally from `render_template`, or None to show nothing)."""
-
-    def decorator(func: PanelFunc) -> PanelFunc:
-        _PANELS[role].append(Panel(order, func))
-        _PANELS[role].sort(key=lambda p: p.order)
-        return func
-
-    return decorator
+def panels_for(role: Role) -> list[Panel]:
+    """The registered panels of `role`, in page order (a copy)."""
+    return list(_PANELS[role])
 
 
 def render_panels(role: Role, person: Person) -> list[Markup]:

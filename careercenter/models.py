@@ -7,10 +7,7 @@ from careercenter.credits.models import CreditAward, CreditRequest, CreditRule  
 from careercenter.internships.models import Experience, SignoffRequest, SignoffToken  # noqa: F401
 from careercenter.notify.models import OutboxMessage  # noqa: F401
 from careercenter.registrar.models import ApiClient, ApiToken  # noqa: F401
+from careercenter.sso.cas_models import CasConsumedTicket  # noqa: F401
 from careercenter.sso.models import AdvisorAssignment, Person, PoolMembership, RoleGrant  # noqa: F401
-from careercenter.sso.saml_models import (  # noqa: F401
-    CasConsumedTicket,
-    SamlConsumedAssertion,
-    SamlOutstandingRequest,
-)
+from careercenter.sso.saml_models import SamlConsumedAssertion, SamlOutstandingRequest  # noqa: F401
 from careercenter.transcripts.models import Transcript  # noqa: F401

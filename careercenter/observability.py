@@ -2,7 +2,8 @@
 
 Logs carry the acting person's internal id and never names, emails, tokens or secrets. Metrics
 about queues (outbox depth, sign-offs waiting, awards waiting to be posted) are read from the
-database at scrape time, so every app server reports the same numbers.
+database at scrape time, so every app server reports the same numbers; each domain provides its
+own (`<domain>/metrics.py`) and `careercenter/wiring.py` registers them with `add_gauges`.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ import re
 import secrets
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, Response, abort, current_app, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from sqlalchemy.orm import Session
 
 from careercenter.db import utcnow
 
@@ -117,52 +118,34 @@ def _finish_request(response: Response) -> Response:
     return response
 
 
+GaugeFunc = Callable[[Session, datetime], Iterable[GaugeMetricFamily]]
+
+#: the domains' queue gauges, read at scrape time; filled by `careercenter/wiring.py`.
+GAUGES: list[GaugeFunc] = []
+
+
+def add_gauges(func: GaugeFunc) -> None:
+    """Report `func(session, now)`'s gauges on /metrics. Adding it twice is a no-op."""
+    if func not in GAUGES:
+        GAUGES.append(func)
+
+
 class QueueCollector:
-    """Gauges read from the database when Prometheus scrapes."""
+    """Gauges read from the database when Prometheus scrapes (each domain registers its own)."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from careercenter.credits.models import AwardStatus, CreditAward
         from careercenter.extensions import db
-        from careercenter.internships.models import SignoffRequest, SignoffState
-        from careercenter.notify.models import OutboxMessage, OutboxState
 
         with self.app.app_context():
-            session = db.session
-            depth, oldest = session.execute(
-                sa.select(sa.func.count(), sa.func.min(OutboxMessage.created_at)).where(
-                    OutboxMessage.state == OutboxState.QUEUED
-                )
-            ).one()
-            failed = session.execute(
-                sa.select(sa.func.count()).where(OutboxMessage.state == OutboxState.FAILED)
-            ).scalar_one()
             now = utcnow()
-            signoffs = session.execute(
-                sa.select(sa.func.count()).where(
-                    SignoffRequest.state == SignoffState.SENT,
-                    SignoffRequest.expires_at > now,
-                )
-            ).scalar_one()
-            awards = session.execute(
-                sa.select(sa.func.count()).where(CreditAward.status == AwardStatus.PENDING)
-            ).scalar_one()
-            db.session.remove()
-        if oldest is not None and oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=UTC)
-        yield GaugeMetricFamily("careercenter_outbox_depth", "Messages queued for delivery.", value=depth)
-        yield GaugeMetricFamily(
-            "careercenter_outbox_oldest_age_seconds",
-            "Age of the oldest queued message (0 when the outbox is empty).",
-            value=(now - oldest).total_seconds() if oldest else 0.0,
-        )
-        yield GaugeMetricFamily("careercenter_outbox_failed", "Messages that gave up after retries.", value=failed)
-        yield GaugeMetricFamily("careercenter_signoffs_waiting", "Live sign-off links not yet used.", value=signoffs)
-        yield GaugeMetricFamily(
-            "careercenter_awards_waiting_to_post", "Credit awards the registrar has not posted yet.", value=awards
-        )
+            try:
+                families = [family for func in GAUGES for family in func(db.session, now)]
+            finally:
+                db.session.remove()
+        yield from families
 
 
 def _metrics_allowed() -> bool:

@@ -1,16 +1,34 @@
-"""One way to move any record's state: consult its table, change it, write the audit event."""
+"""One way to move any record's state: consult its table, change it, have the move recorded.
+
+This module knows no domain, not even the audit log: the recorder that writes each move down is
+passed in (`recorder=`) or, by default, the one `careercenter/wiring.py` installs with
+`use_recorder` (the audit chain's `record_event`).
+"""
 
 from __future__ import annotations
 
 import enum
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from careercenter.audit.service import Actor, record_event
 from careercenter.errors import IllegalTransition
+
+
+class Recorder(Protocol):
+    def __call__(
+        self, session: Session, actor: Any, action: str, subject_type: str, subject_id: object, data: dict[str, Any]
+    ) -> object: ...
+
+
+_recorder: list[Recorder] = []
+
+
+def use_recorder(recorder: Recorder) -> None:
+    """Record every move that is not given its own recorder with `recorder` (wiring calls this)."""
+    _recorder[:] = [recorder]
 
 
 def move(
@@ -19,15 +37,23 @@ def move(
     to: enum.Enum,
     *,
     transitions: Mapping[Any, frozenset[Any] | set[Any] | tuple[Any, ...]],
-    actor: Actor,
+    actor: Any,
     action: str,
     data: dict[str, Any] | None = None,
     attribute: str = "state",
+    recorder: Recorder | None = None,
 ) -> None:
-    """Move `record.<attribute>` to `to` if its transition table allows it; else 409."""
+    """Move `record.<attribute>` to `to` if its transition table allows it; else 409.
+
+    The move is recorded as `action` by `actor`, with {"from": …, "to": …, **data}.
+    """
+    if recorder is None:
+        if not _recorder:
+            raise RuntimeError("no state-move recorder: build the app with create_app() (careercenter/wiring.py)")
+        recorder = _recorder[0]
     current = set_state(record, to, transitions=transitions, attribute=attribute)
     session.flush()
-    record_event(
+    recorder(
         session,
         actor,
         action,

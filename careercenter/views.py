@@ -146,6 +146,5 @@ def healthz() -> tuple[Response, int]:
     try:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:
-        db.session.rollback()
-        return jsonify(status="error", database="unreachable"), 503
+        return jsonify(status="error", database="unreachable"), 503  # a 503 rolls back (transaction.py)
     return jsonify(status="ok", database="ok"), 200

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("anonymous", "student", "other_student", "advisor", "other_advisor", "registrar", "admin")
+KINDS = ("anonymous", "student", "other_student", "advisor", "other_advisor", "registrar", "admin", "staff")
 
 LOGIN = "login"
 ALLOWED = "allowed"
@@ -39,6 +39,8 @@ class World:
     other_advisor: Any
     registrar: Any
     admin: Any
+    #: career-center staff: reports, rules and student record pages; no decisions
+    staff: Any
     session: Any
     make: dict[str, Callable[..., Any]]
     values: dict[str, Any] = field(default_factory=dict)
@@ -68,8 +70,10 @@ def expect(
     other_advisor: int | str | None = None,
     registrar: int | str = DENIED,
     admin: int | str | None = None,
+    staff: int | str = DENIED,
 ) -> dict[str, int | str]:
-    """Build an expectation row; unspecified 'other_…' default to their counterpart."""
+    """Build an expectation row; unspecified 'other_…' default to their counterpart, and
+    career-center staff are refused unless the rule says otherwise."""
     return {
         "anonymous": anonymous,
         "student": student,
@@ -78,6 +82,7 @@ def expect(
         "other_advisor": advisor if other_advisor is None else other_advisor,
         "registrar": registrar,
         "admin": registrar if admin is None else admin,
+        "staff": staff,
     }
 
 

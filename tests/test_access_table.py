@@ -57,6 +57,7 @@ def world(session: Any, make_person: Any, make_student: Any, make_advisor: Any, 
     other_advisor = make_advisor([other], name="Unassigned Advisor")
     registrar = make_person(Role.REGISTRAR, name="Registrar Staff", program=None, class_level=None)
     admin = make_person({Role.ADMIN}, name="Admin Person", program=None, class_level=None)
+    staff = make_person({Role.STAFF}, name="Career Staff", program=None, class_level=None)
     return World(
         student=student,
         other_student=other,
@@ -64,6 +65,7 @@ def world(session: Any, make_person: Any, make_student: Any, make_advisor: Any, 
         other_advisor=other_advisor,
         registrar=registrar,
         admin=admin,
+        staff=staff,
         session=session,
         make={"person": make_person, "student": make_student, "advisor": make_advisor, "experience": make_experience},
     )

@@ -12,11 +12,13 @@ from careercenter.audit.service import Actor, record_disclosure, record_event, v
 from careercenter.extensions import db
 from careercenter.sso.models import Role
 from careercenter.sso.service import get_person_by_campus_id
+from careercenter.transaction import atomic_command
 
 audit_cli = AppGroup("audit", help="Audit log commands.")
 
 
 @audit_cli.command("verify")
+@atomic_command
 def verify_command() -> None:
     """Walk the hash chain; print OK <n> events, or name the first broken event and exit 1."""
     report = verify_chain(db.session)
@@ -34,6 +36,7 @@ students_cli = AppGroup("students", help="Student record commands.")
 @click.argument("campus_id")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout.")
 @click.option("--requested-by", default="registrar staff (command line)", help="Who asked, for the disclosure log.")
+@atomic_command
 def export_command(campus_id: str, output: str | None, requested_by: str) -> None:
     """Write everything held about one student as one JSON document."""
     student = get_person_by_campus_id(db.session, campus_id)
@@ -52,7 +55,6 @@ def export_command(campus_id: str, output: str | None, requested_by: str) -> Non
         basis="34 CFR 99.10 right to inspect",
     )
     record_event(db.session, Actor.system("cli"), "student.exported", "person", student.id, {})
-    db.session.commit()
     text = json.dumps(document, indent=2, ensure_ascii=False)
     if output:
         with open(output, "w", encoding="utf-8") as fh:

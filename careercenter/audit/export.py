@@ -69,8 +69,14 @@ def _sections() -> list[Section]:
     ]
 
 
-#: Later domains append their own sections here (transcripts, credentials).
+#: Sections other domains add (transcripts); filled by `careercenter/wiring.py` through `add_section`.
 EXTRA_SECTIONS: list[Section] = []
+
+
+def add_section(section: Section) -> None:
+    """Add a domain's section to every export; a second section of the same name is ignored."""
+    if all(existing.name != section.name for existing in EXTRA_SECTIONS):
+        EXTRA_SECTIONS.append(section)
 
 
 def _value(value: Any) -> Any:

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from careercenter.audit.export import export_student
 from careercenter.audit.service import Actor, disclose_to_person, disclosures_for, record_event
-from careercenter.auth import current_person, login_required, roles_required
+from careercenter.auth import login_required, me, roles_required
 from careercenter.extensions import db
 from careercenter.sso.models import Person, Role, RoleGrant
 from careercenter.sso.service import get_person_by_campus_id
@@ -56,14 +56,12 @@ def student_export(campus_id: str) -> Response:
     student = get_person_by_campus_id(db.session, campus_id)
     if student is None or not student.has_role(Role.STUDENT):
         abort(404)
-    viewer = current_person()
-    assert viewer is not None
+    viewer = me()
     document = export_student(db.session, student)
     disclose_to_person(
         db.session, viewer, student, "complete record export", "preparing the student's requested record inspection"
     )
     record_event(db.session, Actor.person(viewer), "student.exported", "person", student.id, {})
-    db.session.commit()
     response = Response(json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="student-{campus_id}.json"'
     response.headers["Cache-Control"] = "no-store"
@@ -74,8 +72,7 @@ def student_export(campus_id: str) -> Response:
 @login_required
 def my_disclosures() -> str:
     """A student inspects who has seen their records (their FERPA right)."""
-    person = current_person()
-    assert person is not None
+    person = me()
     return render_template(
         "audit/disclosures.html", student=person, disclosures=disclosures_for(db.session, person.id), own=True
     )

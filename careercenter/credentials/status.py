@@ -11,7 +11,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from careercenter import signals
 from careercenter.audit.service import Actor
 from careercenter.credentials import builders, proof, statuslist
 from careercenter.credentials.issuance import Config, CredentialNotFound
@@ -157,9 +156,3 @@ def status_list_credential(session: Session, list_id: int, config: Config) -> di
     return proof.sign(
         document, keys.ed25519, verification_method=verification_method_id(config, keys.multikey), created=now
     )
-
-
-def connect_receivers() -> None:
-    """Connect `on_award_rescinded` and `on_transcript_revoked` to their signals (idempotent)."""
-    signals.award_rescinded.connect(on_award_rescinded)
-    signals.transcript_revoked.connect(on_transcript_revoked)

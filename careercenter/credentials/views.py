@@ -21,7 +21,6 @@ from careercenter.credentials.keys import SigningKeyError
 from careercenter.credentials.models import CredentialKind, IssuedCredential
 from careercenter.errors import problem, render_error
 from careercenter.extensions import csrf, db, limiter
-from careercenter.homepanels import home_panel
 from careercenter.registrar.oauth import api_auth
 from careercenter.sso.models import Person, Role
 
@@ -162,7 +161,6 @@ def _my_clr(student: Person) -> IssuedCredential | None:
     return row
 
 
-@home_panel(Role.STUDENT, order=80)
 def student_panel(person: Any) -> Markup:
     return Markup(render_template("credentials/_panel.html"))  # noqa: S704 (an autoescaped template)
 

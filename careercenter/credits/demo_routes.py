@@ -79,7 +79,7 @@ def seed_routes(
     # Decided earlier, every step of the route; two posted by the registrar system.
     done = submit("maya", "CSCI-397", exps["maya"][3:5], days_ago=30)
     approvals.approve(session, done, p["dana"], "Strong, well-documented work.")
-    approvals.approve(session, done, p["priya"], "Fits the practicum.")
+    approvals.approve(session, done, p["helen"], "Fits the practicum.")
     _post(session, approvals.approve(session, done, p["karen"], "").award, "BANNER-2026-00418")
     done = submit("noah", "INTR-295", exps["noah"][0:1], days_ago=25)
     approvals.approve(session, done, p["elena"], "Approved.")
@@ -126,7 +126,7 @@ def seed_routes(
     escalate_due(session)  # 3 days past the chair's 7: the registrar may decide it too
     last = submit("maya", "CSCI-397", exps["maya"][5:6], days_ago=5)
     approvals.approve(session, last, p["dana"], "")
-    approvals.approve(session, last, p["priya"], "Good fit for the practicum.")
+    approvals.approve(session, last, p["helen"], "Good fit for the practicum.")
     # Waiting: BUS-390 (the sponsor the student names → advisor); Raj is away, Dana decides for him.
     submit("omar", "BUS-390", exps["omar"], reflections[1], days_ago=1, sponsor="marcus")
     for_raj = submit("liam", "BUS-390", exps["liam"][0:2], reflections[0], days_ago=3, sponsor="marcus")
@@ -140,7 +140,7 @@ def seed_routes(
         "  INTR-295 Advisor review: Dana Whitfield (Maya Okafor, Grace Lee)",
         "  INTR-295 Registrar check: Karen Mbeki or Tom Brennan (Noah Williams)",
         "  CSCI-397 Advisor review: Dana Whitfield (Kenji Sato; Ethan Novak does not meet the rule)",
-        "  CSCI-397 Department chair: Priya Raman (Zoe Martin; Arjun Mehta's is overdue and escalated, "
+        "  CSCI-397 Department chair: Helen Zhou (Zoe Martin; Arjun Mehta's is overdue and escalated, "
         "so Karen Mbeki may decide it too)",
         "  CSCI-397 Registrar check: Karen Mbeki (Maya Okafor)",
         "  BUS-390 Faculty sponsor: Marcus Bell (Omar Haddad)",

@@ -22,7 +22,7 @@ def interest_in(session: Session, viewer: Person, student: Person) -> str | None
         return "the student themself"
     if viewer.has_role(Role.REGISTRAR):
         return "registrar staff: credit records"
-    if viewer.has_role(Role.ADMIN):
+    if viewer.has_role(Role.STAFF, Role.ADMIN):
         return "career-center staff"
     if viewer.has_role(Role.ADVISOR) and is_assigned_advisor(session, viewer, student):
         return "assigned advisor"

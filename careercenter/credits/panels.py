@@ -13,23 +13,19 @@ from careercenter.credits import approval_queue
 from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.extensions import db
-from careercenter.homepanels import home_panel
-from careercenter.sso.models import Person, Role
+from careercenter.sso.models import Person
 
 
-@home_panel(Role.STUDENT, order=40)
 def student_panel(person: Person) -> Markup:
     requests = credit_requests.requests_of(db.session, person)[:5]
     return Markup(render_template("credits/_panel_student.html", requests=requests))  # noqa: S704
 
 
-@home_panel(Role.ADVISOR, order=20)
 def advisor_panel(person: Person) -> Markup:
     waiting, eligible = approval_queue.counts(db.session, person)
     return Markup(render_template("credits/_panel_advisor.html", waiting=waiting, eligible=eligible))  # noqa: S704
 
 
-@home_panel(Role.REGISTRAR, order=30)
 def registrar_panel(person: Person) -> Markup:
     counts = dict(
         db.session.execute(sa.select(CreditAward.status, sa.func.count()).group_by(CreditAward.status)).tuples().all()

@@ -346,4 +346,3 @@ def queue() -> Response:
     return redirect(url_for("approvals.queue", **request.args), code=301)
 
 
-from careercenter.credits import panels  # noqa: E402,F401  (registers the home panels)

@@ -16,7 +16,6 @@ from careercenter.auth import login_required, me, public, roles_required, studen
 from careercenter.db import utcnow
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db, limiter
-from careercenter.homepanels import home_panel
 from careercenter.internships import experiences as experiences_service
 from careercenter.internships import signoff as signoff_service
 from careercenter.internships.forms import DisputeForm, EmptyForm, ExperienceForm, SignoffForm
@@ -60,7 +59,6 @@ def _form_checked(form: FlaskForm) -> bool:
 # -- student pages -------------------------------------------------------------------------------
 
 
-@home_panel(Role.STUDENT, order=10)
 def student_panel(person: Person) -> Markup:
     experiences = experiences_service.experiences_of(db.session, person)
     counts = {state: 0 for state in ExperienceState}

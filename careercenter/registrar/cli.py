@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from careercenter.errors import CareerCenterError
 from careercenter.extensions import db
 from careercenter.registrar import service
+from careercenter.transaction import atomic_command
 
 api_clients_cli = AppGroup("api-clients", help="Registrar API clients (OAuth2 client credentials).")
 
@@ -15,19 +16,19 @@ api_clients_cli = AppGroup("api-clients", help="Registrar API clients (OAuth2 cl
 @api_clients_cli.command("create")
 @click.argument("name")
 @click.option("--scopes", default="credits:read", show_default=True, help='e.g. "credits:read credits:write"')
+@atomic_command
 def create_command(name: str, scopes: str) -> None:
     """Make a client; print its client_id and secret (shown this once, only a hash is kept)."""
     try:
         made = service.create_client(db.session, name, scopes)
     except CareerCenterError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"client_id: {made.client.client_id}")
     click.echo(f"client_secret: {made.secret}")
 
 
 @api_clients_cli.command("list")
+@atomic_command
 def list_command() -> None:
     """One line per client: name, client_id, scopes, state."""
     clients = service.list_clients(db.session)
@@ -42,11 +43,11 @@ def list_command() -> None:
 
 @api_clients_cli.command("revoke")
 @click.argument("name")
+@atomic_command
 def revoke_command(name: str) -> None:
     """Revoke a client: no new tokens, and its issued tokens stop working at once."""
     try:
         client = service.revoke_client(db.session, name)
     except service.NotFound as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"revoked {client.name} ({client.client_id})")

@@ -1,5 +1,5 @@
 """OAuth2 client credentials through authlib: the token endpoint's server, bearer-token checks
-on API calls, and per-client rate limits."""
+on API calls, and per-client rate limits (counted by the web's Flask-Limiter, on its storage)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,10 @@ from authlib.oauth2.rfc6749 import MissingAuthorizationError, UnsupportedTokenTy
 from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from flask import Flask, Response, current_app, g, request
 from limits import parse_many
-from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
 
 from careercenter.config import ConfigError
 from careercenter.extensions import db
+from careercenter.extensions import limiter as shared_limiter
 from careercenter.registrar import service
 from careercenter.registrar.models import SCOPES, ApiClient, ApiToken
 
@@ -114,7 +113,6 @@ def api_problem_response(exc: ApiProblem) -> Response:
     """An `ApiProblem` as RFC 9457 problem+json, with its headers (WWW-Authenticate, Retry-After)."""
     from careercenter.errors import problem
 
-    db.session.rollback()
     response = problem(exc.status, exc.detail, exc.title)
     response.headers.update(exc.headers)
     return response
@@ -202,22 +200,15 @@ def current_client() -> ApiClient:
 # -- rate limits --------------------------------------------------------------------------
 
 
-def _rate_limiter(app: Flask) -> FixedWindowRateLimiter:
-    """The app's limiter, on the configured storage (Redis or memory), made on first use."""
-    limiter = app.extensions.get("registrar_rate_limiter")
-    if limiter is None:
-        storage = storage_from_string(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
-        limiter = FixedWindowRateLimiter(storage)
-        app.extensions["registrar_rate_limiter"] = limiter
-    return limiter
-
-
 def _check(namespace: str, key: str, setting: str) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not app.config.get("RATELIMIT_ENABLED", True):
         return
-    limiter = _rate_limiter(app)
     try:
+        # The web's Flask-Limiter: its strategy on its storage (CAREERCENTER_RATELIMIT_STORAGE_URL),
+        # so API and web limits are counted in one place. Counted here rather than by its
+        # decorator, for the API's own answers: 429 problem+json and serving when the store is down.
+        limiter = shared_limiter.limiter
         tightest: tuple[int, float, Any] | None = None
         for item in parse_many(app.config[setting]):
             allowed = limiter.hit(item, namespace, key)

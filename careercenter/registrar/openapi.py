@@ -1,4 +1,6 @@
-"""The OpenAPI 3.1 document of the registrar API, errors included (served at /api/v1/openapi.json)."""
+"""The OpenAPI 3.1 document of the registrar API, errors included (served at /api/v1/openapi.json).
+
+Its bodies (`components.schemas`) come from the pydantic models in `schemas.py`."""
 
 from __future__ import annotations
 
@@ -7,11 +9,9 @@ from typing import Any
 from flask import current_app
 
 from careercenter.registrar.feed import DEFAULT_LIMIT, MAX_LIMIT, MAX_TERM_LENGTH, TERM_PATTERN
-from careercenter.registrar.service import MAX_NOTE, MAX_SIS_REFERENCE
+from careercenter.registrar.schemas import component_schemas
 
 PROBLEM = "application/problem+json"
-DECIMAL = {"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["1.50"]}
-DATE_TIME = {"type": "string", "format": "date-time", "examples": ["2026-09-01T14:30:00.000000Z"]}
 STATUSES = ["pending", "posted", "rejected_by_registrar", "rescinded"]
 
 
@@ -88,204 +88,6 @@ def _page_responses() -> dict[str, Any]:
             "ValidationProblem",
         ),
         **_COMMON,
-    }
-
-
-def _schemas() -> dict[str, Any]:
-    nullable_time = {"type": ["string", "null"], "format": "date-time"}
-    return {
-        "Award": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": [
-                "id",
-                "student",
-                "course",
-                "credits",
-                "grading_basis",
-                "term",
-                "rule",
-                "experiences",
-                "approved_by",
-                "approved_at",
-                "approvals",
-                "status",
-                "sis_reference",
-                "posted_at",
-                "updated_at",
-            ],
-            "properties": {
-                "id": {"type": "integer"},
-                "student": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["campus_id", "name", "email"],
-                    "properties": {
-                        "campus_id": {"type": "string"},
-                        "name": {"type": "string"},
-                        "email": {"type": "string"},
-                    },
-                },
-                "course": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["subject", "number", "title"],
-                    "properties": {
-                        "subject": {"type": "string", "examples": ["INTR"]},
-                        "number": {"type": "string", "examples": ["295"]},
-                        "title": {"type": "string"},
-                    },
-                },
-                "credits": {**DECIMAL, "description": "Decimal credits as a string, two places."},
-                "grading_basis": {"type": "string", "examples": ["P/NP"]},
-                "term": {"type": "string", "examples": ["2026FA"]},
-                "rule": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["code", "version"],
-                    "properties": {"code": {"type": "string"}, "version": {"type": "integer", "minimum": 1}},
-                },
-                "experiences": {"type": "array", "items": _ref("Experience")},
-                "approved_by": {"type": ["string", "null"], "description": "The last approver's name."},
-                "approved_at": DATE_TIME,
-                "approvals": {
-                    "type": "array",
-                    "description": "The approval route's decisions that made the award, in route order.",
-                    "items": _ref("Approval"),
-                },
-                "status": {"type": "string", "enum": STATUSES},
-                "sis_reference": {"type": ["string", "null"]},
-                "posted_at": nullable_time,
-                "updated_at": DATE_TIME,
-            },
-        },
-        "Approval": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["step", "decision", "decided_by", "decided_at", "on_behalf_of"],
-            "properties": {
-                "step": {
-                    "type": "string",
-                    "description": "The step's label in the rule's route.",
-                    "examples": ["Department chair"],
-                },
-                "decision": {"type": "string", "enum": ["approved", "returned", "denied"]},
-                "decided_by": {"type": ["string", "null"], "description": "Who decided (a name)."},
-                "decided_at": DATE_TIME,
-                "on_behalf_of": {
-                    "type": ["string", "null"],
-                    "description": "The away approver a delegate decided for.",
-                },
-            },
-        },
-        "Experience": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["id", "employer", "title", "hours", "start_date", "end_date", "verified_at"],
-            "properties": {
-                "id": {"type": "integer"},
-                "employer": {"type": "string"},
-                "title": {"type": "string"},
-                "hours": {**DECIMAL, "description": "Verified hours as a decimal string."},
-                "start_date": {"type": "string", "format": "date"},
-                "end_date": {"type": "string", "format": "date"},
-                "verified_at": nullable_time,
-            },
-        },
-        "AwardPage": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["data", "next_cursor"],
-            "properties": {
-                "data": {"type": "array", "items": _ref("Award")},
-                "next_cursor": {"type": ["string", "null"]},
-            },
-        },
-        "Posting": {
-            "description": "The registrar's answer: posted under an SIS reference, or rejected with a note.",
-            "oneOf": [
-                {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["status", "sis_reference"],
-                    "properties": {
-                        "status": {"const": "posted"},
-                        "sis_reference": {
-                            "type": "string",
-                            "minLength": 1,
-                            "maxLength": MAX_SIS_REFERENCE,
-                            "pattern": r"\S",
-                        },
-                        "note": {"type": ["string", "null"], "maxLength": MAX_NOTE},
-                    },
-                },
-                {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["status", "note"],
-                    "properties": {
-                        "status": {"const": "rejected_by_registrar"},
-                        "sis_reference": {"type": ["string", "null"], "maxLength": MAX_SIS_REFERENCE},
-                        "note": {"type": "string", "minLength": 1, "maxLength": MAX_NOTE, "pattern": r"\S"},
-                    },
-                },
-            ],
-        },
-        "Problem": {
-            "description": "RFC 9457 problem details.",
-            "type": "object",
-            "required": ["type", "title", "status", "detail"],
-            "properties": {
-                "type": {"type": "string"},
-                "title": {"type": "string"},
-                "status": {"type": "integer"},
-                "detail": {"type": "string"},
-            },
-        },
-        "ValidationProblem": {
-            "allOf": [
-                _ref("Problem"),
-                {
-                    "type": "object",
-                    "properties": {
-                        "invalid-params": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["name", "reason"],
-                                "properties": {"name": {"type": "string"}, "reason": {"type": "string"}},
-                            },
-                        }
-                    },
-                },
-            ]
-        },
-        "TokenRequest": {
-            "type": "object",
-            "required": ["grant_type"],
-            "properties": {
-                "grant_type": {"const": "client_credentials"},
-                "scope": {"type": "string", "examples": ["credits:read credits:write"]},
-                "client_id": {"type": "string", "description": "Only with client_secret_post."},
-                "client_secret": {"type": "string", "description": "Only with client_secret_post."},
-            },
-        },
-        "Token": {
-            "type": "object",
-            "required": ["access_token", "token_type", "expires_in", "scope"],
-            "properties": {
-                "access_token": {"type": "string"},
-                "token_type": {"const": "Bearer"},
-                "expires_in": {"type": "integer"},
-                "scope": {"type": "string"},
-            },
-        },
-        "OAuthError": {
-            "description": "RFC 6749 section 5.2 error.",
-            "type": "object",
-            "required": ["error"],
-            "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
-        },
     }
 
 
@@ -437,7 +239,7 @@ def openapi_document() -> dict[str, Any]:
                     "description": "client_id and client_secret (client_secret_basic)",
                 },
             },
-            "schemas": _schemas(),
+            "schemas": component_schemas(),
             "responses": {
                 "Unauthorized": _problem("No, unknown, expired or revoked access token.", headers=_WWW_AUTH),
                 "Forbidden": _problem("The access token lacks the scope this call needs.", headers=_WWW_AUTH),

@@ -9,8 +9,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,13 +21,12 @@ from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus, CreditAw
 from careercenter.db import utcnow
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.registrar.models import SCOPES, ApiClient, ApiToken, sha256_hex
+from careercenter.registrar.schemas import MAX_NOTE, MAX_SIS_REFERENCE, Award
 from careercenter.statemachine import move
 
 #: Why the registrar system reads a student's awards (the disclosure log's "interest").
 API_INTEREST = "Posting approved course credit to the student's academic record"
 MAX_NAME_LENGTH = 100
-MAX_SIS_REFERENCE = 120
-MAX_NOTE = 2000
 
 
 class NotFound(Exception):
@@ -131,68 +129,14 @@ def client_actor(client: ApiClient) -> Actor:
 # -- awards as the API shows them ---------------------------------------------------------
 
 
-def rfc3339(value: datetime | None) -> str | None:
-    """`2026-11-26T01:22:45.123456Z` (UTC, microseconds), or None."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def decimal_string(value: Decimal) -> str:
-    return str(Decimal(value).quantize(Decimal("0.01")))
-
-
 def award_json(award: CreditAward) -> dict[str, Any]:
-    """One award exactly as the API and its OpenAPI document describe it."""
-    rule = award.rule
-    return {
-        "id": award.id,
-        "student": {
-            "campus_id": award.student.campus_id,
-            "name": award.student.display_name,
-            "email": award.student.email,
-        },
-        "course": {"subject": rule.course_subject, "number": rule.course_number, "title": rule.course_title},
-        "credits": decimal_string(award.credits),
-        "grading_basis": award.grading_basis,
-        "term": award.term,
-        "rule": {"code": rule.code, "version": rule.version},
-        "experiences": [
-            {
-                "id": e.id,
-                "employer": e.employer,
-                "title": e.title,
-                "hours": decimal_string(e.verified_hours if e.verified_hours is not None else e.hours),
-                "start_date": e.start_date.isoformat(),
-                "end_date": e.end_date.isoformat(),
-                "verified_at": rfc3339(e.verified_at),
-            }
-            for e in award.request.experiences
-        ],
-        "approved_by": award.approved_by.display_name if award.approved_by else None,
-        "approved_at": rfc3339(award.approved_at),
-        "approvals": [
-            {
-                "step": d.step_label,
-                "decision": d.decision.value,
-                "decided_by": d.decided_by.display_name if d.decided_by else None,
-                "decided_at": rfc3339(d.decided_at),
-                "on_behalf_of": d.on_behalf_of.display_name if d.on_behalf_of else None,
-            }
-            for d in award.approvals
-        ],
-        "status": award.status.value,
-        "sis_reference": award.sis_reference,
-        "posted_at": rfc3339(award.posted_at),
-        "updated_at": rfc3339(award.updated_at),
-    }
+    """One award exactly as the API and its OpenAPI document describe it (`schemas.Award`)."""
+    return Award.of(award).model_dump(mode="json")
 
 
 #: Loads every award's approval trail, with the deciders' names, in one query per page.
-TRAIL = (
-    selectinload(CreditAward.decisions).options(
-        joinedload(ApprovalDecision.decided_by), joinedload(ApprovalDecision.on_behalf_of)
-    ),
+TRAIL = selectinload(CreditAward.decisions).options(
+    joinedload(ApprovalDecision.decided_by), joinedload(ApprovalDecision.on_behalf_of)
 )
 
 
@@ -202,7 +146,7 @@ def _award_query() -> sa.Select[tuple[CreditAward]]:
         joinedload(CreditAward.rule),
         joinedload(CreditAward.approved_by),
         selectinload(CreditAward.request).selectinload(CreditRequest.experiences),
-        *TRAIL,
+        TRAIL,
     )
 
 

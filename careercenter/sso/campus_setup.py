@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from careercenter.config import ConfigError
 from careercenter.sso import cas, saml
 from careercenter.sso.federation import MATCH_KEYS, match_order
+from careercenter.sso.saml_settings import saml_settings
 from careercenter.sso.settings import parse_role_map
 from careercenter.sso.setup import LoginMethod
 
@@ -50,7 +51,8 @@ def init_campus_sign_in(app: Flask) -> None:
 
     Call after the OIDC/directory set-up, which registers its own methods first.
     """
-    from careercenter.sso.saml_views import cas_bp, saml_bp
+    from careercenter.sso.cas_views import cas_bp
+    from careercenter.sso.saml_views import saml_bp
 
     config = app.config
     order = match_order(config)
@@ -60,7 +62,7 @@ def init_campus_sign_in(app: Flask) -> None:
         )
     methods = list(app.extensions.get("careercenter_login_methods", []))
     starters: dict[str, Callable[[str | None], Response]] = app.extensions.setdefault("careercenter_login_starters", {})
-    saml_conf = saml.saml_settings(config)
+    saml_conf = saml_settings(config)
     if saml_conf is not None:
         saml.init_saml(app, saml_conf)
         methods.append(LoginMethod("saml", DEFAULT_LABELS["saml"], "/saml/login"))

@@ -23,9 +23,9 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from careercenter.config import ConfigError
+from careercenter.sso.cas_models import CasConsumedTicket
 from careercenter.sso.errors import ProviderUnavailable, SignInFailed
 from careercenter.sso.federation import FederatedIdentity, all_values, first
-from careercenter.sso.saml_models import CasConsumedTicket
 
 log = logging.getLogger(__name__)
 

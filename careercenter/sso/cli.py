@@ -7,6 +7,7 @@ from flask import current_app
 
 from careercenter.extensions import db
 from careercenter.sso.errors import DirectoryUnavailable
+from careercenter.transaction import atomic_command
 
 
 @click.group("directory")
@@ -15,6 +16,7 @@ def directory_cli() -> None:
 
 
 @directory_cli.command("sync")
+@atomic_command
 def sync_command() -> None:
     """Import students, advisors and advisor assignments; deactivate people the directory dropped.
 
@@ -30,8 +32,6 @@ def sync_command() -> None:
     try:
         report = sync_directory(db.session, directory, current_app.extensions["careercenter_role_map"])
     except DirectoryUnavailable as exc:
-        db.session.rollback()
         raise click.ClickException(f"nothing changed: {exc}") from None
-    db.session.commit()
     for line in report.lines():
         click.echo(line)

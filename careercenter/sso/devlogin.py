@@ -46,6 +46,5 @@ def login() -> Response:
         abort(404)
     login_person(person, "dev")
     record_event(db.session, Actor.person(person), "auth.login", "person", person.id, {"method": "dev"})
-    db.session.commit()
     flash(f"Signed in as {person.display_name} (development login).", "info")
     return redirect(safe_next(request.form.get("next")) or home_url(person))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import ldap
 import ldap.dn
@@ -18,37 +17,15 @@ import ldap.filter
 from flask import Flask
 from ldap.ldapobject import LDAPObject
 
+from careercenter.sso.entry import DirectoryEntry, normalise_dn
 from careercenter.sso.errors import DirectoryUnavailable, InvalidCredentials
+from careercenter.sso.roles import roles_for
 from careercenter.sso.settings import DirectorySettings
 
 log = logging.getLogger(__name__)
 
 #: Matches no real entry: what a missing placeholder value becomes in the user filter.
 _NO_VALUE = "\x00"
-
-
-@dataclass(frozen=True)
-class DirectoryEntry:
-    """What the directory says about one person."""
-
-    dn: str
-    username: str | None
-    display_name: str | None
-    email: str | None
-    campus_id: str | None
-    program: str | None
-    class_level: str | None
-    affiliations: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-    advisor_refs: tuple[str, ...] = field(default=())
-
-
-def normalise_dn(dn: str) -> str:
-    """A DN in one spelling (lower case, no spaces after commas) for comparisons."""
-    try:
-        return ldap.dn.dn2str(ldap.dn.str2dn(dn)).lower()
-    except ldap.DECODING_ERROR:
-        return dn.strip().lower()
 
 
 def _text(values: list[bytes] | None) -> str | None:
@@ -282,8 +259,6 @@ class Directory:
 
 def doctor_lookup(app: Flask, user: str) -> tuple[str, str]:
     """For `flask doctor --user`: look `user` up as a sign-in would; say which roles they get."""
-    from careercenter.sso.roles import roles_for
-
     directory: Directory | None = app.extensions.get("careercenter_directory")
     if directory is None:
         return "WARN", "no directory is configured (CAREERCENTER_LDAP_URL)"

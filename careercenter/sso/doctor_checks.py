@@ -1,4 +1,4 @@
-"""`flask doctor` checks for SAML and CAS (registered into careercenter.doctor's list)."""
+"""`flask doctor` checks for SAML and CAS (`careercenter/wiring.py` adds them to `careercenter.checks`)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 import requests
 from flask import Flask
 
+from careercenter.checks import CERT_WARN_DAYS, TIMEOUT, Result
+from careercenter.checks import one_line as _one_line
 from careercenter.db import utcnow
-from careercenter.doctor import CERT_WARN_DAYS, TIMEOUT, Result, _one_line, check
 from careercenter.sso.errors import SignInError
 
 
-@check
 def check_saml(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
     settings = app.extensions.get("careercenter_saml")
     if settings is None:
@@ -60,7 +60,6 @@ def _sp_key_and_cert(key_pem: str, cert_pem: str) -> Iterator[Result]:
         yield Result("OK", name, f"key and certificate match, valid until {expires:%Y-%m-%d}")
 
 
-@check
 def check_cas(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
     settings = app.extensions.get("careercenter_cas")
     if settings is None:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from careercenter.sso.directory import DirectoryEntry
+from careercenter.sso.entry import DirectoryEntry
 from careercenter.sso.errors import UnknownPerson
 from careercenter.sso.models import Person
 from careercenter.sso.service import Identity, resolve_person

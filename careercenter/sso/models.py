@@ -17,6 +17,8 @@ class Role(enum.StrEnum):
     ADVISOR = "advisor"
     REGISTRAR = "registrar"
     ADMIN = "admin"
+    #: Career-center staff: reports, rules, student record pages; no decisions, postings or revocations.
+    STAFF = "staff"
     #: Faculty: may be named as a student's sponsor, and sits in approver pools (department chairs).
     FACULTY = "faculty"
 
@@ -94,7 +96,7 @@ class Person(db.Model):
     @property
     def primary_role(self) -> Role | None:
         """The role whose home page the person lands on: the most powerful they hold."""
-        for role in (Role.ADMIN, Role.REGISTRAR, Role.ADVISOR, Role.FACULTY, Role.STUDENT):
+        for role in (Role.ADMIN, Role.REGISTRAR, Role.STAFF, Role.ADVISOR, Role.FACULTY, Role.STUDENT):
             if role in self.roles:
                 return role
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from careercenter.sso.directory import DirectoryEntry, normalise_dn
+from careercenter.sso.entry import DirectoryEntry, normalise_dn
 from careercenter.sso.models import ClassLevel, Role
 
 _CLASS_LEVEL_SPELLINGS = {

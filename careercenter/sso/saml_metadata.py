@@ -7,7 +7,7 @@ import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 from defusedxml import ElementTree as SafeET
@@ -15,9 +15,7 @@ from flask import current_app
 
 from careercenter.db import utcnow
 from careercenter.sso.errors import ProviderUnavailable
-
-if TYPE_CHECKING:
-    from careercenter.sso.saml import SamlSettings
+from careercenter.sso.saml_settings import SamlSettings
 
 log = logging.getLogger(__name__)
 

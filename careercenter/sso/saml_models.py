@@ -1,4 +1,4 @@
-"""Replay protection for SAML and CAS, kept in the database (not in a cookie, not in memory).
+"""Replay protection for SAML, kept in the database (not in a cookie, not in memory).
 
 The IdP's HTTP-POST to the ACS is cross-site, so the browser does not send our SameSite=Lax
 session cookie with it: what the SP asked for must be remembered server-side, and any app
@@ -43,13 +43,3 @@ class SamlConsumedAssertion(db.Model):
     consumed_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Past this (the assertion's NotOnOrAfter plus clock drift) the row may be pruned.
     expires_at: Mapped[datetime] = mapped_column(index=True)
-
-
-class CasConsumedTicket(db.Model):
-    """A CAS service ticket already validated here (the server also refuses a reuse)."""
-
-    __tablename__ = "cas_consumed_tickets"
-
-    #: SHA-256 of the ticket: a ticket is a bearer secret until it is used.
-    ticket_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    consumed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

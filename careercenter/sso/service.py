@@ -19,7 +19,8 @@ from careercenter.sso.models import AdvisorAssignment, Person, Role
 from careercenter.sso.roles import class_level_from, pools_for, roles_for
 
 if TYPE_CHECKING:
-    from careercenter.sso.directory import Directory, DirectoryEntry
+    from careercenter.sso.directory import Directory
+    from careercenter.sso.entry import DirectoryEntry
 
 log = logging.getLogger(__name__)
 

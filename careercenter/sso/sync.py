@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor, record_event
-from careercenter.sso.directory import Directory, DirectoryEntry, normalise_dn
+from careercenter.sso.directory import Directory
+from careercenter.sso.entry import DirectoryEntry, normalise_dn
 from careercenter.sso.errors import SignInRefused
 from careercenter.sso.models import AdvisorAssignment, Person, Role
 from careercenter.sso.roles import pools_for, roles_for
@@ -49,19 +50,23 @@ def _label(person: Person) -> str:
     return f"{person.campus_id} {person.display_name}"
 
 
-def _advisor_pairs(
-    directory: Directory, entries: list[DirectoryEntry], people_by_dn: Mapping[str, Person]
-) -> set[tuple[int, int]]:
-    """(advisor id, student id) pairs the directory states, by attribute and by advising group."""
-    by_ref: dict[str, Person] = {}
-    for dn, person in people_by_dn.items():
-        by_ref[dn] = person
+def _people_by_ref(entries: list[DirectoryEntry], people_by_dn: Mapping[str, Person]) -> dict[str, Person]:
+    """Everyone by normalised DN, then also by lower-case username and campus id."""
+    by_ref: dict[str, Person] = dict(people_by_dn)
     for entry in entries:
         person = people_by_dn.get(normalise_dn(entry.dn))
         if person is not None:
             for ref in (entry.username, entry.campus_id):
                 if ref:
                     by_ref.setdefault(ref.lower(), person)
+    return by_ref
+
+
+def _advisor_pairs(
+    directory: Directory, entries: list[DirectoryEntry], people_by_dn: Mapping[str, Person]
+) -> set[tuple[int, int]]:
+    """(advisor id, student id) pairs the directory states, by attribute and by advising group."""
+    by_ref = _people_by_ref(entries, people_by_dn)
     pairs: set[tuple[int, int]] = set()
 
     def add(advisor_ref: str, student: Person | None) -> None:

@@ -1,7 +1,7 @@
 """Sign-in routes: the OIDC callback and the directory login form.
 
 Thin: each method proves who someone is (`oidc.finish_login`, `Directory.authenticate`), then
-`resolve_person` says who they are here, `login_person` starts a fresh session, and we commit.
+`resolve_person` says who they are here, `login_person` starts a fresh session; the request boundary commits.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from careercenter.auth import home_url, login_person, public, safe_next
 from careercenter.extensions import db, limiter
 from careercenter.sso import oidc
 from careercenter.sso.errors import InvalidCredentials
+from careercenter.sso.federation import FederatedIdentity, complete_sign_in
 from careercenter.sso.forms import DirectoryLoginForm
 from careercenter.sso.models import Person
 from careercenter.sso.service import Identity, resolve_person
@@ -23,12 +24,18 @@ bp = Blueprint("sso", __name__)
 NEXT_KEY = "login_next"
 
 
-def _finish(person: Person, method: str, target: str | None, **session_values: str) -> Response:
+def finish_sign_in(person: Person, method: str, target: str | None, **session_values: str) -> Response:
+    """Start `person`'s session, say so, and go on to `target` (or their home): every method ends here."""
     login_person(person, method)
     session.update(session_values)
-    db.session.commit()
     flash(f"Signed in as {person.display_name}.", "info")
     return redirect(safe_next(target) or home_url(person))
+
+
+def finish_federated(identity: FederatedIdentity, next_path: str | None) -> Response:
+    """Sign in the person a SAML or CAS identity names (refused ones raise `SignInRefused`)."""
+    person = complete_sign_in(db.session, identity)
+    return finish_sign_in(person, identity.method, next_path)
 
 
 def start_oidc(next_target: str | None) -> Response:
@@ -52,7 +59,7 @@ def callback() -> Response:
         identity,
         current_app.extensions["careercenter_role_map"],
     )
-    return _finish(person, "oidc", target, oidc_id_token=id_token)
+    return finish_sign_in(person, "oidc", target, oidc_id_token=id_token)
 
 
 def _rate_limit() -> str:
@@ -84,4 +91,4 @@ def directory_login() -> Response | tuple[str, int]:
         return render_login_page(directory_form=form), 401
     identity = Identity(method="ldap", subject=f"ldap:{entry.dn}"[:255], username=entry.username, email=entry.email)
     person = resolve_person(db.session, directory, identity, current_app.extensions["careercenter_role_map"])
-    return _finish(person, "ldap", form.next.data or request.args.get("next"))
+    return finish_sign_in(person, "ldap", form.next.data or request.args.get("next"))

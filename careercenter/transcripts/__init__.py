@@ -1,3 +1,5 @@
-"""Transcripts: the signed PDF, its accessible HTML twin, public verification, revocation."""
+"""Transcripts: the signed PDF, its accessible HTML twin, public verification, revocation.
 
-from careercenter.transcripts import receivers  # noqa: F401  (connects the signal receivers)
+Nothing here connects or registers anything on import: `careercenter/wiring.py` connects
+`receivers.on_award_rescinded` and adds `receivers.export_section()` to the student export.
+"""

@@ -18,6 +18,7 @@ from careercenter.audit.service import Actor, record_event
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.db import utcnow
 from careercenter.errors import Conflict, ValidationFailed
+from careercenter.formatting import format_decimal
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.notify.service import queue_message
 from careercenter.signals import transcript_revoked
@@ -88,8 +89,7 @@ def number(value: Decimal | None) -> str:
     """Hours and credits as people write them: 20, 22.5, 1.25."""
     if value is None:
         return "0"
-    text = f"{Decimal(value).quantize(Decimal('0.01')):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return format_decimal(format_decimal(value, places=2))  # to the cent, then without trailing zeros
 
 
 def verified_experiences(session: Session, student_id: int) -> list[Experience]:

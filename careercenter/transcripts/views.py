@@ -19,11 +19,11 @@ from flask import (
 )
 from markupsafe import Markup
 
+from careercenter import transaction
 from careercenter.audit.service import Actor, disclose_to_person
-from careercenter.auth import current_person, login_required, public, roles_required
+from careercenter.auth import login_required, me, public, roles_required
 from careercenter.errors import CareerCenterError
 from careercenter.extensions import db, limiter
-from careercenter.homepanels import home_panel
 from careercenter.sso.models import Person, Role
 from careercenter.sso.service import get_person_by_campus_id
 from careercenter.transcripts import service
@@ -43,12 +43,6 @@ def _verify_limit() -> str:
     return current_app.config.get("VERIFY_RATE_LIMIT") or DEFAULT_VERIFY_LIMIT
 
 
-def _me() -> Person:
-    person = current_person()
-    assert person is not None
-    return person
-
-
 class CannotIssue(CareerCenterError):
     status = 503
     title = "Temporarily unavailable"
@@ -56,7 +50,7 @@ class CannotIssue(CareerCenterError):
 
 def _issue(student: Person) -> Transcript:
     """Issue through the service; a missing key or font becomes a clear 503 for people."""
-    person = _me()
+    person = me()
     try:
         settings = service.settings_from_app(current_app)
         return service.issue_transcript(db.session, student, settings, actor=Actor.person(person), issued_by=person)
@@ -71,7 +65,7 @@ def _issue(student: Person) -> Transcript:
 
 def _visible_transcript(transcript_id: int) -> Transcript:
     """The transcript if the viewer is its student or registrar staff; 404 for another student's."""
-    person = _me()
+    person = me()
     if not person.has_role(Role.STUDENT, *STAFF):
         abort(403)
     transcript = db.session.get(Transcript, transcript_id)
@@ -88,7 +82,7 @@ def _visible_transcript(transcript_id: int) -> Transcript:
 @bp.get("/transcripts")
 @roles_required(Role.STUDENT)
 def my_transcripts() -> str:
-    person = _me()
+    person = me()
     return render_template(
         "transcripts/list.html",
         transcripts=service.transcripts_of(db.session, person.id),
@@ -100,7 +94,7 @@ def my_transcripts() -> str:
 @bp.post("/transcripts")
 @roles_required(Role.STUDENT)
 def request_transcript() -> Response | tuple[str, int]:
-    person = _me()
+    person = me()
     form = RequestTranscriptForm()
     if not form.validate_on_submit():
         flash("The form expired; please try again.", "error")
@@ -108,10 +102,9 @@ def request_transcript() -> Response | tuple[str, int]:
     try:
         transcript = _issue(person)
     except CareerCenterError as exc:
-        db.session.rollback()
+        transaction.doom()
         flash(str(exc), "error")
         return redirect(url_for("transcripts.my_transcripts"))
-    db.session.commit()
     flash("Your transcript is ready: it is signed, and its verification code is on every page.", "success")
     return redirect(url_for("transcripts.show", transcript_id=transcript.id))
 
@@ -121,15 +114,14 @@ def request_transcript() -> Response | tuple[str, int]:
 def show(transcript_id: int) -> str:
     """The accessible HTML twin of one transcript (what the PDF states, as a web page)."""
     transcript = _visible_transcript(transcript_id)
-    person = _me()
-    if disclose_to_person(
+    person = me()
+    disclose_to_person(
         db.session,
         person,
         transcript.student,
         f"transcript {transcript.display_code} (HTML)",
         "registrar staff reviewing an issued transcript",
-    ):
-        db.session.commit()
+    )
     return render_template(
         "transcripts/show.html",
         transcript=transcript,
@@ -144,15 +136,14 @@ def show(transcript_id: int) -> str:
 def download(transcript_id: int) -> Response:
     """The signed PDF exactly as issued (the same bytes on every download)."""
     transcript = _visible_transcript(transcript_id)
-    person = _me()
-    if disclose_to_person(
+    person = me()
+    disclose_to_person(
         db.session,
         person,
         transcript.student,
         f"transcript {transcript.display_code} (signed PDF)",
         "registrar staff downloading an issued transcript",
-    ):
-        db.session.commit()
+    )
     snap = transcript.snapshot
     campus_id = re.sub(r"[^A-Za-z0-9_-]", "", snap["student"]["campus_id"])[:40]
     filename = f"transcript-{campus_id}-{snap['issued_on']}-{transcript.verification_code[:8]}.pdf"
@@ -203,10 +194,8 @@ def registrar_issue() -> Response | tuple[str, int]:
     try:
         transcript = _issue(student)
     except CareerCenterError as exc:
-        db.session.rollback()
         form.campus_id.errors.append(str(exc))
         return again(exc.status)
-    db.session.commit()
     flash(f"Transcript issued to {student.display_name}.", "success")
     return redirect(url_for("transcripts.show", transcript_id=transcript.id))
 
@@ -218,17 +207,15 @@ def revoke(transcript_id: int) -> Response | tuple[str, int]:
     if transcript is None:
         abort(404)
     form = RevokeForm()
-    person = _me()
+    person = me()
     if form.validate_on_submit():
         try:
             service.revoke_transcript(
                 db.session, transcript, reason=form.reason.data, actor=Actor.person(person), revoked_by=person
             )
         except CareerCenterError as exc:
-            db.session.rollback()
             form.reason.errors.append(str(exc))
         else:
-            db.session.commit()
             flash("The transcript is revoked; its verification page now says so.", "success")
             return redirect(url_for("transcripts.show", transcript_id=transcript.id))
     status = 409 if transcript.is_revoked else 422
@@ -334,14 +321,11 @@ def verify_code_json(code: str) -> tuple[Response, int]:
 # ---- home panels ---------------------------------------------------------------------------
 
 
-@home_panel(Role.STUDENT, order=60)
 def _student_panel(person: Person) -> Markup:
     transcripts = service.transcripts_of(db.session, person.id)
     html = render_template("transcripts/_panel_student.html", transcripts=transcripts[:3], count=len(transcripts))
     return Markup(html)  # noqa: S704 (an autoescaped template's output)
 
 
-@home_panel(Role.ADMIN, order=60)
-@home_panel(Role.REGISTRAR, order=60)
 def _registrar_panel(person: Person) -> Markup:
     return Markup(render_template("transcripts/_panel_registrar.html"))  # noqa: S704 (autoescaped template)

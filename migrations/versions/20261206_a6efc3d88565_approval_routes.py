@@ -2,7 +2,7 @@
 approver pools and the faculty role
 
 Revision ID: a6efc3d88565
-Revises: 5a1e0c2b7d93
+Revises: 5a1f0c3e9b21
 Create Date: 2026-12-06 17:31:16.588948
 
 """
@@ -13,13 +13,13 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "a6efc3d88565"
-down_revision = "5a1e0c2b7d93"
+down_revision = "5a1f0c3e9b21"
 branch_labels = None
 depends_on = None
 
 
-OLD_ROLES = "role IN ('student', 'advisor', 'registrar', 'admin')"
-NEW_ROLES = "role IN ('student', 'advisor', 'registrar', 'admin', 'faculty')"
+OLD_ROLES = "role IN ('student', 'advisor', 'registrar', 'admin', 'staff')"
+NEW_ROLES = "role IN ('student', 'advisor', 'registrar', 'admin', 'staff', 'faculty')"
 
 
 def _role_check(condition):

@@ -39,14 +39,15 @@ def _record(w: World) -> dict[str, Any]:
 
 
 RULES = [
-    Rule("GET", "/credits/rules", expect(student=200, advisor=200, registrar=200)),
+    Rule("GET", "/credits/rules", expect(student=200, advisor=200, registrar=200, staff=200)),
     Rule("GET", "/credits", expect(student=200)),
     Rule("GET", "/credits/new", expect(student=200)),
     Rule("POST", "/credits/new", expect(student=ALLOWED), data={"rule": "", "action": "check"}),
     Rule(
         "GET",
         "/credits/requests/{request_id}",
-        expect(student=200, other_student=HIDDEN, advisor=200, other_advisor=HIDDEN, registrar=200),
+        # Career-center staff have a legitimate interest (issue 17): the route is on the record page too.
+        expect(student=200, other_student=HIDDEN, advisor=200, other_advisor=HIDDEN, registrar=200, staff=200),
         setup=_submitted,
     ),
     Rule(
@@ -72,7 +73,7 @@ RULES = [
     Rule(
         "GET",
         "/advisor/credits",
-        expect(student=301, advisor=301, registrar=301),
+        expect(student=301, advisor=301, registrar=301, staff=301),
     ),
     Rule("GET", "/approvals", expect(advisor=200, registrar=200, admin=DENIED)),
     Rule("POST", "/approvals/bulk-approve", expect(advisor=303, registrar=303, admin=DENIED), data={}),
@@ -86,7 +87,7 @@ RULES = [
     Rule(
         "POST",
         "/me/away/{delegation_id}/end",
-        expect(student=HIDDEN, advisor=303, other_advisor=HIDDEN, registrar=HIDDEN),
+        expect(student=HIDDEN, advisor=303, other_advisor=HIDDEN, registrar=HIDDEN, staff=HIDDEN),
         setup=_delegation,
         data={},
     ),
@@ -94,7 +95,7 @@ RULES = [
     Rule(
         "GET",
         "/students/{campus_id}",
-        expect(student=200, other_student=HIDDEN, advisor=200, other_advisor=HIDDEN, registrar=200),
+        expect(student=200, other_student=HIDDEN, advisor=200, other_advisor=HIDDEN, registrar=200, staff=200),
         setup=_record,
     ),
     Rule("GET", "/registrar/awards", expect(registrar=200)),

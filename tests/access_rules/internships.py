@@ -33,7 +33,7 @@ RULES = [
     Rule(
         "GET",
         "/experiences/{experience_id}",
-        expect(student=200, other_student=HIDDEN, advisor=200, other_advisor=HIDDEN, registrar=200),
+        expect(student=200, other_student=HIDDEN, advisor=200, other_advisor=HIDDEN, registrar=200, staff=HIDDEN),
         setup=_draft,
     ),
     Rule("GET", "/experiences/{experience_id}/edit", expect(student=200, other_student=HIDDEN), setup=_disputed),

@@ -11,8 +11,8 @@ RULES = [
     Rule("GET", "/advisor", expect(advisor=200)),
     Rule("GET", "/registrar", expect(registrar=200)),
     Rule("GET", "/admin", expect(registrar=DENIED, admin=200)),
-    Rule("GET", "/me", expect(student=200, advisor=200, registrar=200)),
-    Rule("GET", "/me/disclosures", expect(student=200, advisor=200, registrar=200)),
+    Rule("GET", "/me", expect(student=200, advisor=200, registrar=200, staff=200)),
+    Rule("GET", "/me/disclosures", expect(student=200, advisor=200, registrar=200, staff=200)),
     Rule("GET", "/registrar/students", expect(registrar=200)),
     Rule(
         "GET",

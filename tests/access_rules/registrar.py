@@ -4,7 +4,7 @@ people with browser sessions alike get 401 (a session cookie is never accepted).
 from tests.access import LOGIN, Rule, expect, public
 
 #: Everyone without a bearer token gets 401, signed in or not.
-API = expect(anonymous=LOGIN, student=401, advisor=401, registrar=401, admin=401)
+API = expect(anonymous=LOGIN, student=401, advisor=401, registrar=401, admin=401, staff=401)
 
 RULES = [
     Rule("POST", "/oauth/token", public(400), data={}),

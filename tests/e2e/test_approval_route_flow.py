@@ -96,15 +96,15 @@ def test_csci_397_goes_advisor_chair_registrar_with_delegate_and_escalation(
     assert kenji == []
 
     _decide_kenji(page, base, "Dana Whitfield", "Advisor review")
-    _mailbox_has(page, base, "Credit request waiting for you: CSCI 397, Kenji Sato")  # to Priya, the chair
+    _mailbox_has(page, base, "Credit request waiting for you: CSCI 397, Kenji Sato")  # to Helen Zhou, the chair
     _mailbox_has(page, base, "Credit request step passed: CSCI 397")  # to Kenji
-    _decide_kenji(page, base, "Priya Raman", "Department chair")
+    _decide_kenji(page, base, "Helen Zhou", "Department chair")
     assert [a for a in _awards(base, client_id, secret) if a["student"]["name"] == "Kenji Sato"] == []
     _decide_kenji(page, base, "Karen Mbeki", "Registrar check")
     [award] = [a for a in _awards(base, client_id, secret) if a["student"]["name"] == "Kenji Sato"]
     assert [(a["step"], a["decided_by"]) for a in award["approvals"]] == [
         ("Advisor review", "Dana Whitfield"),
-        ("Department chair", "Priya Raman"),
+        ("Department chair", "Helen Zhou"),
         ("Registrar check", "Karen Mbeki"),
     ]
     _mailbox_has(page, base, "Credit request approved: CSCI 397")

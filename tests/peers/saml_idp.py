@@ -237,37 +237,31 @@ class SamlIdp:
 # -- the IdP process --------------------------------------------------------------------------
 
 
-def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP process
-    import logging
-    import warnings
-    from wsgiref.simple_server import WSGIRequestHandler, make_server
+class _IdP:  # pragma: no cover - runs in the IdP process
+    """The IdP's WSGI app: SSO, SLO, its metadata and the tests' control endpoints."""
 
-    warnings.simplefilter("ignore")
-    logging.basicConfig(level=logging.WARNING)
+    def __init__(self, conf: dict[str, Any], base: str) -> None:
+        self.conf = conf
+        self.users: dict[str, dict[str, Any]] = conf["users"]
+        self.base = base
+        self.entity_id = f"{base}/idp/metadata"
+        self.sp_metadata: list[str] = []
+        self.idp: Any = None
+        self.rogue: Any = None
+        self.rebuild()
+        from saml2.metadata import create_metadata_string
 
-    from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-    from saml2.config import IdPConfig
-    from saml2.metadata import create_metadata_string
-    from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT
-    from saml2.server import Server
-    from saml2.xmldsig import DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
+        Path(conf["metadata_out"]).write_text(create_metadata_string(None, config=self.idp.config, sign=False).decode())
 
-    conf = json.loads(Path(config_path).read_text())
-    users: dict[str, dict[str, Any]] = conf["users"]
-    sp_metadata: list[str] = []
-    state: dict[str, Any] = {}
+    def idp_config(self, key: str, cert: str) -> Any:
+        from saml2 import BINDING_HTTP_REDIRECT
+        from saml2.config import IdPConfig
+        from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT
+        from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    httpd = make_server("127.0.0.1", 0, lambda e, s: app(e, s), handler_class=Quiet)
-    base = f"http://127.0.0.1:{httpd.server_port}"
-    entity_id = f"{base}/idp/metadata"
-
-    def idp_config(key: str, cert: str, extra_metadata: list[str]) -> IdPConfig:
+        base = self.base
         settings = {
-            "entityid": entity_id,
+            "entityid": self.entity_id,
             "xmlsec_binary": XMLSEC1,
             "key_file": key,
             "cert_file": cert,
@@ -296,14 +290,15 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
                     "want_authn_requests_signed": False,
                 }
             },
-            "metadata": {"inline": extra_metadata} if extra_metadata else {},
+            "metadata": {"inline": self.sp_metadata} if self.sp_metadata else {},
         }
         config = IdPConfig()
         config.load(settings)
         return config
 
-    def other_sp_metadata(acs_url: str) -> str:
-        cert = "".join(line for line in Path(conf["other_sp_cert"]).read_text().splitlines() if "-----" not in line)
+    def other_sp_metadata(self, acs_url: str) -> str:
+        cert_text = Path(self.conf["other_sp_cert"]).read_text()
+        cert = "".join(line for line in cert_text.splitlines() if "-----" not in line)
         return (
             '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
             'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://other-sp.example.edu/shibboleth">'
@@ -314,13 +309,13 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
             f'Location="{acs_url}" index="0"/></md:SPSSODescriptor></md:EntityDescriptor>'
         )
 
-    def rebuild() -> None:
-        state["idp"] = Server(config=idp_config(conf["key"], conf["cert"], sp_metadata))
-        state["rogue"] = Server(config=idp_config(conf["rogue_key"], conf["rogue_cert"], sp_metadata))
+    def rebuild(self) -> None:
+        from saml2.server import Server
 
-    rebuild()
-    Path(conf["metadata_out"]).write_text(create_metadata_string(None, config=state["idp"].config, sign=False).decode())
+        self.idp = Server(config=self.idp_config(self.conf["key"], self.conf["cert"]))
+        self.rogue = Server(config=self.idp_config(self.conf["rogue_key"], self.conf["rogue_cert"]))
 
+    @staticmethod
     def respond(
         start: Any, status: str, body: str | bytes, headers: list[tuple[str, str]] | None = None
     ) -> list[bytes]:
@@ -330,6 +325,7 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
         )
         return [data]
 
+    @staticmethod
     def form_of(environ: dict[str, Any]) -> dict[str, str]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length).decode() if length else ""
@@ -338,6 +334,7 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
         merged.update({k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()})
         return merged
 
+    @staticmethod
     def login_page(fields: dict[str, str], error: str = "") -> str:
         hidden = "".join(
             f'<input type="hidden" name="{k}" value="{v}">'
@@ -351,19 +348,49 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
             "<button>Sign in</button></form>"
         )
 
-    def sso(environ: dict[str, Any], start: Any) -> list[bytes]:
-        fields = form_of(environ)
+    def sso(self, environ: dict[str, Any], start: Any) -> list[bytes]:
+        from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+
+        fields = self.form_of(environ)
         if "SAMLRequest" not in fields:
-            return respond(start, "400 Bad Request", "no SAMLRequest")
+            return self.respond(start, "400 Bad Request", "no SAMLRequest")
         if environ["REQUEST_METHOD"] == "GET" or "login" not in fields:
-            return respond(start, "200 OK", login_page(fields))
+            return self.respond(start, "200 OK", self.login_page(fields))
         login = fields["login"]
-        if login not in users or fields.get("password") != conf["password"]:
-            return respond(start, "401 Unauthorized", login_page(fields, "Wrong login or password."))
+        if login not in self.users or fields.get("password") != self.conf["password"]:
+            return self.respond(start, "401 Unauthorized", self.login_page(fields, "Wrong login or password."))
         mode = fields.get("mode", "normal")
-        idp = state["idp"]
-        req = idp.parse_authn_request(fields["SAMLRequest"], BINDING_HTTP_REDIRECT)
-        args = idp.response_args(req.message, [BINDING_HTTP_POST])
+        req = self.idp.parse_authn_request(fields["SAMLRequest"], BINDING_HTTP_REDIRECT)
+        args = self.idp.response_args(req.message, [BINDING_HTTP_POST])
+        tampered = self.tamper(mode, args)
+        if tampered is None:
+            return self.respond(start, "400 Bad Request", f"unknown mode {mode}")
+        signer, destination, kwargs = tampered
+        identity = {k: v if isinstance(v, list) else [v] for k, v in self.users[login].items()}
+        response = signer.create_authn_response(
+            identity,
+            in_response_to=args["in_response_to"],
+            destination=destination,
+            sp_entity_id=args["sp_entity_id"],
+            name_id_policy=args.get("name_id_policy"),
+            userid=login,
+            authn={
+                "class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+                "authn_auth": self.entity_id,
+            },
+            **kwargs,
+        )
+        http = signer.apply_binding(
+            BINDING_HTTP_POST, str(response), destination, fields.get("RelayState"), response=True
+        )
+        return self.respond(start, "200 OK", http["data"])
+
+    def tamper(self, mode: str, args: dict[str, Any]) -> tuple[Any, str, dict[str, Any]] | None:
+        """The signer, destination and signing arguments of a response in `mode` (None: unknown mode).
+
+        May change `args["sp_entity_id"]` (mode ``other_sp``)."""
+        from saml2.xmldsig import DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
+
         destination = args["destination"]
         kwargs: dict[str, Any] = {
             "sign_response": True,
@@ -371,9 +398,9 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
             "sign_alg": SIG_RSA_SHA256,
             "digest_alg": DIGEST_SHA256,
         }
-        signer = idp
+        signer = self.idp
         if mode == "encrypted":
-            sp_cert = sp_cert_of(args["sp_entity_id"])
+            sp_cert = self.sp_cert_of(args["sp_entity_id"])
             kwargs.update(
                 encrypt_assertion=True,
                 encrypt_cert_assertion=sp_cert,
@@ -382,7 +409,7 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
         elif mode == "unsigned":
             kwargs.update(sign_response=False, sign_assertion=False)
         elif mode == "other_key":
-            signer = state["rogue"]
+            signer = self.rogue
         elif mode == "other_sp":
             args["sp_entity_id"] = "https://other-sp.example.edu/shibboleth"
         elif mode == "wrong_destination":
@@ -393,37 +420,23 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
         elif mode == "sha1":
             kwargs.update(sign_alg=SIG_RSA_SHA1, digest_alg=DIGEST_SHA1)
         elif mode != "normal":
-            return respond(start, "400 Bad Request", f"unknown mode {mode}")
-        identity = {k: v if isinstance(v, list) else [v] for k, v in users[login].items()}
-        response = signer.create_authn_response(
-            identity,
-            in_response_to=args["in_response_to"],
-            destination=destination,
-            sp_entity_id=args["sp_entity_id"],
-            name_id_policy=args.get("name_id_policy"),
-            userid=login,
-            authn={
-                "class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
-                "authn_auth": entity_id,
-            },
-            **kwargs,
-        )
-        http = signer.apply_binding(
-            BINDING_HTTP_POST, str(response), destination, fields.get("RelayState"), response=True
-        )
-        return respond(start, "200 OK", http["data"])
+            return None
+        return signer, destination, kwargs
 
-    def sp_cert_of(sp_entity_id: str) -> str:
-        certs = state["idp"].metadata.certs(sp_entity_id, "spsso", "encryption")
+    def sp_cert_of(self, sp_entity_id: str) -> str:
+        certs = self.idp.metadata.certs(sp_entity_id, "spsso", "encryption")
         if not certs:
-            certs = state["idp"].metadata.certs(sp_entity_id, "spsso", "any")
+            certs = self.idp.metadata.certs(sp_entity_id, "spsso", "any")
         return certs[0][1]
 
-    def slo(environ: dict[str, Any], start: Any) -> list[bytes]:
-        fields = form_of(environ)
+    def slo(self, environ: dict[str, Any], start: Any) -> list[bytes]:
+        from saml2 import BINDING_HTTP_REDIRECT
+        from saml2.xmldsig import SIG_RSA_SHA256
+
+        fields = self.form_of(environ)
         if "SAMLRequest" not in fields:
-            return respond(start, "400 Bad Request", "no SAMLRequest")
-        idp = state["idp"]
+            return self.respond(start, "400 Bad Request", "no SAMLRequest")
+        idp = self.idp
         req = idp.parse_logout_request(
             fields["SAMLRequest"],
             BINDING_HTTP_REDIRECT,
@@ -432,7 +445,7 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
             signature=fields.get("Signature"),
         )
         if req is None:
-            return respond(start, "400 Bad Request", "LogoutRequest not valid")
+            return self.respond(start, "400 Bad Request", "LogoutRequest not valid")
         resp = idp.create_logout_response(req.message, [BINDING_HTTP_REDIRECT])
         dest = idp.pick_binding("single_logout_service", [BINDING_HTTP_REDIRECT], "spsso", request=req.message)[1]
         signed = fields.get("mode", "normal") != "unsigned"
@@ -445,14 +458,16 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
             sign=signed,
             sigalg=SIG_RSA_SHA256 if signed else None,
         )
-        return respond(start, "302 Found", "", http["headers"])
+        return self.respond(start, "302 Found", "", http["headers"])
 
-    def idp_logout_request(environ: dict[str, Any], start: Any) -> list[bytes]:
+    def idp_logout_request(self, environ: dict[str, Any], start: Any) -> list[bytes]:
         """IdP-initiated single logout: answer with the SP SLS URL carrying a LogoutRequest."""
-        from saml2.saml import NameID
+        from saml2 import BINDING_HTTP_REDIRECT
+        from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
+        from saml2.xmldsig import SIG_RSA_SHA256
 
-        fields = form_of(environ)
-        idp = state["idp"]
+        fields = self.form_of(environ)
+        idp = self.idp
         sp_entity_id = fields["sp"]
         dest = idp.metadata.single_logout_service(sp_entity_id, BINDING_HTTP_REDIRECT, "spsso")[0]["location"]
         name_id = NameID(text=fields["name_id"], format=fields.get("format") or NAMEID_FORMAT_TRANSIENT)
@@ -464,43 +479,67 @@ def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP proc
             BINDING_HTTP_REDIRECT, str(request), dest, "", sign=signed, sigalg=SIG_RSA_SHA256 if signed else None
         )
         location = dict(http["headers"])["Location"]
-        return respond(start, "200 OK", location, [("Content-Type", "text/plain")])
+        return self.respond(start, "200 OK", location, [("Content-Type", "text/plain")])
 
-    def app(environ: dict[str, Any], start: Any) -> list[bytes]:
+    def register_sp(self, environ: dict[str, Any], start: Any) -> list[bytes]:
+        """The tests hand over the SP's metadata (and an unrelated SP's is added beside it)."""
+        from xml.etree import ElementTree
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        xml = environ["wsgi.input"].read(length).decode()
+        acs = ElementTree.fromstring(xml).find(".//{urn:oasis:names:tc:SAML:2.0:metadata}AssertionConsumerService")
+        self.sp_metadata[:] = [xml, self.other_sp_metadata(acs.get("Location") if acs is not None else "")]
+        self.rebuild()
+        start("204 No Content", [])
+        return []
+
+    def route(self, environ: dict[str, Any], start: Any) -> list[bytes]:
         path = environ["PATH_INFO"]
-        try:
-            if path == "/idp/metadata":
-                return respond(
-                    start,
-                    "200 OK",
-                    Path(conf["metadata_out"]).read_bytes(),
-                    [("Content-Type", "application/samlmetadata+xml")],
-                )
-            if path == "/sso/redirect":
-                return sso(environ, start)
-            if path == "/slo/redirect":
-                return slo(environ, start)
-            if path == "/_control/logout-request":
-                return idp_logout_request(environ, start)
-            if path == "/_control/sp" and environ["REQUEST_METHOD"] == "POST":
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-                xml = environ["wsgi.input"].read(length).decode()
-                from xml.etree import ElementTree
+        if path == "/idp/metadata":
+            return self.respond(
+                start,
+                "200 OK",
+                Path(self.conf["metadata_out"]).read_bytes(),
+                [("Content-Type", "application/samlmetadata+xml")],
+            )
+        if path == "/sso/redirect":
+            return self.sso(environ, start)
+        if path == "/slo/redirect":
+            return self.slo(environ, start)
+        if path == "/_control/logout-request":
+            return self.idp_logout_request(environ, start)
+        if path == "/_control/sp" and environ["REQUEST_METHOD"] == "POST":
+            return self.register_sp(environ, start)
+        return self.respond(start, "404 Not Found", "not found")
 
-                acs = ElementTree.fromstring(xml).find(
-                    ".//{urn:oasis:names:tc:SAML:2.0:metadata}AssertionConsumerService"
-                )
-                sp_metadata[:] = [xml, other_sp_metadata(acs.get("Location") if acs is not None else "")]
-                rebuild()
-                start("204 No Content", [])
-                return []
-            return respond(start, "404 Not Found", "not found")
+    def __call__(self, environ: dict[str, Any], start: Any) -> list[bytes]:
+        try:
+            return self.route(environ, start)
         except Exception as exc:  # the test reads the reason
             import traceback
 
             traceback.print_exc()
-            return respond(start, "500 Internal Server Error", f"{type(exc).__name__}: {exc}")
+            return self.respond(start, "500 Internal Server Error", f"{type(exc).__name__}: {exc}")
 
+
+def _serve(config_path: str) -> None:  # pragma: no cover - runs in the IdP process
+    import logging
+    import warnings
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    warnings.simplefilter("ignore")
+    logging.basicConfig(level=logging.WARNING)
+
+    conf = json.loads(Path(config_path).read_text())
+    app: list[_IdP] = []
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = make_server("127.0.0.1", 0, lambda e, s: app[0](e, s), handler_class=Quiet)
+    base = f"http://127.0.0.1:{httpd.server_port}"
+    app.append(_IdP(conf, base))
     print(f"READY {base}", flush=True)
     httpd.serve_forever()
 

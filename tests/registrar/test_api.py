@@ -321,9 +321,9 @@ def test_posting_rescinded_or_missing_award(client: Any, write: dict[str, str], 
 def test_csv_streams_every_matching_award(
     client: Any, session: Any, read: dict[str, str], make_award: Any, make_student: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from careercenter.registrar import views
+    from careercenter.registrar import csv_export
 
-    monkeypatch.setattr(views, "CSV_BATCH", 2)  # several batches
+    monkeypatch.setattr(csv_export, "CSV_BATCH", 2)  # several batches
     student = make_student(name='=HYPERLINK("http://evil")', campus_id="S4001")
     awards = [make_award(student) for _ in range(3)] + [make_award(status=AwardStatus.POSTED)]
     ids, student_id = [a.id for a in awards], student.id

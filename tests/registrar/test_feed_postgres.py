@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from careercenter.credits.models import CreditAward
 from careercenter.db import utcnow
 from careercenter.extensions import db
-from careercenter.registrar import feed, service
+from careercenter.registrar import feed, schemas, service
 from tests.factories import build_award, build_rule, build_student_with_experience
 from tests.registrar.conftest import basic
 
@@ -82,7 +82,7 @@ def _final_versions(app: Any) -> set[tuple[int, str]]:
     with app.app_context():
         rows = db.session.execute(sa.select(CreditAward.id, CreditAward.updated_at)).all()
         db.session.remove()
-    return {(award_id, service.rfc3339(updated_at)) for award_id, updated_at in rows}
+    return {(award_id, schemas.rfc3339(updated_at)) for award_id, updated_at in rows}
 
 
 def _touch(conn: sa.Connection, award_id: int) -> None:

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from careercenter.sso.saml_models import CasConsumedTicket
+from careercenter.sso.cas_models import CasConsumedTicket
 from tests.sso_cas.conftest import SERVICE_URL, callback_path
 
 
