@@ -8,9 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
-from careercenter.credits.models import CreditRequest
+from careercenter.credits.models import CreditAward, CreditRequest
 from careercenter.credits.routes import StepKind
 from careercenter.db import enum_column, utcnow
 from careercenter.extensions import db
@@ -88,6 +88,26 @@ class ApprovalDecision(db.Model):
         if self.on_behalf_of is not None:
             return f"{name} (for {self.on_behalf_of.display_name})"
         return name
+
+
+#: An award's step decisions, all passes, in route order (loaded with the award in bulk by the
+#: registrar API). Declared here, beside the decisions, so that credits.models needs no import
+#: of this module.
+CreditAward.decisions = relationship(  # type: ignore[attr-defined]
+    ApprovalDecision,
+    primaryjoin=CreditAward.request_id == foreign(ApprovalDecision.request_id),
+    viewonly=True,
+    order_by=[ApprovalDecision.pass_no, ApprovalDecision.step_index],
+)
+
+
+def award_trail(award: CreditAward) -> list[ApprovalDecision]:
+    """The decisions of the pass that made `award`, in route order."""
+    decisions: list[ApprovalDecision] = award.decisions  # type: ignore[attr-defined]
+    if not decisions:
+        return []
+    last = max(d.pass_no for d in decisions)
+    return [d for d in decisions if d.pass_no == last]
 
 
 class Delegation(db.Model):

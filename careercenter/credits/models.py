@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,9 +14,6 @@ from careercenter.db import enum_column, utcnow
 from careercenter.extensions import db
 from careercenter.internships.models import Experience
 from careercenter.sso.models import Person
-
-if TYPE_CHECKING:
-    from careercenter.credits.approval_models import ApprovalDecision
 
 
 class RuleStatus(enum.StrEnum):
@@ -178,18 +175,3 @@ class CreditAward(db.Model):
     student: Mapped[Person] = relationship(foreign_keys=[student_id])
     rule: Mapped[CreditRule] = relationship()
     approved_by: Mapped[Person | None] = relationship(foreign_keys=[approved_by_id])
-    #: Every step decision on the request, all passes, in route order (`approvals` keeps the last).
-    decisions: Mapped[list[ApprovalDecision]] = relationship(
-        "ApprovalDecision",
-        primaryjoin="CreditAward.request_id == foreign(ApprovalDecision.request_id)",
-        viewonly=True,
-        order_by="[ApprovalDecision.pass_no, ApprovalDecision.step_index]",
-    )
-
-    @property
-    def approvals(self) -> list[ApprovalDecision]:
-        """The decisions of the pass that made the award, in route order."""
-        if not self.decisions:
-            return []
-        last = max(d.pass_no for d in self.decisions)
-        return [d for d in self.decisions if d.pass_no == last]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
 from pydantic_core import core_schema
 
-from careercenter.credits.approval_models import ApprovalDecision
+from careercenter.credits.approval_models import ApprovalDecision, award_trail
 from careercenter.credits.models import CreditAward
 from careercenter.formatting import format_decimal
 
@@ -152,7 +152,7 @@ class Award(_Closed):
             ],
             approved_by=award.approved_by.display_name if award.approved_by else None,
             approved_at=rfc3339(award.approved_at),
-            approvals=[Approval.of(d) for d in award.approvals],
+            approvals=[Approval.of(d) for d in award_trail(award)],
             status=award.status.value,
             sis_reference=award.sis_reference,
             posted_at=rfc3339(award.posted_at),
