@@ -147,10 +147,12 @@ def test_demo_queue_registrar_awards_and_rescind(committed_db: Any, live_server:
     page.wait_for_url(f"{base}/registrar/awards")
     check_accessibility(page)
     page.get_by_label("Posting status").select_option("posted")
+    # The demo students' awards (the reports' generated history has hundreds more).
+    page.locator("#student").fill("Maya Okafor")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_load_state()
     check_accessibility(page)
-    assert "2 awards" in page.content()
+    assert "1 award" in page.content()
     page.get_by_role("link", name=re.compile(r"^Award \d+$")).first.click()
     page.wait_for_load_state()
     check_accessibility(page)
