@@ -64,13 +64,6 @@ def credit_words_filter(value: object) -> str:
     return credit_words(Decimal(str(value or 0)))
 
 
-def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 def _apply_errors(form: Any, exc: ValidationFailed) -> None:
     for name, message in exc.errors.items():
         field = getattr(form, name, None)

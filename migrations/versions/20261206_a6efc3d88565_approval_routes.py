@@ -2,7 +2,7 @@
 approver pools and the faculty role
 
 Revision ID: a6efc3d88565
-Revises: 5a1f0c3e9b21
+Revises: 156c1a5a3f34
 Create Date: 2026-12-06 17:31:16.588948
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "a6efc3d88565"
-down_revision = "5a1f0c3e9b21"
+down_revision = "156c1a5a3f34"
 branch_labels = None
 depends_on = None
 
