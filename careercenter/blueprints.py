@@ -38,9 +38,13 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(notify_bp)
     # -- credits --
+    from careercenter.credits.approval_views import bp as approvals_bp
+    from careercenter.credits.student_views import bp as student_record_bp
     from careercenter.credits.views import bp as credits_bp
 
     app.register_blueprint(credits_bp)
+    app.register_blueprint(approvals_bp)
+    app.register_blueprint(student_record_bp)
     # -- transcripts --
     from careercenter.transcripts.views import bp as transcripts_bp
 

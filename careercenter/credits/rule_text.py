@@ -71,4 +71,5 @@ def requirements(spec: RuleSpec) -> list[str]:
     if spec.reflection_required:
         words = f" of at least {spec.reflection_min_words} words" if spec.reflection_min_words else ""
         out.append(f"Needs a written reflection{words}.")
+    out.append("Decided by: " + " → ".join(f"{step.label} ({step.who})" for step in spec.route) + ".")
     return out

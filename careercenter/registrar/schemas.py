@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
 from pydantic_core import core_schema
 
+from careercenter.credits.approval_models import ApprovalDecision, award_trail
 from careercenter.credits.models import CreditAward
 from careercenter.formatting import format_decimal
 from careercenter.validation import schema_pattern
@@ -78,6 +79,37 @@ class Experience(_Closed):
     )
 
 
+class Approval(_Closed):
+    """One decision of the approval route that made the award."""
+
+    step: str = Field(description="The step's label in the rule's route.", examples=["Department chair"])
+    decision: Literal["approved", "returned", "denied"]
+    decided_by: str | None = Field(description="Who decided (a name).")
+    decided_at: DateTime
+    on_behalf_of: str | None = Field(description="The away approver a delegate decided for (a name).")
+
+    @classmethod
+    def of(cls, decision: ApprovalDecision) -> Approval:
+        return cls.model_construct(
+            step=decision.step_label,
+            decision=decision.decision.value,
+            decided_by=decision.decided_by.display_name if decision.decided_by else None,
+            decided_at=rfc3339(decision.decided_at),
+            on_behalf_of=decision.on_behalf_of.display_name if decision.on_behalf_of else None,
+        )
+
+
+def approvals_summary(approvals: list[Approval]) -> str:
+    """The trail in one CSV cell: "Advisor review: approved by Raj Patel 2026-12-01T…Z; …"."""
+    parts = []
+    for a in approvals:
+        who = a.decided_by or "a former approver"
+        if a.on_behalf_of:
+            who += f" (for {a.on_behalf_of})"
+        parts.append(f"{a.step}: {a.decision} by {who} {a.decided_at}")
+    return "; ".join(parts)
+
+
 class Award(_Closed):
     id: int
     student: Student
@@ -87,8 +119,11 @@ class Award(_Closed):
     term: str = Field(examples=["2026FA"])
     rule: RuleRef
     experiences: list[Experience]
-    approved_by: str | None = Field(description="The approving advisor's name.")
+    approved_by: str | None = Field(description="The last approver's name.")
     approved_at: DateTime
+    approvals: list[Approval] = Field(
+        description="The decisions of the approval route that made the award, in route order."
+    )
     status: Status
     sis_reference: str | None
     posted_at: NullableDateTime
@@ -132,6 +167,7 @@ class Award(_Closed):
             ],
             approved_by=award.approved_by.display_name if award.approved_by else None,
             approved_at=rfc3339(award.approved_at),
+            approvals=[Approval.of(d) for d in award_trail(award)],
             status=award.status.value,
             sis_reference=award.sis_reference,
             posted_at=rfc3339(award.posted_at),
@@ -170,6 +206,7 @@ class AwardCsvRow(BaseModel):
     experience_hours: str
     approved_by: str
     approved_at: str
+    approvals: str
     status: str
     sis_reference: str
     posted_at: str
@@ -195,6 +232,7 @@ class AwardCsvRow(BaseModel):
             experience_hours=format_decimal(hours, places=2),
             approved_by=_csv_safe(data.approved_by or ""),
             approved_at=data.approved_at,
+            approvals=_csv_safe(approvals_summary(data.approvals)),
             status=data.status,
             sis_reference=_csv_safe(data.sis_reference or ""),
             posted_at=data.posted_at or "",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from careercenter.amendments import service as amendments
 from careercenter.audit.service import Actor, record_disclosures
+from careercenter.credits.approval_models import ApprovalDecision
 from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus, CreditAward, CreditRequest
 from careercenter.db import utcnow
 from careercenter.errors import Conflict, ValidationFailed
@@ -91,6 +92,8 @@ def revoke_client(session: Session, name: str) -> ApiClient:
 
 def active_client(session: Session, client_id: str) -> ApiClient | None:
     """The client with this client_id, unless it was revoked."""
+    if "\x00" in client_id:  # PostgreSQL refuses NUL in text: no client has one
+        return None
     return session.execute(
         sa.select(ApiClient).where(ApiClient.client_id == client_id, ApiClient.revoked_at.is_(None))
     ).scalar_one_or_none()
@@ -139,12 +142,19 @@ def statements_for(session: Session, awards: Iterable[CreditAward]) -> dict[int,
     return amendments.statements(session, [e.id for a in awards for e in a.request.experiences])
 
 
+#: Loads every award's approval trail, with the deciders' names, in one query per page.
+TRAIL = selectinload(CreditAward.decisions).options(
+    joinedload(ApprovalDecision.decided_by), joinedload(ApprovalDecision.on_behalf_of)
+)
+
+
 def _award_query() -> sa.Select[tuple[CreditAward]]:
     return sa.select(CreditAward).options(
         joinedload(CreditAward.student),
         joinedload(CreditAward.rule),
         joinedload(CreditAward.approved_by),
         selectinload(CreditAward.request).selectinload(CreditRequest.experiences),
+        TRAIL,
     )
 
 

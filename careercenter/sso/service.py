@@ -17,7 +17,7 @@ from careercenter.db import utcnow
 from careercenter.signals import name_changed
 from careercenter.sso.errors import NoRole, SignInRefused, UnknownPerson
 from careercenter.sso.models import AdvisorAssignment, Person, Role
-from careercenter.sso.roles import class_level_from, roles_for
+from careercenter.sso.roles import class_level_from, pools_for, roles_for
 
 if TYPE_CHECKING:
     from careercenter.sso.directory import Directory
@@ -88,7 +88,9 @@ class Identity:
     email: str | None = None
 
 
-def apply_entry(session: Session, entry: DirectoryEntry, roles: set[Role]) -> tuple[Person, list[str]]:
+def apply_entry(
+    session: Session, entry: DirectoryEntry, roles: set[Role], pools: set[str] | None = None
+) -> tuple[Person, list[str]]:
     """Create or refresh the Person for a directory entry; return it and what changed.
 
     "added" in the list means the person is new. The campus id is the key: name, email,
@@ -134,6 +136,8 @@ def apply_entry(session: Session, entry: DirectoryEntry, roles: set[Role]) -> tu
                 changes.append(name)
     if person.set_roles(roles) and "added" not in changes:
         changes.append("roles")
+    if pools is not None and person.set_pools(pools) and "added" not in changes:
+        changes.append("pools")
     person.directory_synced_at = utcnow()
     session.flush()
     if old_name and "display_name" in changes:
@@ -160,7 +164,7 @@ def resolve_person(
     session: Session,
     directory: Directory,
     identity: Identity,
-    role_map: Mapping[str, Role],
+    role_map: Mapping[str, Role | str],
 ) -> Person:
     """Who the proven `identity` is here: look them up, map roles, refresh their Person.
 
@@ -183,7 +187,7 @@ def resolve_person(
             "(it is for students, advisors and registrar staff). If you think this is wrong, contact the "
             "career center."
         )
-    person, changes = apply_entry(session, entry, roles)
+    person, changes = apply_entry(session, entry, roles, pools_for(entry, role_map))
     if identity.subject and person.sso_subject != identity.subject:
         session.execute(
             sa.update(Person)

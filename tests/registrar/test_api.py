@@ -65,11 +65,13 @@ def test_award_json_is_exactly_as_documented(
         "experiences",
         "approved_by",
         "approved_at",
+        "approvals",
         "status",
         "sis_reference",
         "posted_at",
         "updated_at",
     }
+    assert body["approvals"] == []  # made directly, not through a route (see tests/credits/test_routes_api.py)
     assert body["student"] == {"campus_id": "S1001", "name": "Maya Okafor", "email": "maya@students.example.edu"}
     assert body["course"] == {"subject": "INTR", "number": "295", "title": "Micro-internship Practicum"}
     assert body["credits"] == "1.50"
