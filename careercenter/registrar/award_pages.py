@@ -13,6 +13,7 @@ from careercenter import transaction
 from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import me, roles_required
 from careercenter.credits import awards as award_service
+from careercenter.credits import rule_versions
 from careercenter.credits.forms import RescindForm
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.errors import Conflict, ValidationFailed
@@ -22,11 +23,10 @@ from careercenter.sso.models import Role
 bp = Blueprint("registrar_awards", __name__)
 
 
-def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+def _after_arg() -> int | None:
+    """The award the page starts after (keyset paging); None for the first page."""
+    raw = request.args.get("after", "")
+    return int(raw) if raw.isdigit() and len(raw) <= 10 else None
 
 
 @bp.get("/registrar/awards")
@@ -47,13 +47,14 @@ def awards() -> str:
         term=filters["term"] or None,
         rule_code=filters["rule"] or None,
         student=filters["student"] or None,
-        page=_page_arg(),
+        after=_after_arg(),
     )
     return render_template(
         "credits/awards.html",
         page=page,
         filters=filters,
-        options=award_service.award_filters(db.session),
+        options=award_service.award_filters(db.session, rule_versions.calendar()),
+        later_page=_after_arg() is not None,
         statuses=list(AwardStatus),
     )
 
