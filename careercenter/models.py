@@ -4,6 +4,7 @@ from careercenter.audit.models import AuditEvent, Disclosure  # noqa: F401
 from careercenter.credentials.models import CredentialSubject, IssuedCredential, StatusList  # noqa: F401
 from careercenter.credits.models import CreditAward, CreditRequest, CreditRule  # noqa: F401
 from careercenter.internships.models import Experience, SignoffRequest, SignoffToken  # noqa: F401
+from careercenter.jobs.models import Job  # noqa: F401
 from careercenter.notify.models import OutboxMessage  # noqa: F401
 from careercenter.registrar.models import ApiClient, ApiToken  # noqa: F401
 from careercenter.sso.cas_models import CasConsumedTicket  # noqa: F401

@@ -26,6 +26,8 @@ Registries, and what fills them:
   posted (`credits/metrics.py`).
 - The state-move recorder (`careercenter.statemachine.use_recorder`): the audit chain's
   `audit.service.record_event`.
+- Job handlers (`careercenter.jobs.service.add_handler`, run by `flask jobs run`): transcripts'
+  `transcript.issue` (`transcripts/jobs.py`: render and sign off the request path).
 
 Blueprints, CLI groups and sign-in methods are registered in `blueprints.py`, `cli.py` and
 `sso/setup.py`; wiring is for what crosses domains. Everything here is idempotent: building many
@@ -45,9 +47,11 @@ from careercenter.credits import metrics as credits_metrics
 from careercenter.credits import panels as credits_panels
 from careercenter.internships import metrics as internships_metrics
 from careercenter.internships import views as internships_views
+from careercenter.jobs import service as jobs
 from careercenter.notify import metrics as notify_metrics
 from careercenter.sso import doctor_checks as sso_checks
 from careercenter.sso.models import Role
+from careercenter.transcripts import jobs as transcript_jobs
 from careercenter.transcripts import receivers as transcripts_receivers
 from careercenter.transcripts import views as transcripts_views
 
@@ -90,5 +94,6 @@ def fill_registries() -> None:
     for check in (*doctor.CORE_CHECKS, sso_checks.check_saml, sso_checks.check_cas):
         checks.add_check(check)
     export.add_section(transcripts_receivers.export_section())
+    jobs.add_handler(transcript_jobs.KIND, transcript_jobs.issue_job)
     for gauges in (notify_metrics.outbox_gauges, internships_metrics.signoff_gauges, credits_metrics.award_gauges):
         observability.add_gauges(gauges)

@@ -16,7 +16,6 @@ from careercenter.errors import Conflict, ValidationFailed
 from careercenter.sso.models import Person
 from careercenter.statemachine import move
 
-
 #: The award list counts matching awards up to this many, then says "more than".
 COUNT_CAP = 1000
 
