@@ -124,7 +124,7 @@ def _filters(query: feed.FeedQuery, horizon: datetime) -> tuple[str, dict[str, A
         where.append("a.student_id = :student_id")
         params["student_id"] = query.student_id
     if query.after is not None:
-        where.append("(a.updated_at > :after_at OR (a.updated_at = :after_at AND a.id > :after_id))")
+        where.append("(a.updated_at, a.id) > (:after_at, :after_id)")  # a row comparison: an index range
         params["after_at"], params["after_id"] = query.after
     return " AND ".join(where), params
 
