@@ -177,6 +177,7 @@ ENV_SETTINGS: dict[str, str] = {
     "OUTBOX_BACKOFF_SECONDS": "int",
     "OUTBOX_POLL_SECONDS": "int",
     "DEV_MAILBOX": "bool",
+    "DATABASE_REPLICA_URL": "str",  # reports and registrar read-only pages read a streaming replica
     # -- background jobs --
     "JOBS_INLINE": "bool",
     "JOBS_LEASE_SECONDS": "int",

@@ -18,6 +18,7 @@ from careercenter.credits.forms import RescindForm
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db
+from careercenter.replica import read_session
 from careercenter.sso.models import Role
 
 bp = Blueprint("registrar_awards", __name__)
@@ -41,8 +42,9 @@ def awards() -> str:
         "rule": (request.args.get("rule") or "").strip()[:60],
         "student": (request.args.get("student") or "").strip()[:100],
     }
+    reader = read_session()  # a read-only page: the replica when there is one
     page = award_service.list_awards(
-        db.session,
+        reader,
         status=status,
         term=filters["term"] or None,
         rule_code=filters["rule"] or None,
@@ -53,7 +55,7 @@ def awards() -> str:
         "credits/awards.html",
         page=page,
         filters=filters,
-        options=award_service.award_filters(db.session, rule_versions.calendar()),
+        options=award_service.award_filters(reader, rule_versions.calendar()),
         later_page=_after_arg() is not None,
         statuses=list(AwardStatus),
     )
