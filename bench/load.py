@@ -136,6 +136,32 @@ def stop(workers: list[subprocess.Popen[bytes]]) -> None:
             worker.kill()
 
 
+def memory_sampler(master: int, at: str) -> Any:
+    """Read the gunicorn workers' max VmHWM at the given seconds into the run, in a thread;
+    the returned function waits for it and gives {seconds: KiB}."""
+    import threading
+
+    from bench.common import proc_status_kib, worker_pids
+
+    marks = [int(x) for x in at.split(",") if x.strip()]
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        start = time.monotonic()
+        for mark in marks:
+            time.sleep(max(0.0, mark - (time.monotonic() - start)))
+            out[str(mark)] = max(proc_status_kib(pid, "VmHWM") for pid in worker_pids(master))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def result() -> dict[str, Any]:
+        thread.join(timeout=5)
+        return out
+
+    return result
+
+
 def queue_rush(url: str, count: int) -> None:
     """Queue `count` transcript jobs at once (the term-end rush), for students with verified work."""
     import sqlalchemy as sa
@@ -183,6 +209,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--jobs-workers", type=int, default=1, help="flask jobs run workers (0: render in requests)")
     parser.add_argument("--rush", type=int, default=0, help="transcript jobs queued at once as the run starts")
+    parser.add_argument(
+        "--memory-at", default="", help="seconds into the run to read the workers' VmHWM, e.g. 60,300,600 (a soak)"
+    )
     parser.add_argument("--drain-wait", type=int, default=600, help="seconds to wait for the rush to drain")
     args = parser.parse_args()
     url = bench_database_url(args.database)
@@ -210,6 +239,7 @@ def main() -> None:
     inline = {"CAREERCENTER_JOBS_INLINE": "0" if args.jobs_workers else "1"}
     workers = start_jobs_workers(url, args.jobs_workers)
     drain: dict[str, Any] = {}
+    memory: dict[str, Any] = {}
     try:
         with gunicorn(url, workers=args.workers, extra_env=inline) as server:
             env = {"BENCH_LOAD_PEOPLE": str(people_file)}
@@ -221,7 +251,9 @@ def main() -> None:
                 queue_rush(url, args.rush)
                 drain["queued"] = queue_depth(url)
                 started = time.perf_counter()
+            sampler = memory_sampler(server["pid"], args.memory_at)
             mixed = run_locust("bench/locustfile.py", base, users, args.seconds, "load", env)
+            memory = sampler()
             if args.rush:
                 drain["left_after_run"] = queue_depth(url)
                 done_in = wait_drained(url, args.drain_wait)
@@ -243,6 +275,7 @@ def main() -> None:
         "floor_healthz": floor,
         "audit_verify": verify,
         "jobs_workers": args.jobs_workers,
+        "worker_vmhwm_kib_at_seconds": memory,
         "rush": drain,
         "p99_except_pdf_ms": max(
             (f["p99_ms"] for name, f in mixed["by_request"].items() if "/pdf" not in name), default=0
@@ -263,6 +296,8 @@ def main() -> None:
         print(f"  failure: {failure}")
     if drain:
         print(f"rush: {drain}")
+    if memory:
+        print(f"gunicorn workers' peak memory (max VmHWM, KiB) at seconds into the run: {memory}")
     print(f"flask audit verify: exit {verify['exit_code']}: {' / '.join(verify['output'])}")
     print(f"target (0 errors, p99 < 300 ms): {'met' if figures['target_met'] else 'missed'}")
     print(f"results: {path}")
