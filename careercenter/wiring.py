@@ -28,6 +28,8 @@ Registries, and what fills them:
   `audit.service.record_event`.
 - Job handlers (`careercenter.jobs.service.add_handler`, run by `flask jobs run`): transcripts'
   `transcript.issue` (`transcripts/jobs.py`: render and sign off the request path).
+- Template globals: `is_personal_address` (internships' supervisor-address rules, issue 16), which
+  the advisor's credit request page (credits) uses to mark a free-mail supervisor.
 
 Blueprints, CLI groups and sign-in methods are registered in `blueprints.py`, `cli.py` and
 `sso/setup.py`; wiring is for what crosses domains. Everything here is idempotent: building many
@@ -45,6 +47,7 @@ from careercenter.credentials import status as credential_status
 from careercenter.credentials import views as credentials_views
 from careercenter.credits import metrics as credits_metrics
 from careercenter.credits import panels as credits_panels
+from careercenter.internships import claim_checks
 from careercenter.internships import metrics as internships_metrics
 from careercenter.internships import views as internships_views
 from careercenter.jobs import service as jobs
@@ -76,6 +79,7 @@ def wire(app: Flask) -> None:
         return
     connect_signals()
     fill_registries()
+    app.add_template_global(claim_checks.is_personal_address, "is_personal_address")
     app.extensions[_EXTENSION] = True
 
 

@@ -1,14 +1,14 @@
 """credits: an index on credit_awards (approved_at, id) for the registrar award list's keyset pages
 
 Revision ID: 7c22a0d1e5f4
-Revises: 5a1f0c3e9b21
+Revises: 156c1a5a3f34
 Create Date: 2026-12-06
 """
 
 from alembic import op
 
 revision = "7c22a0d1e5f4"
-down_revision = "5a1f0c3e9b21"
+down_revision = "156c1a5a3f34"
 branch_labels = None
 depends_on = None
 
