@@ -173,7 +173,8 @@ def copy_floor(url: str) -> dict[str, Any]:
 
 
 def page_breakdown(url: str, pages: int = 8) -> dict[str, Any]:
-    """Where one 1000-award page spends its time, in this process (the view's steps, one by one).
+    """Where one 1000-award page of the ORM path (SQLite's; PostgreSQL now uses feed_sql.py)
+    spends its time, in this process (the view's steps, one by one).
 
     Median over `pages` consecutive pages: the horizon, the ORM query (of which SQL round
     trips, measured with cursor events), the disclosure rows, award_json, JSON encoding, commit.
@@ -292,8 +293,8 @@ def main() -> None:
         figures["memory_growth_ratio"] = round(
             large["memory_after_pulls"]["max_worker_vmhwm_kib"] / small["memory_after_pulls"]["max_worker_vmhwm_kib"], 2
         )
-    figures["target"] = "JSON pull within 3x of COPY"
-    figures["target_met"] = large["json_ratio_to_copy"] <= 3
+    figures["target"] = "JSON pull and CSV export each within 3x of COPY"
+    figures["target_met"] = large["json_ratio_to_copy"] <= 3 and large["csv_ratio_to_copy"] <= 3
     path = write_results("registrar_pull", figures)
     for label, run in (("large", large), ("small", figures.get("small"))):
         if not run:
@@ -327,7 +328,7 @@ def main() -> None:
     )
     if "memory_growth_ratio" in figures:
         print(f"peak worker memory, 100k vs 10k awards: {figures['memory_growth_ratio']}x")
-    print(f"target (JSON within 3x of COPY): {'met' if figures['target_met'] else 'missed'}")
+    print(f"target (JSON and CSV within 3x of COPY): {'met' if figures['target_met'] else 'missed'}")
     print(f"results: {path}")
 
 

@@ -45,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         auth,
         models,  # noqa: F401  (the whole schema, for Alembic)
         observability,
+        replica,
         security,
         templating,
         transaction,
@@ -59,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     install_sqlite_fixes()
     db.init_app(app)
     transaction.init_app(app)
+    replica.init_app(app)
     migrate.init_app(
         app,
         db,

@@ -27,6 +27,10 @@ def register_cli(app: Flask) -> None:
     from careercenter.notify.cli import outbox_cli
 
     app.cli.add_command(outbox_cli)
+    # -- background jobs --
+    from careercenter.jobs.cli import jobs_cli
+
+    app.cli.add_command(jobs_cli)
     # -- credits --
     from careercenter.credits.cli import credits_cli
 

@@ -70,6 +70,12 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_POLL_SECONDS": 5,
     "WEBHOOK_SECRET_OVERLAP_HOURS": 24,
     "DEV_MAILBOX": None,  # None: on exactly when the development login is
+    # -- background jobs (careercenter/jobs) --
+    "JOBS_INLINE": None,  # None: on in development (the request runs its job), off elsewhere
+    "JOBS_LEASE_SECONDS": 300,
+    "JOBS_MAX_ATTEMPTS": 5,
+    "JOBS_POLL_SECONDS": 1,
+    "JOBS_DRILL_PAUSE_SECONDS": 0,  # crash drills only: pause after a job's work, before its commit
     "METRICS_ALLOW": "127.0.0.1/32,::1/128",
     "METRICS_TOKEN": None,
     "LOG_LEVEL": "INFO",
@@ -189,6 +195,13 @@ ENV_SETTINGS: dict[str, str] = {
     "OUTBOX_BACKOFF_SECONDS": "int",
     "OUTBOX_POLL_SECONDS": "int",
     "DEV_MAILBOX": "bool",
+    "DATABASE_REPLICA_URL": "str",  # reports and registrar read-only pages read a streaming replica
+    # -- background jobs --
+    "JOBS_INLINE": "bool",
+    "JOBS_LEASE_SECONDS": "int",
+    "JOBS_MAX_ATTEMPTS": "int",
+    "JOBS_POLL_SECONDS": "int",
+    "JOBS_DRILL_PAUSE_SECONDS": "int",
     # -- credits --
     "CREDITS_TERM_STARTS": "str",
     "CREDITS_QUEUE_PAGE_SIZE": "int",

@@ -7,6 +7,7 @@ from careercenter.credentials.wallet_models import WalletExchange  # noqa: F401
 from careercenter.credits.approval_models import ApprovalDecision, ApprovalWait, Delegation  # noqa: F401
 from careercenter.credits.models import CreditAward, CreditRequest, CreditRule  # noqa: F401
 from careercenter.internships.models import Experience, SignoffRequest, SignoffToken  # noqa: F401
+from careercenter.jobs.models import Job  # noqa: F401
 from careercenter.notify.models import OutboxMessage  # noqa: F401
 from careercenter.registrar.models import ApiClient, ApiToken  # noqa: F401
 from careercenter.registrar.webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: F401

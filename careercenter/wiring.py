@@ -39,6 +39,8 @@ Registries, and what fills them:
   posted (`credits/metrics.py`).
 - The state-move recorder (`careercenter.statemachine.use_recorder`): the audit chain's
   `audit.service.record_event`.
+- Job handlers (`careercenter.jobs.service.add_handler`, run by `flask jobs run`): transcripts'
+  `transcript.issue` (`transcripts/jobs.py`: render and sign off the request path).
 - Template globals: `is_personal_address` (internships' supervisor-address rules, issue 16), which
   the advisor's credit request page (credits) uses to mark a free-mail supervisor.
 
@@ -64,10 +66,12 @@ from careercenter.credits import panels as credits_panels
 from careercenter.internships import claim_checks
 from careercenter.internships import metrics as internships_metrics
 from careercenter.internships import views as internships_views
+from careercenter.jobs import service as jobs
 from careercenter.notify import metrics as notify_metrics
 from careercenter.registrar.webhooks import receivers as webhook_receivers
 from careercenter.sso import doctor_checks as sso_checks
 from careercenter.sso.models import Role
+from careercenter.transcripts import jobs as transcript_jobs
 from careercenter.transcripts import receivers as transcripts_receivers
 from careercenter.transcripts import views as transcripts_views
 
@@ -117,5 +121,6 @@ def fill_registries() -> None:
         checks.add_check(check)
     export.add_section(transcripts_receivers.export_section())
     export.add_section(amendments_service.export_section())
+    jobs.add_handler(transcript_jobs.KIND, transcript_jobs.issue_job)
     for gauges in (notify_metrics.outbox_gauges, internships_metrics.signoff_gauges, credits_metrics.award_gauges):
         observability.add_gauges(gauges)

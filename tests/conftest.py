@@ -82,6 +82,9 @@ def make_test_config(database_url: str, instance: Path, **overrides: Any) -> dic
         "RATELIMIT_ENABLED": False,
         "PUBLIC_URL": "http://careers.test",
         "INSTITUTION_NAME": "Example State University",
+        # Requests run their jobs (transcripts) inline, as the development server does; the
+        # worker and its crash drill have their own tests (tests/jobs).
+        "JOBS_INLINE": True,
     }
     config.update(overrides)
     return config

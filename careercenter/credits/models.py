@@ -122,7 +122,9 @@ class CreditRequest(db.Model):
     rule: Mapped[CreditRule] = relationship()
     decided_by: Mapped[Person | None] = relationship(foreign_keys=[decided_by_id])
     sponsor: Mapped[Person | None] = relationship(foreign_keys=[sponsor_id])
-    experiences: Mapped[list[Experience]] = relationship(secondary=request_experiences, order_by=Experience.start_date)
+    experiences: Mapped[list[Experience]] = relationship(
+        secondary=request_experiences, order_by=[Experience.start_date, Experience.id]
+    )
 
 
 class AwardStatus(enum.StrEnum):
@@ -147,6 +149,8 @@ class CreditAward(db.Model):
     __table_args__ = (
         sa.CheckConstraint("credits > 0", name="credits_positive"),
         sa.Index("ix_credit_awards_updated_at_id", "updated_at", "id"),
+        # the registrar award list: newest approved first, keyset paged
+        sa.Index("ix_credit_awards_approved_at_id", "approved_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

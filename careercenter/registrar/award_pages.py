@@ -14,20 +14,21 @@ from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import me, roles_required
 from careercenter.confirm import ask_first
 from careercenter.credits import awards as award_service
+from careercenter.credits import rule_versions
 from careercenter.credits.forms import RescindForm
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db
+from careercenter.replica import read_session
 from careercenter.sso.models import Role
 
 bp = Blueprint("registrar_awards", __name__)
 
 
-def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+def _after_arg() -> int | None:
+    """The award the page starts after (keyset paging); None for the first page."""
+    raw = request.args.get("after", "")
+    return int(raw) if raw.isdigit() and len(raw) <= 10 else None
 
 
 @bp.get("/registrar/awards")
@@ -42,19 +43,21 @@ def awards() -> str:
         "rule": (request.args.get("rule") or "").strip()[:60],
         "student": (request.args.get("student") or "").strip()[:100],
     }
+    reader = read_session()  # a read-only page: the replica when there is one
     page = award_service.list_awards(
-        db.session,
+        reader,
         status=status,
         term=filters["term"] or None,
         rule_code=filters["rule"] or None,
         student=filters["student"] or None,
-        page=_page_arg(),
+        after=_after_arg(),
     )
     return render_template(
         "credits/awards.html",
         page=page,
         filters=filters,
-        options=award_service.award_filters(db.session),
+        options=award_service.award_filters(reader, rule_versions.calendar()),
+        later_page=_after_arg() is not None,
         statuses=list(AwardStatus),
     )
 

@@ -22,7 +22,7 @@ from careercenter.registrar import feed, service
 from careercenter.registrar.models import ApiClient
 from careercenter.registrar.schemas import CSV_COLUMNS, Award, AwardCsvRow
 
-CSV_BATCH = 500
+CSV_BATCH = 1000  # awards per batch (and per disclosure batch), as many as the largest API page
 
 
 def csv_row(award: CreditAward) -> list[Any]:

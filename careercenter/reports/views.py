@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from careercenter.auth import roles_required
 from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar, TermError
 from careercenter.db import utcnow
-from careercenter.extensions import db
+from careercenter.replica import read_session
 from careercenter.reports.catalog import BY_NAME, REPORTS
 from careercenter.reports.charts import render_svg
 from careercenter.reports.queries import Scope
@@ -53,7 +53,7 @@ def _calendar() -> Calendar:
 
 def _programs() -> list[str]:
     query = sa.select(Person.program).where(Person.program.is_not(None)).distinct().order_by(Person.program)
-    return [p for p in db.session.scalars(query) if p]
+    return [p for p in read_session().scalars(query) if p]
 
 
 def _filters(*, with_programs: bool) -> tuple[Filters, Scope | None]:
@@ -94,7 +94,7 @@ def index() -> tuple[str, int] | str:
     filters, scope = _filters(with_programs=True)
     if scope is None:
         return render_template("reports/index.html", filters=filters, reports=[], min_cell=_min_cell()), 422
-    shown = [(report, report.table(db.session, scope, _min_cell())) for report in REPORTS]
+    shown = [(report, report.table(read_session(), scope, _min_cell())) for report in REPORTS]
     return render_template("reports/index.html", filters=filters, reports=shown, min_cell=_min_cell())
 
 
@@ -112,7 +112,7 @@ def _report_or_404(name: str) -> tuple[object, Scope]:
 @roles_required(*REPORT_ROLES)
 def report_csv(name: str) -> Response:
     report, scope = _report_or_404(name)
-    table = report.table(db.session, scope, _min_cell())  # type: ignore[attr-defined]
+    table = report.table(read_session(), scope, _min_cell())  # type: ignore[attr-defined]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.columns)
@@ -129,7 +129,7 @@ def report_csv(name: str) -> Response:
 @roles_required(*REPORT_ROLES)
 def report_svg(name: str) -> Response:
     report, scope = _report_or_404(name)
-    table = report.table(db.session, scope, _min_cell())  # type: ignore[attr-defined]
+    table = report.table(read_session(), scope, _min_cell())  # type: ignore[attr-defined]
     svg = render_svg(table, report.chart, report.title, report.description)  # type: ignore[attr-defined]
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = SVG_CSP

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -25,8 +26,11 @@ from careercenter.auth import login_required, me, public, roles_required
 from careercenter.confirm import ask_first
 from careercenter.errors import CareerCenterError
 from careercenter.extensions import db, limiter
+from careercenter.jobs import service as jobs
+from careercenter.jobs.models import Job, JobState
 from careercenter.sso.models import Person, Role
 from careercenter.sso.service import find_person_by_campus_id
+from careercenter.transcripts import jobs as transcript_jobs
 from careercenter.transcripts import service, supersede, verification
 from careercenter.transcripts.forms import (
     IssueForStudentForm,
@@ -50,6 +54,12 @@ def _verify_limit() -> str:
     return current_app.config.get("VERIFY_RATE_LIMIT") or DEFAULT_VERIFY_LIMIT
 
 
+_CANNOT_ISSUE = (
+    "Transcripts cannot be issued right now (the signing setup is incomplete; the error is "
+    "logged for the operators). Please try again later, or contact the career center."
+)
+
+
 class CannotIssue(CareerCenterError):
     status = 503
     title = "Temporarily unavailable"
@@ -65,10 +75,7 @@ def _issue(student: Person) -> Transcript:
     except (SigningUnavailable, SetupError) as exc:
         # The operator's log says what to fix; people get a plain sentence.
         current_app.logger.error("transcripts cannot be issued: %s", exc)
-        raise CannotIssue(
-            "Transcripts cannot be issued right now (the signing setup is incomplete; the error is "
-            "logged for the operators). Please try again later, or contact the career center."
-        ) from None
+        raise CannotIssue(_CANNOT_ISSUE) from None
 
 
 def _visible_transcript(transcript_id: int) -> Transcript:
@@ -109,13 +116,39 @@ def request_transcript() -> Response | tuple[str, int]:
         flash("The form expired; please try again.", "error")
         return redirect(url_for("transcripts.my_transcripts"))
     try:
-        transcript = _issue(person)
+        transcript_jobs.check_can_request(db.session, person)
+        job = jobs.enqueue(db.session, transcript_jobs.KIND, {"student_id": person.id}, owner_id=person.id)
+        if not jobs.runs_inline(current_app.config):  # a jobs worker renders and signs it
+            return redirect(url_for("transcripts.preparing", job_id=job.id), code=303)
+        transcript_id = _run_inline(job)["transcript_id"]
     except CareerCenterError as exc:
         transaction.doom()
         flash(str(exc), "error")
         return redirect(url_for("transcripts.my_transcripts"))
     flash("Your transcript is ready: it is signed, and its verification code is on every page.", "success")
-    return redirect(url_for("transcripts.show", transcript_id=transcript.id))
+    return redirect(url_for("transcripts.show", transcript_id=transcript_id))
+
+
+def _run_inline(job: Job) -> dict[str, Any]:
+    """Development: the request runs its own job (a missing key or font: the same 503 sentence)."""
+    try:
+        return jobs.run_inline(db.session, job, current_app._get_current_object())  # type: ignore[attr-defined]
+    except (SigningUnavailable, SetupError) as exc:
+        current_app.logger.error("transcripts cannot be issued: %s", exc)
+        raise CannotIssue(_CANNOT_ISSUE) from None
+
+
+@bp.get("/transcripts/requests/<int:job_id>")
+@roles_required(Role.STUDENT)
+def preparing(job_id: int) -> Response | str:
+    """ "Preparing your transcript…", refreshing itself until the worker is done; then the transcript."""
+    job = jobs.job_of(db.session, job_id, me().id)
+    if job is None:
+        abort(404)
+    if job.state is JobState.DONE and job.result:
+        flash("Your transcript is ready: it is signed, and its verification code is on every page.", "success")
+        return redirect(url_for("transcripts.show", transcript_id=job.result["transcript_id"]), code=303)
+    return render_template("transcripts/preparing.html", job=job, failed=job.state is JobState.FAILED)
 
 
 @bp.get("/transcripts/<int:transcript_id>")

@@ -24,11 +24,25 @@ def _transcript(world: World) -> dict[str, Any]:
     return {"id": transcript.id, "code": transcript.verification_code}
 
 
+def _job(world: World) -> dict[str, Any]:
+    """A queued transcript job of `world.student` (the "Preparing your transcript…" page)."""
+    from careercenter.jobs import service as jobs
+
+    job = jobs.enqueue(world.session, "transcript.issue", {"student_id": world.student.id}, owner_id=world.student.id)
+    return {"job_id": job.id}
+
+
 OWN = expect(student=200, other_student=HIDDEN, advisor=DENIED, registrar=200)
 
 RULES = [
     Rule("GET", "/transcripts", expect(student=200)),
     Rule("POST", "/transcripts", expect(student=ALLOWED)),
+    Rule(
+        "GET",
+        "/transcripts/requests/{job_id}",
+        expect(student=200, other_student=HIDDEN, advisor=DENIED, registrar=DENIED),
+        setup=_job,
+    ),
     Rule("GET", "/transcripts/{transcript_id}", OWN, setup=lambda w: {"transcript_id": _transcript(w)["id"]}),
     Rule("GET", "/transcripts/{transcript_id}/pdf", OWN, setup=lambda w: {"transcript_id": _transcript(w)["id"]}),
     Rule(

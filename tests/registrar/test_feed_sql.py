@@ -1,0 +1,184 @@
+"""The award feed built by PostgreSQL (`registrar/feed_sql.py`) answers byte-for-byte what the
+ORM path answers for the same data — JSON pages, the student listing and the CSV export — and
+writes the same disclosure rows. Each test asks the same request twice, once with the SQL path
+switched off (the ORM, as SQLite serves it), and compares the bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from careercenter.audit.models import Disclosure
+from careercenter.credits.models import AwardStatus
+from careercenter.db import utcnow
+from careercenter.internships.models import ExperienceState
+from careercenter.registrar import csv_export, feed_sql, service
+
+#: Names that exercise escaping: non-ASCII (BMP and astral), quotes, commas, newlines, tabs,
+#: backslashes, DEL, a control character, and a formula for a spreadsheet.
+AWKWARD = [
+    'Zoë "Zed" O\'Brien, Jr.',
+    "Line\nbreak\r\nand\ttab \\ back",
+    '=HYPERLINK("http://evil")',
+    "Emoji 🎓 and 中文 and del\x7f and bell\x07",
+    "-minus",
+    "plain",
+]
+
+
+@pytest.fixture()
+def awards(make_award: Any, make_student: Any, make_experience: Any, session: Any) -> list[Any]:
+    made = []
+    for n, name in enumerate(AWKWARD):
+        student = make_student(name=name, email=f"s{n}@example.edu", campus_id=f"S9{n:03d}")
+        made.append(make_award(student, approved_by=AWKWARD[-1 - n], title=f"Course, {name}"))
+        made.append(make_award(student, hours=("0.5",), credits=Decimal("3"), term="2027SP"))
+    # three experiences on the same day (order: start date, then id); one without verified hours
+    student = make_student(name="Same Day")
+    same = [
+        make_experience(student, state=ExperienceState.VERIFIED, hours=Decimal(h), verified_hours=v)
+        for h, v in (("4", None), ("6.25", Decimal("6")), ("1", Decimal("1")))
+    ]
+    made.append(make_award(student, same, status=AwardStatus.POSTED))
+    made[-1].sis_reference = '+SIS "ref", 1'
+    made[-1].posted_at = utcnow()
+    made.append(make_award(student, status=AwardStatus.REJECTED_BY_REGISTRAR))
+    session.commit()
+    return made
+
+
+def _both(client: Any, monkeypatch: pytest.MonkeyPatch, path: str, **kw: Any) -> tuple[bytes, bytes]:
+    answers = []
+    for sql in (False, True):
+        monkeypatch.setattr(feed_sql, "enabled", lambda session, sql=sql: sql)
+        response = client.get(path, **kw)
+        assert response.status_code == 200, response.data
+        answers.append(response.get_data())
+    return answers[0], answers[1]
+
+
+def _disclosures(session: Any) -> list[tuple[Any, ...]]:
+    rows = session.execute(
+        sa.select(
+            Disclosure.student_id,
+            Disclosure.party_type,
+            Disclosure.party_id,
+            Disclosure.party_label,
+            Disclosure.records,
+            Disclosure.basis,
+            Disclosure.interest,
+        ).order_by(Disclosure.id)
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+pg = pytest.mark.postgres_only
+
+
+@pytest.fixture()
+def read(bearer: Any) -> dict[str, str]:
+    return bearer("credits:read")
+
+
+@pg
+def test_sql_pages_are_byte_for_byte_the_orm_pages(
+    client: Any, session: Any, read: dict[str, str], awards: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cursor = {}
+    pages = 0
+    while True:
+        orm, sql = _both(
+            client, monkeypatch, "/api/v1/credit-awards", query_string={"limit": 3, **cursor}, headers=read
+        )
+        assert sql == orm
+        pages += 1
+        body = json.loads(sql)
+        if body["next_cursor"] is None:
+            break
+        cursor = {"cursor": body["next_cursor"]}
+    assert pages == 5  # 14 awards, 3 a page
+    for query in ({"status": "pending", "limit": 100}, {"term": "2027SP"}, {"limit": 1000}):
+        orm, sql = _both(client, monkeypatch, "/api/v1/credit-awards", query_string=query, headers=read)
+        assert sql == orm, query
+    assert len(json.loads(sql)["data"]) == len(awards)
+    # what was escaped: non-ASCII (an astral character as a surrogate pair), DEL, controls, quotes
+    for escaped in (rb"\u00eb", rb"\ud83c\udf93", rb"\u007f", rb"\u0007", rb"\n", rb"\t", rb"\"", rb"\\"):
+        assert escaped in sql, escaped
+
+
+@pg
+def test_sql_student_listing_and_disclosures_match(
+    client: Any, session: Any, read: dict[str, str], awards: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = f"/api/v1/students/{awards[0].student.campus_id}/credit-awards"
+    session.execute(sa.delete(Disclosure))
+    session.commit()
+    monkeypatch.setattr(feed_sql, "enabled", lambda session: False)
+    orm = client.get("/api/v1/credit-awards", headers=read).get_data()
+    orm_rows = _disclosures(session)
+    session.execute(sa.delete(Disclosure))
+    session.commit()
+    monkeypatch.setattr(feed_sql, "enabled", lambda session: True)
+    sql = client.get("/api/v1/credit-awards", headers=read).get_data()
+    assert sql == orm
+    assert _disclosures(session) == orm_rows  # the same rows, in the same order
+    assert len(orm_rows) == len(AWKWARD) + 1  # one per student
+    orm, sql = _both(client, monkeypatch, path, headers=read)
+    assert sql == orm and len(json.loads(sql)["data"]) == 2
+    assert any(r[4].startswith("credit awards #") for r in orm_rows)
+
+
+@pg
+def test_sql_csv_is_byte_for_byte_the_orm_csv(
+    client: Any, session: Any, read: dict[str, str], awards: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_export, "CSV_BATCH", 4)  # several batches, one a partial one
+    session.execute(sa.delete(Disclosure))
+    session.commit()
+    monkeypatch.setattr(feed_sql, "enabled", lambda session: False)
+    orm = client.get("/api/v1/credit-awards.csv", headers=read).get_data()
+    orm_rows = _disclosures(session)
+    session.execute(sa.delete(Disclosure))
+    session.commit()
+    monkeypatch.setattr(feed_sql, "enabled", lambda session: True)
+    sql = client.get("/api/v1/credit-awards.csv", headers=read).get_data()
+    assert sql == orm
+    assert _disclosures(session) == orm_rows
+    assert len(orm_rows) > len(AWKWARD)  # a student whose awards span two batches is disclosed twice
+    assert "Zoë".encode() in sql and b"'=HYPERLINK" in sql and b"'+SIS" in sql and b'"Line\nbreak\r\n' in sql
+    for query in ({"status": "posted"}, {"term": "2027SP"}):
+        orm, sql = _both(client, monkeypatch, "/api/v1/credit-awards.csv", query_string=query, headers=read)
+        assert sql == orm, query
+
+
+@pg
+def test_many_awards_of_one_student_are_disclosed_as_the_orm_words_it(
+    client: Any,
+    session: Any,
+    read: dict[str, str],
+    make_award: Any,
+    make_student: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    student = make_student()
+    for _ in range(23):
+        make_award(student, hours=("1",))
+    rows = []
+    for sql in (False, True):
+        session.execute(sa.delete(Disclosure))
+        session.commit()
+        monkeypatch.setattr(feed_sql, "enabled", lambda session, sql=sql: sql)
+        assert client.get("/api/v1/credit-awards", query_string={"limit": 100}, headers=read).status_code == 200
+        rows.append(_disclosures(session))
+    assert rows[0] == rows[1] and len(rows[0]) == 1
+    assert rows[0][0][4].endswith(" and 3 more (read through the registrar API)")
+
+
+def test_sqlite_keeps_the_orm_path(app: Any, session: Any, is_postgres: bool) -> None:
+    assert feed_sql.enabled(session) is is_postgres
+    assert service.API_INTEREST  # the SQL path words disclosures with the service's interest
