@@ -72,6 +72,16 @@ EXPERIENCE_FIELDS = {
     "start_date": """'"' || to_char(e.start_date, 'YYYY-MM-DD') || '"'""",
     "end_date": """'"' || to_char(e.end_date, 'YYYY-MM-DD') || '"'""",
     "verified_at": _time("e.verified_at"),
+    # `amendments.service.statements`: the student's statements of disagreement, oldest first
+    "statements_of_disagreement": "(SELECT '[' || coalesce(string_agg("  # noqa: S608 (module constants only)
+    + _object(
+        {
+            "statement": _str("m.statement"),
+            "added_on": """'"' || to_char(m.statement_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') || '"'""",
+        }
+    )
+    + ", ',' ORDER BY m.statement_at), '') || ']' FROM amendment_requests m"
+    " WHERE m.experience_id = e.id AND m.statement IS NOT NULL)",
 }
 
 #: The experiences of the award's request, in the relationship's order (start date, then id).

@@ -48,8 +48,52 @@ def awards(make_award: Any, make_student: Any, make_experience: Any, session: An
     made[-1].sis_reference = '+SIS "ref", 1'
     made[-1].posted_at = utcnow()
     made.append(make_award(student, status=AwardStatus.REJECTED_BY_REGISTRAR))
+    _trail_and_statement(session, made[0], make_student)
     session.commit()
     return made
+
+
+def _trail_and_statement(session: Any, award: Any, make_student: Any) -> None:
+    """A returned first pass and a two-step second pass (one step decided by a delegate), and a
+    statement of disagreement on one of the award's records: what both paths must write alike."""
+    from careercenter.amendments.models import AmendmentRequest, AmendmentState
+    from careercenter.credits.approval_models import ApprovalDecision, StepDecision
+
+    dana, raj = make_student(name="Dana \"D\" Whitfield"), make_student(name="Raj Patel")
+    at = utcnow()
+    steps = [
+        (1, 0, "Advisor review", StepDecision.RETURNED, dana, None),
+        (2, 0, "Advisor review", StepDecision.APPROVED, dana, raj),
+        (2, 1, "Registrar check, final", StepDecision.APPROVED, None, None),
+    ]
+    for pass_no, index, label, decision, by, behalf in steps:
+        session.add(
+            ApprovalDecision(
+                request_id=award.request_id,
+                pass_no=pass_no,
+                step_index=index,
+                step_label=label,
+                decision=decision,
+                decided_by_id=by.id if by else None,
+                on_behalf_of_id=behalf.id if behalf else None,
+                decided_at=at,
+            )
+        )
+    experience = award.request.experiences[0]
+    session.add(
+        AmendmentRequest(
+            student_id=award.student_id,
+            experience_id=experience.id,
+            what_is_wrong="The hours",
+            should_say="22 hours",
+            state=AmendmentState.DENIED,
+            due_on=at.date(),
+            decided_at=at,
+            decision_reason="The supervisor confirmed 20.",
+            statement="I worked 22 hours; \"see\" my timesheet.",
+            statement_at=at,
+        )
+    )
 
 
 def _both(client: Any, monkeypatch: pytest.MonkeyPatch, path: str, **kw: Any) -> tuple[bytes, bytes]:
@@ -109,6 +153,13 @@ def test_sql_pages_are_byte_for_byte_the_orm_pages(
     # what was escaped: non-ASCII (an astral character as a surrogate pair), DEL, controls, quotes
     for escaped in (rb"\u00eb", rb"\ud83c\udf93", rb"\u007f", rb"\u0007", rb"\n", rb"\t", rb"\"", rb"\\"):
         assert escaped in sql, escaped
+    # the approvals trail (the last pass only, in route order) and a statement of disagreement
+    trail = next(a["approvals"] for a in json.loads(sql)["data"] if a["approvals"])
+    assert [(t["step"], t["decision"], t["on_behalf_of"]) for t in trail] == [
+        ("Advisor review", "approved", "Raj Patel"),
+        ("Registrar check, final", "approved", None),
+    ]
+    assert rb"my timesheet" in sql
 
 
 @pg
