@@ -3,6 +3,13 @@
 from careercenter.audit.models import AuditEvent, Disclosure  # noqa: F401
 from careercenter.credentials.models import CredentialSubject, IssuedCredential, StatusList  # noqa: F401
 from careercenter.credits.models import CreditAward, CreditRequest, CreditRule  # noqa: F401
+from careercenter.employers.models import (  # noqa: F401
+    Employer,
+    EmployerDomain,
+    EvaluationForm,
+    PlatformId,
+    SupervisorContact,
+)
 from careercenter.internships.models import Experience, SignoffRequest, SignoffToken  # noqa: F401
 from careercenter.notify.models import OutboxMessage  # noqa: F401
 from careercenter.registrar.models import ApiClient, ApiToken  # noqa: F401

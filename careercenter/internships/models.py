@@ -68,6 +68,10 @@ class Experience(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
     employer: Mapped[str] = mapped_column(sa.String(200))
+    #: The employer record (careercenter/employers); `employer` keeps the name as shown.
+    employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employers.id", ondelete="SET NULL"), index=True)
+    #: The de-duplicated supervisor contact under that employer.
+    supervisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("supervisor_contacts.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     #: Field of work, e.g. "Software development", "Marketing", "Data analysis".
@@ -92,6 +96,12 @@ class Experience(db.Model):
     #: {skill: 1..5} as rated by the supervisor.
     skill_ratings: Mapped[dict[str, Any] | None]
     supervisor_feedback: Mapped[str | None] = mapped_column(sa.Text)
+    #: The evaluation form version the supervisor answered (careercenter/employers).
+    evaluation_form_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evaluation_forms.id", ondelete="RESTRICT"))
+    #: {question key: answer} for the form's yes/no, short-text and unaligned questions.
+    evaluation_answers: Mapped[dict[str, Any] | None]
+    #: {competency: 1..5} as the student rated themself when asking for sign-off.
+    self_ratings: Mapped[dict[str, Any] | None]
     willing_reference: Mapped[bool | None]
     #: The name the supervisor typed to attest.
     attested_name: Mapped[str | None] = mapped_column(sa.String(200))
