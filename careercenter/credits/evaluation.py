@@ -351,3 +351,15 @@ def _caps(
             f"awarded {_plural(uses, 'time')} so far.",
         )
     return credits
+
+
+def could_count(rule: RuleSpec, category: str, program: str | None, class_level: str | None) -> bool:
+    """Whether an experience in `category` could count toward `rule` for such a student
+    (the category, program and class-level limits only; hours and ratings come later)."""
+    if rule.retired:
+        return False
+    if rule.categories and category not in rule.categories:
+        return False
+    if rule.programs and program not in rule.programs:
+        return False
+    return not (rule.class_levels and class_level not in rule.class_levels)
