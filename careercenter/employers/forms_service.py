@@ -135,19 +135,30 @@ def choose_form(
     return best
 
 
-def form_for(session: Session, experience: Experience) -> EvaluationForm:
-    """The evaluation form version that applies to `experience` now (its answers keep the one used)."""
+def _chosen(session: Session, experience: Experience) -> EvaluationForm | None:
     if experience.evaluation_form_id is not None:
         stored = session.get(EvaluationForm, experience.evaluation_form_id)
         if stored is not None:
             return stored
-    default = ensure_default(session)
     forms = [(f, spec(f)) for f in current_versions(session)]
+    if not forms:
+        return None
     rules = [spec_of(r) for r in active_rules(session)]
     student = experience.student
     level = student.class_level.value if student.class_level else None
-    chosen = choose_form(forms, rules, experience.category or "", student.program, level)
-    return chosen or default
+    return choose_form(forms, rules, experience.category or "", student.program, level)
+
+
+def form_for(session: Session, experience: Experience) -> EvaluationForm:
+    """The evaluation form version that applies to `experience` now (its answers keep the one used);
+    stores the built-in default form as version 1 when no form is stored yet."""
+    return _chosen(session, experience) or ensure_default(session)
+
+
+def spec_for(session: Session, experience: Experience) -> FormSpec:
+    """The questions `form_for` would ask, without writing anything (a GET changes nothing)."""
+    chosen = _chosen(session, experience)
+    return spec(chosen) if chosen is not None else nace_form(base_url())
 
 
 def counts_toward(session: Session, category: str, program: str | None, class_level: str | None) -> list[str]:

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor, record_event
+from careercenter.employers import service as employers
 from careercenter.db import utcnow
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.formatting import format_decimal
@@ -74,6 +75,10 @@ class ExperienceInput:
     category: str = ""
     skills: list[str] = field(default_factory=list)
     supervisor_title: str = ""
+    #: The employer record picked (careercenter/employers); None: by name, or a new one.
+    employer_id: int | None = None
+    #: The platform's own id for the employer (imports map it to the employer record).
+    employer_platform_id: str = ""
 
     def cleaned(self) -> ExperienceInput:
         return ExperienceInput(
@@ -88,6 +93,8 @@ class ExperienceInput:
             category=(self.category or "").strip(),
             skills=[s.strip() for s in self.skills if s and s.strip()],
             supervisor_title=(self.supervisor_title or "").strip(),
+            employer_id=self.employer_id,
+            employer_platform_id=(self.employer_platform_id or "").strip(),
         )
 
 
@@ -224,6 +231,17 @@ def _validated(data: ExperienceInput, student: Person, today: date | None) -> Ex
     return data
 
 
+def _attach_employer(session: Session, experience: Experience, data: ExperienceInput, source: str, actor: Actor) -> None:
+    """The employer record (picked, mapped from the platform's id, or by name) and the supervisor contact."""
+    employer_id = data.employer_id
+    if employer_id is None and data.employer_platform_id and source != "manual":
+        mapped = employers.by_platform_id(session, source, data.employer_platform_id)
+        employer_id = mapped.id if mapped else None
+    employers.attach(session, experience, employer_id, actor)
+    if data.employer_platform_id and source != "manual" and experience.employer_id is not None:
+        employers.map_platform_id(session, experience.employer_record, source, data.employer_platform_id)
+
+
 def create_experience(
     session: Session,
     student: Person,
@@ -240,6 +258,7 @@ def create_experience(
     _apply(experience, data)
     session.add(experience)
     session.flush()
+    _attach_employer(session, experience, data, source, actor)
     record_event(
         session,
         actor,
@@ -260,6 +279,7 @@ def update_experience(
     data = _validated(data, experience.student, today)
     changed = _apply(experience, data)
     session.flush()
+    _attach_employer(session, experience, data, experience.source, actor)
     if experience.state is ExperienceState.DISPUTED:
         move(
             session,

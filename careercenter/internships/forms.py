@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from careercenter.employers.forms_config import FormSpec
 from careercenter.internships.experiences import ExperienceInput, parse_hours
 from careercenter.internships.signoff_checks import SignoffInput
 
@@ -87,28 +88,31 @@ class SignoffForm(FlaskForm):
     full_name = StringField("Your full name")
 
     @classmethod
-    def for_skills(cls, skills: list[str]) -> type[SignoffForm]:
-        """A form class with one 1–5 rating per skill (`rating_0`, `rating_1`, …)."""
-        attrs = {
-            f"rating_{i}": RadioField(
-                skill.capitalize(), choices=[SelectChoice(v, v) for v in RATING_VALUES], validate_choice=False
-            )
-            for i, skill in enumerate(skills)
-        }
-        attrs["skill_names"] = list(skills)
-        return type("SkillSignoffForm", (cls,), attrs)
+    def for_form(cls, spec: FormSpec) -> type[SignoffForm]:
+        """A form class with one field per question of the evaluation form (`q_<key>`)."""
+        attrs: dict[str, Any] = {}
+        for q in spec.questions:
+            if q.kind == "rating":
+                choices = [SelectChoice(v, anchor) for v, anchor in zip(RATING_VALUES, q.anchors, strict=True)]
+                attrs[q.field] = RadioField(q.label, choices=choices, validate_choice=False)
+            elif q.kind == "yes_no":
+                choices = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
+                attrs[q.field] = RadioField(q.label, choices=choices, validate_choice=False)
+            else:
+                attrs[q.field] = StringField(q.label)
+        attrs["evaluation"] = spec
+        return type("EvaluationSignoffForm", (cls,), attrs)
 
-    def rating_fields(self) -> list[Any]:
-        return [getattr(self, f"rating_{i}") for i in range(len(self.skill_names))]
+    def question_fields(self) -> list[tuple[Any, Any]]:
+        """(question, field) pairs in the form's order."""
+        return [(q, getattr(self, q.field)) for q in self.evaluation.questions]
 
     def to_input(self) -> SignoffInput:
-        ratings: dict[str, int | None] = {}
-        for i, skill in enumerate(self.skill_names):
-            raw = getattr(self, f"rating_{i}").data
-            ratings[skill] = int(raw) if raw in RATING_VALUES else None
+        answers = {q.key: (getattr(self, q.field).data or None) for q in self.evaluation.questions}
         return SignoffInput(
             hours_worked=parse_hours(self.hours_worked.data),
-            ratings=ratings,
+            ratings={},
+            answers=answers,
             feedback=self.feedback.data or "",
             willing_reference=bool(self.willing_reference.data),
             attested=bool(self.attested.data),

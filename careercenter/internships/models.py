@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from careercenter.db import enum_column, utcnow
 from careercenter.extensions import db
 from careercenter.sso.models import Person
+
+if TYPE_CHECKING:
+    from careercenter.employers.models import Employer
 
 
 class ExperienceState(enum.StrEnum):
@@ -110,6 +113,7 @@ class Experience(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     student: Mapped[Person] = relationship(foreign_keys=[student_id])
+    employer_record: Mapped[Employer | None] = relationship(foreign_keys=[employer_id])
 
     @property
     def is_frozen(self) -> bool:

@@ -15,12 +15,12 @@ from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import login_required, me, public, roles_required, student_visible_or_404
 from careercenter.db import utcnow
 from careercenter.errors import Conflict, ValidationFailed
+from careercenter.employers import forms_service
 from careercenter.extensions import db, limiter
 from careercenter.internships import experiences as experiences_service
 from careercenter.internships import signoff as signoff_service
 from careercenter.internships.forms import DisputeForm, EmptyForm, ExperienceForm, SignoffForm
 from careercenter.internships.models import Experience, ExperienceState
-from careercenter.internships.signoff_checks import skills_to_rate
 from careercenter.sso.models import Person, Role
 
 bp = Blueprint("internships", __name__)
@@ -203,8 +203,7 @@ def _invalid_link() -> tuple[str, int]:
 
 
 def _signoff_forms(experience: Experience) -> tuple[SignoffForm, DisputeForm]:
-    skills = skills_to_rate(experience)
-    form_class = SignoffForm.for_skills(skills)
+    form_class = SignoffForm.for_form(forms_service.spec_for(db.session, experience))
     form = form_class(prefix="signoff")
     if request.method == "GET":
         form.hours_worked.data = str(experience.hours)

@@ -145,7 +145,7 @@ def test_student_asks_supervisor_signs_student_sees_feedback(live: Any, page: An
     with app.app_context():
         experience = db.session.execute(sa.select(Experience)).scalar_one()
         assert experience.state is ExperienceState.VERIFIED
-        assert experience.skill_ratings == {"communication": 5, "problem solving": 4}
+        assert experience.skill_ratings == {"Communication": 5, "Problem solving": 4}
         request = db.session.execute(sa.select(SignoffRequest)).scalar_one()
         assert request.ip_address == "127.0.0.1" and "Chrome" in (request.user_agent or "")
         kinds = db.session.execute(sa.select(OutboxMessage.kind).order_by(OutboxMessage.id)).scalars().all()
