@@ -42,6 +42,11 @@ class ExperienceFacts:
     skill_ratings: dict[str, int] = field(default_factory=dict)
     #: e.g. "credit request 12 (approved)" when another approved or pending request counts it.
     counted_in: str | None = None
+    #: The supervisor's address domain, its badge ("personal address", "new domain", …), and
+    #: whether it is a verified domain of the experience's employer (careercenter/employers).
+    supervisor_domain: str = ""
+    supervisor_badge: str = ""
+    supervisor_domain_verified: bool = False
 
     @property
     def average_rating(self) -> Decimal | None:
@@ -291,6 +296,8 @@ def _per_experience(rule: RuleSpec, exps: Sequence[ExperienceFacts], today: date
             f"A supervisor must have rated {_names(rule.required_skills)}; "
             + (f"no rating for {_names(missing)}." if missing else "all were rated."),
         )
+    if rule.supervisor_domain_verified:
+        _supervisor_domains(exps, add)
     if rule.completed_within_days is not None:
         earliest = today - timedelta(days=rule.completed_within_days)
         outside = [
@@ -303,6 +310,20 @@ def _per_experience(rule: RuleSpec, exps: Sequence[ExperienceFacts], today: date
             f"the request (on or after {earliest.isoformat()}); "
             + (f"{'; '.join(outside)}." if outside else f"all {len(exps)} did."),
         )
+
+
+def _supervisor_domains(exps: Sequence[ExperienceFacts], add: Any) -> None:
+    unverified = [
+        f"{e.label} was signed from {e.supervisor_domain or 'no address'} ({e.supervisor_badge or 'new domain'})"
+        for e in exps
+        if not e.supervisor_domain_verified
+    ]
+    add(
+        "supervisor_domain_verified",
+        not unverified,
+        "Each supervisor must sign from a verified domain of their employer; "
+        + (f"{'; '.join(unverified)}." if unverified else f"all {len(exps)} did."),
+    )
 
 
 def _caps(

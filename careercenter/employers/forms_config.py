@@ -135,7 +135,9 @@ class FormSpec:
 def nace_form(base_url: str = "http://localhost:5000", *, rules: tuple[str, ...] = ()) -> FormSpec:
     """The default form: the NACE competencies plus time management and problem solving."""
     questions = tuple(
-        Question(key=c.code.replace("-", "_"), kind="rating", label=c.name, required=False, competency=c, help=c.description)
+        Question(
+            key=c.code.replace("-", "_"), kind="rating", label=c.name, required=False, competency=c, help=c.description
+        )
         for c in default_competencies(base_url)
     )
     return FormSpec(

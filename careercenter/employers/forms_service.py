@@ -19,7 +19,7 @@ from careercenter.audit.service import Actor, record_event
 from careercenter.credits.evaluation import could_count
 from careercenter.credits.rule_versions import active_rules, spec_of
 from careercenter.credits.rules import RuleSpec
-from careercenter.employers.competencies import Competency, default_competencies
+from careercenter.employers.competencies import Competency, default_competencies, find
 from careercenter.employers.forms_config import FormFileError, FormSpec, nace_form, parse_form
 from careercenter.employers.models import EvaluationForm
 from careercenter.internships.models import Experience
@@ -90,8 +90,14 @@ def load_forms(session: Session, specs: Sequence[FormSpec], actor: Actor) -> lis
         )
         session.add(form)
         session.flush()
-        record_event(session, actor, "evaluation_form.loaded", EvaluationForm.__tablename__, form.id,
-                     {"code": spec.code, "version": version})
+        record_event(
+            session,
+            actor,
+            "evaluation_form.loaded",
+            EvaluationForm.__tablename__,
+            form.id,
+            {"code": spec.code, "version": version},
+        )
         lines.append(f"{spec.code}: version {version} loaded")
     return lines
 
@@ -121,7 +127,10 @@ def _score(form: FormSpec, fits: set[str], restricted: set[str], program: str | 
 
 
 def choose_form(
-    forms: Sequence[tuple[Any, FormSpec]], rules: Sequence[RuleSpec], category: str, program: str | None,
+    forms: Sequence[tuple[Any, FormSpec]],
+    rules: Sequence[RuleSpec],
+    category: str,
+    program: str | None,
     class_level: str | None,
 ) -> Any:
     """The form for an experience: one on a specific rule it fits, then the program's, then the default."""
@@ -164,7 +173,9 @@ def spec_for(session: Session, experience: Experience) -> FormSpec:
 def counts_toward(session: Session, category: str, program: str | None, class_level: str | None) -> list[str]:
     """The codes of the rules in force an experience in `category` could count toward."""
     return [
-        r.code for r in (spec_of(rule) for rule in active_rules(session)) if could_count(r, category, program, class_level)
+        r.code
+        for r in (spec_of(rule) for rule in active_rules(session))
+        if could_count(r, category, program, class_level)
     ]
 
 
@@ -172,3 +183,21 @@ def rule_categories(session: Session) -> list[str]:
     """The categories the rules in force use, sorted (the experience form adds "Other")."""
     names = {c for rule in active_rules(session) for c in spec_of(rule).categories}
     return sorted(names)
+
+
+def alignments_for(session: Session, experience: Experience) -> list[dict[str, Any]]:
+    """OB 3.0 `Alignment` objects for the competencies the supervisor rated, from the form
+    version they answered (older records: the default competencies, by their old names)."""
+    ratings = experience.skill_ratings or {}
+    form = session.get(EvaluationForm, experience.evaluation_form_id) if experience.evaluation_form_id else None
+    defaults = list(default_competencies(base_url()))
+    competencies = spec(form).competencies if form is not None else defaults
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for name in ratings:
+        competency = find(competencies, name) or find(defaults, name)
+        for alignment in competency.alignments if competency else ():
+            if (alignment.framework, alignment.code) not in seen:
+                seen.add((alignment.framework, alignment.code))
+                out.append(alignment.to_ob())
+    return out

@@ -24,7 +24,7 @@ _SUFFIXES = re.compile(r"[,.]?\s+(inc|llc|ltd|co|corp|corporation|company|gmbh)\
 
 
 def normalized_name(name: str) -> str:
-    """"ACME, Inc." and "Acme" both → "acme": the key for proposing duplicates (never for merging)."""
+    """ "ACME, Inc." and "Acme" both → "acme": the key for proposing duplicates (never for merging)."""
     text = re.sub(r"\s+", " ", name.strip().casefold())
     text = _SUFFIXES.sub("", text)
     return re.sub(r"[^\w ]", "", text).strip()
@@ -64,9 +64,7 @@ def add_employer(session: Session, name: str, actor: Actor, *, domains: Sequence
 
 def find_by_name(session: Session, name: str) -> Employer | None:
     """The one live employer named exactly `name` (case-insensitively), if there is exactly one."""
-    rows = list(
-        session.execute(live(session).where(sa.func.lower(Employer.name) == name.strip().casefold())).scalars()
-    )
+    rows = list(session.execute(live(session).where(sa.func.lower(Employer.name) == name.strip().casefold())).scalars())
     return rows[0] if len(rows) == 1 else None
 
 
@@ -98,7 +96,9 @@ def contact_for(session: Session, employer: Employer, name: str, title: str, ema
     """The supervisor under `employer` with this email (one contact per address), kept up to date."""
     email = email.strip().lower()
     contact = session.execute(
-        sa.select(SupervisorContact).where(SupervisorContact.employer_id == employer.id, SupervisorContact.email == email)
+        sa.select(SupervisorContact).where(
+            SupervisorContact.employer_id == employer.id, SupervisorContact.email == email
+        )
     ).scalar_one_or_none()
     if contact is None:
         contact = SupervisorContact(employer_id=employer.id, name=name, title=title or "", email=email)
@@ -183,7 +183,11 @@ def merge(session: Session, duplicate: Employer, keep: Employer, actor: Actor) -
     session.expire(keep)
     session.expire(duplicate)
     record_event(
-        session, actor, "employer.merged", Employer.__tablename__, keep.id,
+        session,
+        actor,
+        "employer.merged",
+        Employer.__tablename__,
+        keep.id,
         {"merged": duplicate.id, "merged_name": duplicate.name, "into": keep.id, **moved},
     )
     return moved

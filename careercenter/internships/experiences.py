@@ -19,8 +19,8 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor, record_event
-from careercenter.employers import service as employers
 from careercenter.db import utcnow
+from careercenter.employers import service as employers
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.formatting import format_decimal
 from careercenter.internships.models import (
@@ -231,7 +231,9 @@ def _validated(data: ExperienceInput, student: Person, today: date | None) -> Ex
     return data
 
 
-def _attach_employer(session: Session, experience: Experience, data: ExperienceInput, source: str, actor: Actor) -> None:
+def _attach_employer(
+    session: Session, experience: Experience, data: ExperienceInput, source: str, actor: Actor
+) -> None:
     """The employer record (picked, mapped from the platform's id, or by name) and the supervisor contact."""
     employer_id = data.employer_id
     if employer_id is None and data.employer_platform_id and source != "manual":

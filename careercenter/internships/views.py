@@ -14,8 +14,8 @@ from careercenter import transaction
 from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import login_required, me, public, roles_required, student_visible_or_404
 from careercenter.db import utcnow
-from careercenter.errors import Conflict, ValidationFailed
 from careercenter.employers import forms_service
+from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db, limiter
 from careercenter.internships import experiences as experiences_service
 from careercenter.internships import signoff as signoff_service
