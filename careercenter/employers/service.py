@@ -110,7 +110,11 @@ def contact_for(session: Session, employer: Employer, name: str, title: str, ema
 
 
 def attach(session: Session, experience: Experience, employer_id: int | None, actor: Actor) -> None:
-    """Point a recorded experience at its employer record and supervisor contact."""
+    """Point a recorded experience at its employer record and supervisor contact (kept when
+    nothing was picked and the name still is the record's)."""
+    current = experience.employer_record
+    if employer_id is None and current is not None and current.name == experience.employer:
+        employer_id = current.id
     employer = resolve(session, employer_id, experience.employer, actor)
     experience.employer_id = employer.id
     experience.employer = employer.name

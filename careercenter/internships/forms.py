@@ -10,6 +10,7 @@ from wtforms import (
     DateField,
     EmailField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -35,11 +36,16 @@ class HoursField(StringField):
 DATE_MESSAGE = "Enter a date like 2026-03-02."
 
 
+OTHER_CATEGORY = "Other"
+
+
 class ExperienceForm(FlaskForm):
     employer = StringField("Employer")
+    #: The employer record picked after a search ("new": add a new employer by the typed name).
+    employer_id = RadioField("Pick the employer", choices=[], validate_choice=False)
     title = StringField("Project title")
     description = TextAreaField("Description")
-    category = StringField("Category or field")
+    category = SelectField("Category or field", choices=[], validate_choice=False)
     start_date = DateField("Start date", validators=[Optional()])
     end_date = DateField("End date", validators=[Optional()])
     hours = HoursField("Hours", render_kw={"inputmode": "decimal"})
@@ -48,9 +54,32 @@ class ExperienceForm(FlaskForm):
     supervisor_title = StringField("Supervisor title")
     supervisor_email = EmailField("Supervisor email")
 
-    def __init__(self, *args: Any, skills: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, skills: list[str], categories: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.skills.choices = [SelectChoice(s, s.capitalize()) for s in skills]
+        names = list(categories or [])
+        current = (self.category.data or "").strip()
+        if current and current not in names and current != OTHER_CATEGORY:
+            names.append(current)  # an older or imported value stays choosable
+        self.category.choices = [SelectChoice("", "Choose a category")] + [
+            SelectChoice(c, c) for c in [*names, OTHER_CATEGORY]
+        ]
+
+    def offer_employers(self, employers: list[Any], typed: str) -> None:
+        """Show the employers found for `typed` as choices, plus "add a new employer"."""
+        choices = []
+        for employer in employers:
+            domains = ", ".join(d.domain for d in employer.domains)
+            label = employer.name + (f" ({domains})" if domains else "") + (" – verified" if employer.verified else "")
+            choices.append(SelectChoice(str(employer.id), label))
+        choices.append(SelectChoice("new", f"Add a new employer: “{typed}”" if typed else "Add a new employer"))
+        self.employer_id.choices = choices
+
+    def category_problem(self) -> str | None:
+        allowed = {c.value for c in self.category.choices if c.value}
+        if (self.category.data or "") not in allowed | {""}:
+            return "Choose a category from the list (or Other)."
+        return None
 
     def to_input(self) -> ExperienceInput:
         return ExperienceInput(
@@ -65,6 +94,7 @@ class ExperienceForm(FlaskForm):
             supervisor_name=self.supervisor_name.data or "",
             supervisor_title=self.supervisor_title.data or "",
             supervisor_email=self.supervisor_email.data or "",
+            employer_id=int(self.employer_id.data) if str(self.employer_id.data or "").isdigit() else None,
         )
 
     def parse_errors(self) -> dict[str, str]:
@@ -74,6 +104,9 @@ class ExperienceForm(FlaskForm):
             field = getattr(self, name)
             if field.raw_data and field.raw_data[0] and field.data is None:
                 errors[name] = DATE_MESSAGE
+        problem = self.category_problem()
+        if problem:
+            errors["category"] = problem
         return errors
 
 

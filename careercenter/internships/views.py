@@ -15,6 +15,7 @@ from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import login_required, me, public, roles_required, student_visible_or_404
 from careercenter.db import utcnow
 from careercenter.employers import forms_service
+from careercenter.employers import service as employer_directory
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db, limiter
 from careercenter.internships import experiences as experiences_service
@@ -82,10 +83,43 @@ def list_experiences() -> str:
     )
 
 
+def _experience_form(experience: Experience | None = None) -> ExperienceForm:
+    form = ExperienceForm(
+        obj=experience,
+        skills=experiences_service.configured_skills(),
+        categories=forms_service.rule_categories(db.session),
+    )
+    if request.method == "GET" and experience is not None and experience.employer_id is not None:
+        form.employer_id.data = str(experience.employer_id)
+    typed = (form.employer.data or "").strip()
+    if typed:
+        form.offer_employers(employer_directory.search(db.session, typed, limit=10), typed)
+    return form
+
+
+def _render_form(form: ExperienceForm, experience: Experience | None, status: int = 200) -> Any:
+    student = experience.student if experience else me()
+    level = student.class_level.value if student.class_level else None
+    counts = {
+        c.value: forms_service.counts_toward(db.session, c.value, student.program, level)
+        for c in form.category.choices
+        if c.value
+    }
+    return render_template("internships/form.html", form=form, experience=experience, counts=counts), status
+
+
+def _searching() -> bool:
+    """The student pressed "Find employer": show the matches, save nothing."""
+    return "find_employer" in request.form
+
+
 @bp.route("/experiences/new", methods=["GET", "POST"])
 @roles_required(Role.STUDENT)
 def new_experience() -> str | Response | tuple[str, int]:
-    form = ExperienceForm(skills=experiences_service.configured_skills())
+    form = _experience_form()
+    if request.method == "POST" and _searching():
+        _form_checked(form)
+        return _render_form(form, None)
     if request.method == "POST" and _form_checked(form):
         errors = form.parse_errors()
         if not errors:
@@ -99,8 +133,8 @@ def new_experience() -> str | Response | tuple[str, int]:
                 flash("Saved as a draft. When it is right, ask your supervisor to sign off.", "success")
                 return redirect(url_for("internships.show_experience", experience_id=experience.id))
         _show_errors(form, errors)
-        return render_template("internships/form.html", form=form, experience=None), 422
-    return render_template("internships/form.html", form=form, experience=None)
+        return _render_form(form, None, 422)
+    return _render_form(form, None)
 
 
 @bp.route("/experiences/<int:experience_id>/edit", methods=["GET", "POST"])
@@ -110,7 +144,10 @@ def edit_experience(experience_id: int) -> str | Response | tuple[str, int]:
     if experience.state not in (ExperienceState.DRAFT, ExperienceState.DISPUTED):
         flash("Only a draft or a disputed micro-internship can be edited.", "error")
         return redirect(url_for("internships.show_experience", experience_id=experience.id))
-    form = ExperienceForm(obj=experience, skills=experiences_service.configured_skills())
+    form = _experience_form(experience)
+    if request.method == "POST" and _searching():
+        _form_checked(form)
+        return _render_form(form, experience)
     if request.method == "POST" and _form_checked(form):
         errors = form.parse_errors()
         if not errors:
@@ -122,8 +159,8 @@ def edit_experience(experience_id: int) -> str | Response | tuple[str, int]:
                 flash("Your changes are saved.", "success")
                 return redirect(url_for("internships.show_experience", experience_id=experience.id))
         _show_errors(form, errors)
-        return render_template("internships/form.html", form=form, experience=experience), 422
-    return render_template("internships/form.html", form=form, experience=experience)
+        return _render_form(form, experience, 422)
+    return _render_form(form, experience)
 
 
 @bp.get("/experiences/<int:experience_id>")
