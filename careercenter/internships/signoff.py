@@ -88,14 +88,25 @@ def latest_request(session: Session, experience: Experience) -> SignoffRequest |
 
 
 def request_signoff(
-    session: Session, experience: Experience, actor: Actor, *, now: datetime | None = None
+    session: Session,
+    experience: Experience,
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+    self_ratings: dict[str, int] | None = None,
 ) -> tuple[SignoffRequest, str]:
     """Ask the supervisor to sign off: the experience awaits sign-off and a link is mailed.
+    `self_ratings` ({competency: 1..5}, optional) is the student's own rating, kept beside the
+    supervisor's for reflection.
 
     Returns the request and the token (for the caller's tests; the token is never stored).
     """
     now = now or utcnow()
     config = current_app.config
+    if self_ratings is not None:
+        if any(not 1 <= int(v) <= 5 for v in self_ratings.values()):
+            raise ValidationFailed("Rate yourself from 1 to 5.", {"self_ratings": "Rate yourself from 1 to 5."})
+        experience.self_ratings = {str(k): int(v) for k, v in self_ratings.items()} or None
     move(
         session,
         experience,

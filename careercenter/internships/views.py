@@ -174,9 +174,12 @@ def show_experience(experience_id: int) -> str:
     disclose_to_person(
         db.session, viewer, student, f"micro-internship #{experience.id}", "reviewing a student's micro-internship"
     )
+    level = student.class_level.value if student.class_level else None
     return render_template(
         "internships/show.html",
         experience=experience,
+        evaluation=forms_service.spec_for(db.session, experience),
+        counts_toward=forms_service.counts_toward(db.session, experience.category or "", student.program, level),
         signoff=signoff_service.open_request(db.session, experience),
         latest=signoff_service.latest_request(db.session, experience),
         is_owner=viewer.id == student.id,
@@ -200,10 +203,27 @@ def _action(experience_id: int, func: Any, done: str) -> Response:
     return redirect(url_for("internships.show_experience", experience_id=experience.id))
 
 
+def _self_ratings(experience: Experience) -> dict[str, int]:
+    """The student's optional self-rating from the sign-off button's form (`self_<key>` = 1..5)."""
+    spec = forms_service.spec_for(db.session, experience)
+    ratings = {}
+    for question in spec.questions:
+        raw = request.form.get(f"self_{question.key}", "")
+        if question.competency is not None and raw in {"1", "2", "3", "4", "5"}:
+            ratings[question.competency.name] = int(raw)
+    return ratings
+
+
 @bp.post("/experiences/<int:experience_id>/signoff")
 @roles_required(Role.STUDENT)
 def request_signoff(experience_id: int) -> Response:
-    return _action(experience_id, signoff_service.request_signoff, "A sign-off link is on its way to {email}.")
+    experience = _own_experience(experience_id)
+    ratings = _self_ratings(experience)
+
+    def ask(session: Any, record: Experience, actor: Actor) -> Any:
+        return signoff_service.request_signoff(session, record, actor, self_ratings=ratings)
+
+    return _action(experience_id, ask, "A sign-off link is on its way to {email}.")
 
 
 @bp.post("/experiences/<int:experience_id>/signoff/resend")
