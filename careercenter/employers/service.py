@@ -109,20 +109,21 @@ def contact_for(session: Session, employer: Employer, name: str, title: str, ema
     return contact
 
 
-def attach(session: Session, experience: Experience, employer_id: int | None, actor: Actor) -> None:
+def attach(session: Session, experience: Experience, employer_id: int | None, actor: Actor) -> Employer:
     """Point a recorded experience at its employer record and supervisor contact (kept when
     nothing was picked and the name still is the record's)."""
     current = experience.employer_record
     if employer_id is None and current is not None and current.name == experience.employer:
         employer_id = current.id
     employer = resolve(session, employer_id, experience.employer, actor)
-    experience.employer_id = employer.id
+    experience.employer_record = employer
     experience.employer = employer.name
     contact = contact_for(
         session, employer, experience.supervisor_name, experience.supervisor_title, experience.supervisor_email
     )
     experience.supervisor_id = contact.id
     session.flush()
+    return employer
 
 
 def add_domain(session: Session, employer: Employer, domain: str, actor: Actor) -> EmployerDomain:

@@ -239,9 +239,9 @@ def _attach_employer(
     if employer_id is None and data.employer_platform_id and source != "manual":
         mapped = employers.by_platform_id(session, source, data.employer_platform_id)
         employer_id = mapped.id if mapped else None
-    employers.attach(session, experience, employer_id, actor)
-    if data.employer_platform_id and source != "manual" and experience.employer_id is not None:
-        employers.map_platform_id(session, experience.employer_record, source, data.employer_platform_id)
+    employer = employers.attach(session, experience, employer_id, actor)
+    if data.employer_platform_id and source != "manual":
+        employers.map_platform_id(session, employer, source, data.employer_platform_id)
 
 
 def create_experience(
