@@ -18,6 +18,7 @@ from typing import Any
 
 from careercenter.credits.rules import RuleSpec
 from careercenter.credits.terms import DEFAULT_CALENDAR, Calendar
+from careercenter.employers.competencies import legacy_name
 from careercenter.formatting import format_decimal
 
 ZERO = Decimal(0)
@@ -288,8 +289,9 @@ def _per_experience(rule: RuleSpec, exps: Sequence[ExperienceFacts], today: date
             + (f"{'; '.join(low)}." if low else f"all {len(exps)} are."),
         )
     if rule.required_skills:
-        rated = {skill.lower() for e in exps for skill in e.skill_ratings}
-        missing = [s for s in rule.required_skills if s.lower() not in rated]
+        # Old skill names ("technical skill") name the default form's competencies ("Technology").
+        rated = {legacy_name(skill).lower() for e in exps for skill in e.skill_ratings}
+        missing = [s for s in rule.required_skills if legacy_name(s).lower() not in rated]
         add(
             "required_skills",
             not missing,

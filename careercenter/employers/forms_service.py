@@ -48,6 +48,11 @@ def parse_forms_text(text: str, base: str) -> list[FormSpec]:
         competencies[competency.code] = competency
     specs = []
     for index, raw in enumerate(document["forms"]):
+        if isinstance(raw, dict) and raw.get("questions") == "nace":
+            # Shorthand: the default form's questions (the NACE competencies and the two more).
+            raw = {**raw, "questions": [q for q in nace_form(base).definition()["questions"]]}
+            for q in raw["questions"]:
+                q["competency"] = q["competency"]["code"]
         spec, own = parse_form(raw, f"forms[{index}]", competencies)
         problems.extend(own)
         if spec is not None:

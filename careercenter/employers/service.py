@@ -211,3 +211,14 @@ def proposed_duplicates(session: Session) -> list[DuplicateProposal]:
     for employer in session.execute(live(session).order_by(Employer.id)).scalars():
         groups.setdefault(normalized_name(employer.name), []).append(employer)
     return [DuplicateProposal(k, tuple(v)) for k, v in sorted(groups.items()) if len(v) > 1]
+
+
+def backfill(session: Session, actor: Actor) -> int:
+    """Attach each experience that has no employer record, by its exact name (a new record when
+    no employer has it); same-name variants stay apart and show as proposals on /employers."""
+    orphans = list(
+        session.execute(sa.select(Experience).where(Experience.employer_id.is_(None)).order_by(Experience.id)).scalars()
+    )
+    for experience in orphans:
+        attach(session, experience, None, actor)
+    return len(orphans)

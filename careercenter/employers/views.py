@@ -151,6 +151,4 @@ def supervisor_badge(experience: Any) -> Any:
 @public
 def competencies() -> str:
     """The campus's competencies and their alignments (the `targetUrl` of the campus's own)."""
-    return render_template(
-        "employers/competencies.html", competencies=default_competencies(forms_service.base_url())
-    )
+    return render_template("employers/competencies.html", competencies=default_competencies(forms_service.base_url()))
