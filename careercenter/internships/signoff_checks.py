@@ -35,7 +35,7 @@ def merged_answers(form: FormSpec, data: SignoffInput) -> dict[str, str | None]:
     out = dict(data.answers)
     by_name = {legacy_name(k).casefold(): v for k, v in data.ratings.items() if v is not None}
     for question in form.questions:
-        if question.key not in out and question.competency is not None:
+        if not out.get(question.key) and question.competency is not None:
             value = by_name.get(question.competency.name.casefold())
             if value is not None:
                 out[question.key] = str(value)
