@@ -60,6 +60,9 @@ def register_blueprints(app: Flask) -> None:
     from careercenter.reports.views import bp as reports_bp
 
     app.register_blueprint(reports_bp)
+    from careercenter.credits.rule_pages import bp as rules_bp
+
+    app.register_blueprint(rules_bp)
     from careercenter.audit.log_pages import bp as audit_log_bp
 
     app.register_blueprint(audit_log_bp)

@@ -54,13 +54,18 @@ def register_cli(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@click.option(
+    "--history/--no-history",
+    default=True,
+    help="Add a year of generated history (a few hundred students) for the reports (default: yes).",
+)
 @atomic_command
-def seed_demo_command() -> None:
+def seed_demo_command(history: bool) -> None:
     """Fill an empty database with a small, realistic demo campus."""
     from careercenter.demo import DemoAlreadySeeded, seed_demo
 
     try:
-        summary = seed_demo(db.session)
+        summary = seed_demo(db.session, history=history)
     except DemoAlreadySeeded:
         click.echo("demo data is already there; nothing changed")
         return

@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 from careercenter.audit.service import Actor, record_event
 from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
 
+#: The step that adds a year of generated history (left out by `flask seed-demo --no-history`).
+HISTORY_STEP = "careercenter.reports.demo:seed"
+
 #: "module:function" steps run after the people exist, in this order.
 DEMO_STEPS: list[str] = [
     # -- internships --
@@ -29,7 +32,7 @@ DEMO_STEPS: list[str] = [
     # -- credentials --
     "careercenter.credentials.demo:seed",
     # -- reports --
-    "careercenter.reports.demo:seed",
+    HISTORY_STEP,
 ]
 
 
@@ -124,8 +127,11 @@ ASSIGNMENTS = {
 }
 
 
-def seed_demo(session: Session) -> list[str]:
-    """Make the demo campus in the caller's transaction; refuse if people already exist."""
+def seed_demo(session: Session, *, history: bool = True) -> list[str]:
+    """Make the demo campus in the caller's transaction; refuse if people already exist.
+
+    `history=False` leaves out the generated year of history: only the named demo people and
+    their records (what most tests of one flow want)."""
     if session.execute(sa.select(sa.func.count()).select_from(Person)).scalar_one():
         raise DemoAlreadySeeded()
     demo = Demo()
@@ -152,6 +158,8 @@ def seed_demo(session: Session) -> list[str]:
         f"{len(ASSIGNMENTS)} advisors, registrar staff, an admin, career-center staff)"
     ]
     for step in DEMO_STEPS:
+        if step == HISTORY_STEP and not history:
+            continue
         module_name, func_name = step.split(":")
         func = getattr(importlib.import_module(module_name), func_name)
         summary.extend(func(session, demo))

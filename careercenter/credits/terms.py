@@ -74,3 +74,26 @@ class Calendar:
 
 
 DEFAULT_CALENDAR = Calendar.parse(DEFAULT_TERM_STARTS)
+
+
+def term_start(calendar: Calendar, term: str) -> date:
+    """The first day of `term`."""
+    year, index = calendar.term_key(term)
+    _, month, day = calendar.seasons[index]
+    return date(year, month, day)
+
+
+def next_term(calendar: Calendar, term: str) -> str:
+    """The term after `term`."""
+    year, index = calendar.term_key(term)
+    if index + 1 < len(calendar.seasons):
+        return f"{year}{calendar.seasons[index + 1][0]}"
+    return f"{year + 1}{calendar.seasons[0][0]}"
+
+
+def previous_term(calendar: Calendar, term: str) -> str:
+    """The term before `term`."""
+    year, index = calendar.term_key(term)
+    if index > 0:
+        return f"{year}{calendar.seasons[index - 1][0]}"
+    return f"{year - 1}{calendar.seasons[-1][0]}"

@@ -22,10 +22,9 @@ from sqlalchemy.orm import Session
 from careercenter.audit.service import Actor, record_event
 from careercenter.credits.evaluation import Check, Evaluation
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, CreditRule, RequestState, RuleStatus
-from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar
+from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar, next_term, previous_term, term_start
 from careercenter.db import utcnow
 from careercenter.internships.models import Experience, ExperienceState, SignoffRequest, SignoffState
-from careercenter.reports.terms import next_term, previous_term, term_start
 from careercenter.sso.models import ClassLevel, Person, Role
 
 STUDENTS = 320

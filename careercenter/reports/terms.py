@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from careercenter.credits.terms import Calendar, TermError
+from careercenter.credits.terms import Calendar, TermError, next_term, previous_term, term_start
 
 
 @dataclass(frozen=True)
@@ -37,29 +37,6 @@ class Period:
     def covers(self, column: Any) -> sa.ColumnElement[bool]:
         """`column` (a date) falls within the period."""
         return sa.and_(column >= self.first_day, column < self.end_day)
-
-
-def term_start(calendar: Calendar, term: str) -> date:
-    """The first day of `term`."""
-    year, index = calendar.term_key(term)
-    _, month, day = calendar.seasons[index]
-    return date(year, month, day)
-
-
-def next_term(calendar: Calendar, term: str) -> str:
-    """The term after `term`."""
-    year, index = calendar.term_key(term)
-    if index + 1 < len(calendar.seasons):
-        return f"{year}{calendar.seasons[index + 1][0]}"
-    return f"{year + 1}{calendar.seasons[0][0]}"
-
-
-def previous_term(calendar: Calendar, term: str) -> str:
-    """The term before `term`."""
-    year, index = calendar.term_key(term)
-    if index > 0:
-        return f"{year}{calendar.seasons[index - 1][0]}"
-    return f"{year - 1}{calendar.seasons[-1][0]}"
 
 
 def term_choices(calendar: Calendar, today: date, *, back: int = 9, ahead: int = 1) -> list[str]:

@@ -115,7 +115,7 @@ def test_demo_queue_registrar_awards_and_rescind(committed_db: Any, live_server:
     from careercenter.demo import seed_demo
 
     with committed_db.test_request_context():
-        seed_demo(db.session)
+        seed_demo(db.session, history=False)
         db.session.commit()
         db.session.remove()
     base = live_server.url

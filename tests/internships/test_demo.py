@@ -12,7 +12,7 @@ from tests.internships.helpers import LINK
 
 
 def test_demo_has_every_state_and_working_links(runner: Any, session: Any, client: Any) -> None:
-    result = runner.invoke(args=["seed-demo"])
+    result = runner.invoke(args=["seed-demo", "--no-history"])
     assert result.exit_code == 0, result.output
     assert "micro-internships: 13 (4 awaiting signoff, 1 disputed, 3 draft, 5 verified)" in result.output
     experiences = list(session.execute(sa.select(Experience)).scalars())
