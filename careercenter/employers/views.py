@@ -66,7 +66,9 @@ def _detail(employer: Employer, errors: dict[str, str] | None = None, status: in
             for sid in sorted({e.student_id for e in experiences} - {viewer.id})
         ],
     )
-    merge_form = MergeForm()
+    domain_form, merge_form = DomainForm(), MergeForm()
+    domain_form.domain.errors = [errors["domain"]] if errors and "domain" in errors else []
+    merge_form.into.errors = [errors["into"]] if errors and "into" in errors else []
     merge_form.into.choices = [
         (str(e.id), f"{e.name} (#{e.id})") for e, _ in directory.listing(db.session) if e.id != employer.id
     ]
@@ -77,7 +79,7 @@ def _detail(employer: Employer, errors: dict[str, str] | None = None, status: in
         stats=directory.stats(db.session, employer, experiences),
         badges={e.id: badge_for(e.supervisor_email, employer) for e in experiences},
         duration_words=directory.duration_words,
-        domain_form=DomainForm(),
+        domain_form=domain_form,
         verify_form=VerifyForm(),
         merge_form=merge_form,
         errors=errors or {},

@@ -58,7 +58,7 @@ class ExperienceForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.skills.choices = [SelectChoice(s, s.capitalize()) for s in skills]
         names = list(categories or [])
-        current = (self.category.data or "").strip()
+        current = (getattr(kwargs.get("obj"), "category", "") or "").strip()
         if current and current not in names and current != OTHER_CATEGORY:
             names.append(current)  # an older or imported value stays choosable
         self.category.choices = [SelectChoice("", "Choose a category")] + [
