@@ -342,7 +342,8 @@ def clr_credential(
     aligned = [
         c["credentialSubject"]["achievement"]
         for c in credentials
-        if isinstance(c.get("credentialSubject"), dict) and c["credentialSubject"].get("achievement", {}).get("alignment")
+        if isinstance(c.get("credentialSubject"), dict)
+        and c["credentialSubject"].get("achievement", {}).get("alignment")
     ]
     if aligned:
         # The same achievements, with their competency alignments, readable without opening each credential.

@@ -29,8 +29,8 @@ from careercenter.credentials.models import (
     StatusList,
 )
 from careercenter.credits.models import AwardStatus, CreditAward
-from careercenter.employers import forms_service
 from careercenter.db import utcnow
+from careercenter.employers import forms_service
 from careercenter.errors import Conflict
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.sso.models import Person, Role

@@ -58,13 +58,18 @@ def test_a_new_name_is_a_new_unverified_employer(session: Any, make_student: Any
 
 
 def test_imports_map_the_platform_employer_id(session: Any, make_student: Any) -> None:
-    student = make_student(campus_id="S77001")
-    header = "source,external_id,employer,employer_id,project_title,start_date,end_date,hours,supervisor_name,supervisor_email,student_campus_id\n"
+    make_student(campus_id="S77001")
+    header = (
+        "source,external_id,employer,employer_id,project_title,start_date,end_date,hours,"
+        "supervisor_name,supervisor_email,student_campus_id\n"
+    )
     start, end = (TODAY - timedelta(days=20)).isoformat(), (TODAY - timedelta(days=5)).isoformat()
     rows = (
-        f"Parker Dewey,PD-1,Cedar Valley CU,PDE-42,Survey,{start},{end},10,Renee Castillo,rc@cedarvalleycu.org,S77001\n"
+        f"Parker Dewey,PD-1,Cedar Valley CU,PDE-42,Survey,{start},{end},10,"
+        "Renee Castillo,rc@cedarvalleycu.org,S77001\n"
         # The same platform employer under another spelling: mapped to the same record by its id.
-        f"Parker Dewey,PD-2,Cedar Valley Credit Union Inc.,PDE-42,Dashboard,{start},{end},12,Renee Castillo,rc@cedarvalleycu.org,S77001\n"
+        f"Parker Dewey,PD-2,Cedar Valley Credit Union Inc.,PDE-42,Dashboard,{start},{end},12,"
+        "Renee Castillo,rc@cedarvalleycu.org,S77001\n"
     )
     report = import_file(session, (header + rows).encode(), filename="pd.csv", actor=SYSTEM)
     assert report.created == 2, report
