@@ -63,7 +63,7 @@ def test_student_asks_supervisor_signs_student_sees_feedback(live: Any, page: An
     page.get_by_label("Employer", exact=True).fill("Cedar Valley Credit Union")
     page.get_by_label("Project title", exact=True).fill("Member marketing analytics")
     page.get_by_label("Description").fill("Segmented two years of email-campaign results.")
-    page.get_by_label("Category or field").fill("Marketing analytics")
+    page.get_by_label("Category or field").select_option("Other")  # the rules' categories, plus Other
     page.get_by_label("Start date", exact=True).fill((today - timedelta(days=21)).isoformat())
     page.get_by_label("End date", exact=True).fill((today - timedelta(days=7)).isoformat())
     page.get_by_label("Hours", exact=True).fill("15")
