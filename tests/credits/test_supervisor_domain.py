@@ -70,3 +70,10 @@ rules:
         assert "rules[0].supervisor_domain_verified: must be true or false" in str(exc)
     else:
         raise AssertionError("a non-boolean was accepted")
+
+
+def test_the_rule_in_plain_words_says_so() -> None:
+    from careercenter.credits.rule_text import requirements
+
+    assert "Each supervisor must sign from a verified web domain of their employer." in requirements(RULE)
+    assert not [line for line in requirements(BASE) if "verified web domain" in line]
