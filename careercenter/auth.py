@@ -21,6 +21,7 @@ from careercenter.db import utcnow
 from careercenter.extensions import db
 from careercenter.sso.models import Person, Role
 from careercenter.sso.service import can_view_student
+from careercenter.sso.sessions import end_session, find_open_session, start_session, touch
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,9 +48,11 @@ def me() -> Person:
 
 
 def login_person(person: Person, method: str) -> None:
-    """Start a fresh session for `person`: the old session's contents never carry over."""
+    """Start a fresh session for `person`: the old session's contents never carry over, and the
+    new one is a row (`careercenter.sso.sessions`) that sign-out ends on every server."""
     session.clear()
     now = utcnow().timestamp()
+    session["sid"] = start_session(db.session, person, method, request.user_agent.string)
     session["pid"] = person.id
     session["method"] = method
     session["auth_at"] = now
@@ -59,14 +62,20 @@ def login_person(person: Person, method: str) -> None:
 
 
 def logout_person() -> None:
+    """End this browser's session on the server (a copy of the cookie opens nothing after)."""
+    token = session.get("sid")
+    if token:
+        end_session(db.session, token)
     session.clear()
     g.person = None
 
 
 def _load_person() -> None:
     g.person = None
-    pid = session.get("pid")
-    if pid is None:
+    token = session.get("sid")
+    if token is None:
+        if session.get("pid") is not None:
+            session.clear()  # a cookie from before server-side sessions: sign in again
         return
     now = utcnow().timestamp()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]).total_seconds()
@@ -75,14 +84,17 @@ def _load_person() -> None:
         session.clear()
         g.session_expired = True
         return
-    person = db.session.get(Person, pid)
-    if person is None or not person.is_active:
+    web_session = find_open_session(db.session, token)
+    if web_session is None or web_session.person_id != session.get("pid"):
         session.clear()
+        g.session_expired = True
         return
+    touch(web_session)
     # Refresh the idle clock at most once a minute, so most requests do not rewrite the cookie.
     if now - session.get("seen_at", 0) > 60:
         session["seen_at"] = now
-    g.person = person
+    g.person = web_session.person
+    g.web_session = web_session
 
 
 def home_url(person: Person) -> str:
@@ -141,13 +153,6 @@ def student_visible_or_404(student: Person | None) -> Person:
     if student is None or viewer is None or not can_view_student(db.session, viewer, student):
         abort(404)
     return student
-
-
-def safe_next(target: str | None) -> str | None:
-    """Accept only a local path as a post-login destination (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
 
 
 def init_app(app: Flask) -> None:

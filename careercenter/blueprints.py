@@ -22,6 +22,9 @@ def register_blueprints(app: Flask) -> None:
     from careercenter.sso.campus_setup import init_campus_sign_in
 
     init_campus_sign_in(app)
+    from careercenter.sso.people_views import bp as people_bp
+
+    app.register_blueprint(people_bp)
     # -- internships --
     from careercenter.internships.views import bp as internships_bp
 

@@ -200,6 +200,10 @@ ENV_SETTINGS: dict[str, str] = {
     "PROXY_COUNT": "int",
     # -- reports --
     "REPORT_MIN_CELL": "int",
+    # -- security (issue 16) --
+    "AUDIT_CHECKPOINT_KEY": "str",
+    "STUDENT_EMAIL_DOMAINS": "str",
+    "FREE_MAIL_DOMAINS": "str",
 }
 
 MIN_SECRET_KEY_LENGTH = 32

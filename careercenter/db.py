@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -137,9 +139,38 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Set (by `transaction.write_intent`, workers and CLI commands) when the transactions begun in
+#: this context will write: on SQLite they then begin with `BEGIN IMMEDIATE`.
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("careercenter_write_intent", default=False)
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def intends_to_write() -> bool:
+    """Will the transaction about to begin write? True in a POST/PUT/PATCH/DELETE request, and
+    wherever `write_intent` was set."""
+    if _write_intent.get():
+        return True
+    return has_request_context() and request.method not in _READ_METHODS
+
+
+def set_write_intent(value: bool) -> contextvars.Token[bool]:
+    return _write_intent.set(value)
+
+
+def reset_write_intent(token: contextvars.Token[bool]) -> None:
+    _write_intent.reset(token)
+
+
 def _sqlite_begin(conn: sa.Connection) -> None:
+    # SQLite has one writer at a time. A transaction that reads first and writes later (every
+    # form post) cannot wait for the lock when it finally writes: if another writer committed
+    # meanwhile, its snapshot is stale and SQLite fails at once with "database is locked"
+    # (busy_timeout does not help). So a transaction that will write takes the write lock up
+    # front with BEGIN IMMEDIATE, waiting up to busy_timeout for it: writers queue, the second
+    # one reads what the first committed, and a race has a winner and answers, not 500s.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if intends_to_write() else "BEGIN")
 
 
 def install_sqlite_fixes() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,12 @@ def register_error_handlers(app: Flask) -> None:
         # Werkzeug's own descriptions are generic and safe; a custom description is ours.
         detail = exc.description if getattr(exc, "is_ours", False) else None
         result = render_error(status, detail)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            # RFC 9110 15.5.6: a 405 names the methods the resource does support.
+            resp = result[0] if isinstance(result[0], Response) else app.make_response(result)
+            resp.status_code = 405
+            resp.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+            return resp
         if status == 429 and exc.response is not None:
             retry = exc.response.headers.get("Retry-After")
             resp = result[0] if isinstance(result[0], Response) else app.make_response(result)

@@ -16,4 +16,5 @@ from careercenter.registrar.models import ApiClient, ApiToken  # noqa: F401
 from careercenter.sso.cas_models import CasConsumedTicket  # noqa: F401
 from careercenter.sso.models import AdvisorAssignment, Person, RoleGrant  # noqa: F401
 from careercenter.sso.saml_models import SamlConsumedAssertion, SamlOutstandingRequest  # noqa: F401
+from careercenter.sso.sessions import WebSession  # noqa: F401
 from careercenter.transcripts.models import Transcript  # noqa: F401

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, g, has_request_context
 from sqlalchemy.orm import Session
 
+from careercenter.db import reset_write_intent, set_write_intent
 from careercenter.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,14 +63,30 @@ def keep_on_error() -> None:
 
 
 @contextmanager
-def unit_of_work(session: Session) -> Iterator[Session]:
-    """Commit `session` when the block ends normally; roll back and re-raise when it raises."""
+def write_intent() -> Iterator[None]:
+    """Transactions begun inside the block will write: on SQLite they take the write lock up front
+    (`BEGIN IMMEDIATE`, see `careercenter.db`), so concurrent writers wait their turn instead of
+    failing with "database is locked". Write requests (POST, PUT, PATCH, DELETE) have it anyway."""
+    token = set_write_intent(True)
     try:
-        yield session
-    except BaseException:
-        session.rollback()
-        raise
-    session.commit()
+        yield
+    finally:
+        reset_write_intent(token)
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """Commit `session` when the block ends normally; roll back and re-raise when it raises.
+
+    A unit writes, so a transaction it begins takes SQLite's write lock up front (`write_intent`).
+    """
+    with write_intent():
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
 
 
 def atomic_command(func: F) -> F:
@@ -78,7 +95,8 @@ def atomic_command(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            result = func(*args, **kwargs)
+            with write_intent():
+                result = func(*args, **kwargs)
         except SystemExit as exc:
             if exc.code in (0, None) or g.pop("_tx_keep_on_error", False):
                 db.session.commit()

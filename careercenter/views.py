@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from careercenter.auth import (
@@ -18,7 +19,9 @@ from careercenter.auth import (
 )
 from careercenter.extensions import db
 from careercenter.homepanels import render_panels
+from careercenter.redirects import safe_next
 from careercenter.sso.models import Role
+from careercenter.sso.sessions import open_sessions
 
 bp = Blueprint("main", __name__)
 
@@ -38,13 +41,13 @@ def render_login_page(directory_form: Any = None) -> str:
     if directory_form is None and current_app.extensions.get("careercenter_directory_login"):
         from careercenter.sso.forms import DirectoryLoginForm
 
-        directory_form = DirectoryLoginForm(formdata=None, next=request.args.get("next"))
+        directory_form = DirectoryLoginForm(formdata=None, next=safe_next(request.args.get("next")))
     return render_template(
         "main/login.html",
         methods=methods,
         directory_form=directory_form,
         dev_login=current_app.config["DEV_LOGIN"],
-        next=request.args.get("next"),
+        next=safe_next(request.args.get("next")),
     )
 
 
@@ -61,7 +64,7 @@ def login_page() -> str | Response:
     if chosen:
         if chosen not in starters:
             abort(404)
-        return starters[chosen](request.args.get("next"))
+        return starters[chosen](safe_next(request.args.get("next")))
     methods = current_app.extensions.get("careercenter_login_methods", [])
     only_sso = (
         len(methods) == 1
@@ -70,7 +73,7 @@ def login_page() -> str | Response:
         and not current_app.extensions.get("careercenter_directory_login")
     )
     if only_sso:
-        return starters[methods[0].name](request.args.get("next"))
+        return starters[methods[0].name](safe_next(request.args.get("next")))
     return render_login_page()
 
 
@@ -118,7 +121,15 @@ def admin_home() -> str:
 @bp.get("/me")
 @login_required
 def me() -> str:
-    return render_template("main/me.html")
+    person = current_person()
+    assert person is not None
+    sessions = open_sessions(
+        db.session,
+        person.id,
+        idle=timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]),
+        absolute=timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]),
+    )
+    return render_template("main/me.html", sessions=sessions, this_session=g.get("web_session"))
 
 
 @bp.get("/readyz")

@@ -26,6 +26,10 @@ Registries, and what fills them:
   posted (`credits/metrics.py`).
 - The state-move recorder (`careercenter.statemachine.use_recorder`): the audit chain's
   `audit.service.record_event`.
+- Template globals: `is_personal_address` (internships' supervisor-address rules, issue 16), which
+  the advisor's credit request page (credits) uses to mark a free-mail supervisor; and
+  `supervisor_badge` (employers, issue 20): "matches a verified domain of …" or "new domain" on
+  the request and experience pages.
 
 Blueprints, CLI groups and sign-in methods are registered in `blueprints.py`, `cli.py` and
 `sso/setup.py`; wiring is for what crosses domains. Everything here is idempotent: building many
@@ -43,6 +47,8 @@ from careercenter.credentials import status as credential_status
 from careercenter.credentials import views as credentials_views
 from careercenter.credits import metrics as credits_metrics
 from careercenter.credits import panels as credits_panels
+from careercenter.employers import badges as employer_badges
+from careercenter.internships import claim_checks
 from careercenter.internships import metrics as internships_metrics
 from careercenter.internships import views as internships_views
 from careercenter.notify import metrics as notify_metrics
@@ -72,6 +78,8 @@ def wire(app: Flask) -> None:
         return
     connect_signals()
     fill_registries()
+    app.add_template_global(claim_checks.is_personal_address, "is_personal_address")
+    app.add_template_global(employer_badges.supervisor_badge, "supervisor_badge")
     app.extensions[_EXTENSION] = True
 
 

@@ -91,3 +91,15 @@ def test_registrar_award_list_queries_do_not_grow(
         counts[n] = len(statements)
     assert page.get_data(as_text=True).count("/registrar/awards/") >= 30  # every award is on the page
     assert counts[3] == counts[30], counts
+
+
+def test_the_session_check_is_one_query(client: Any, login: Any, make_student: Any) -> None:
+    """Issue 16: the server-side session (with its person and roles) costs one indexed query per
+    request; `last_seen_at` is written at most once a minute, so not on this request."""
+    login(make_student())
+    with count_queries() as statements:
+        assert client.get("/healthz").status_code == 200
+    auth = [s for s in statements if "web_sessions" in s]
+    assert len(auth) == 1 and "token_hash" in auth[0], statements
+    queries = [s for s in statements if "SAVEPOINT" not in s]  # the test's own transaction
+    assert len(queries) == 2, statements  # the session check and the health check's SELECT 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from careercenter.bodies import UnreadableBody, parse_json_text
 from careercenter.credentials import builders, jsonld, jwt, proof
 from careercenter.credentials.issuer import ed25519_resolver, issuer_id, p256_resolver
 from careercenter.credentials.models import CredentialKind, CredentialState, IssuedCredential
@@ -57,10 +57,12 @@ def verify_submission(session: Session, submitted: str | dict[str, Any], config:
         text = submitted.strip()
         if jwt.looks_like_jwt(text):
             return _verify_jwt(session, text, config)
+        if not text.startswith(("{", "[")):
+            raise BadSubmission("Paste a credential as JSON or as a JWT (three base64url parts).")
         try:
-            submitted = json.loads(text)
-        except ValueError:
-            raise BadSubmission("Paste a credential as JSON or as a JWT (three base64url parts).") from None
+            submitted = parse_json_text(text, "The credential")
+        except UnreadableBody as exc:
+            raise BadSubmission(str(exc)) from None
     if not isinstance(submitted, dict):
         raise BadSubmission("A credential is a JSON object.")
     return _verify_document(session, submitted, config)

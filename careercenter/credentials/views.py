@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from careercenter import transaction
 from careercenter.auth import me, public, roles_required
+from careercenter.bodies import UnreadableBody, decode_utf8, request_bytes
 from careercenter.credentials import issuance, verification
 from careercenter.credentials import issuer as issuer_mod
 from careercenter.credentials import status as credential_status
@@ -199,13 +200,13 @@ def verify_credential() -> Any:
     """Check a credential: a JSON or JWT request body, or the form (pasted text or a file)."""
     wants_json = request.mimetype in {"application/json", "application/ld+json", "application/jwt", "text/plain"}
     if wants_json:
-        raw = request.get_data(cache=False, as_text=False)
-        if len(raw) > MAX_SUBMISSION:
-            return problem(413, "A credential or record is at most 2 MB.")
         try:
-            result = verification.verify_submission(db.session, raw.decode("utf-8"), current_app.config)
-        except (verification.BadSubmission, UnicodeDecodeError) as exc:
-            return problem(400, str(exc) if isinstance(exc, verification.BadSubmission) else "The body is not UTF-8.")
+            text = decode_utf8(request_bytes(MAX_SUBMISSION))
+            result = verification.verify_submission(db.session, text, current_app.config)
+        except UnreadableBody as exc:
+            return problem(exc.status, "A credential or record is at most 2 MB." if exc.status == 413 else str(exc))
+        except verification.BadSubmission as exc:
+            return problem(400, str(exc))
         return _json(result.as_dict())
     form = VerifyForm()
     result = None

@@ -19,6 +19,7 @@ import yaml
 
 from careercenter.credits.terms import DEFAULT_CALENDAR, Calendar, TermError
 from careercenter.formatting import format_decimal
+from careercenter.validation import free_text_problem, single_line_problem
 
 CLASS_LEVELS = ("first-year", "sophomore", "junior", "senior", "graduate")
 GRADING_BASES = ("P/NP", "S/U", "letter")
@@ -290,9 +291,16 @@ def _check_code(name: str, value: Any, calendar: Calendar) -> Checked:
     return value, None
 
 
+#: Rule text that may run over several lines; every other text field is one line of plain text.
+_FREE_TEXT = frozenset({"description"})
+
+
 def _check_text(name: str, value: Any, calendar: Calendar) -> Checked:
     if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
         return None, "must be text"
+    problem = (free_text_problem if name in _FREE_TEXT else single_line_problem)(str(value))
+    if problem:
+        return None, problem
     return str(value).strip(), None
 
 

@@ -349,5 +349,3 @@ def bulk_approve() -> Response:
     for line in skipped:
         flash(f"Not approved: {line}", "error")
     return redirect(url_for("credits.queue"), code=303)
-
-

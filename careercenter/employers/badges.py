@@ -2,41 +2,23 @@
 
 "matches a verified domain of <Employer>" when the address's domain is a domain of the
 experience's employer and staff verified that employer; "personal address" for a free-mail
-provider; "new domain" otherwise. The free-mail list is the one issue 16 introduces
-(`CAREERCENTER_FREE_MAIL_DOMAINS`, the same default list), so the badge agrees with the
-"signed from a personal address" mark.
+provider; "new domain" otherwise. "Personal address" is issue 16's own rule
+(`internships.claim_checks.is_personal_address`, `CAREERCENTER_FREE_MAIL_DOMAINS`), so the badge
+always agrees with the "signed from a personal address" mark.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_app_context
-
 from careercenter.employers.models import Employer
-
-#: Kept identical to careercenter/internships/claim_checks.py (issue 16) DEFAULT_FREE_MAIL_DOMAINS.
-DEFAULT_FREE_MAIL_DOMAINS = (
-    "gmail.com,googlemail.com,yahoo.com,ymail.com,outlook.com,hotmail.com,live.com,msn.com,icloud.com,"
-    "me.com,mac.com,aol.com,proton.me,protonmail.com,gmx.com,gmx.net,mail.com,yandex.com,zoho.com,"
-    "fastmail.com,hey.com,tutanota.com,qq.com,163.com"
-)
+from careercenter.internships.claim_checks import is_personal_address
 
 VERIFIED = "verified"
 PERSONAL = "personal"
 NEW = "new"
-
-
-def _domains(raw: str | Iterable[str] | None) -> frozenset[str]:
-    items = raw.split(",") if isinstance(raw, str) else (raw or [])
-    return frozenset(d.strip().lower().lstrip("@") for d in items if d and d.strip())
-
-
-def free_mail_domains(config: Mapping[str, Any] | None = None) -> frozenset[str]:
-    source = config if config is not None else (current_app.config if has_app_context() else {})
-    return _domains(source.get("FREE_MAIL_DOMAINS") or DEFAULT_FREE_MAIL_DOMAINS)
 
 
 def email_domain(address: str | None) -> str:
@@ -54,7 +36,7 @@ def badge_for(address: str | None, employer: Employer | None, config: Mapping[st
     domain = email_domain(address)
     if employer is not None and employer.verified and domain in {d.domain for d in employer.domains}:
         return Badge(VERIFIED, f"matches a verified domain of {employer.name}")
-    if domain in free_mail_domains(config):
+    if is_personal_address(address, config):
         return Badge(PERSONAL, "personal address")
     return Badge(NEW, "new domain")
 
@@ -62,3 +44,8 @@ def badge_for(address: str | None, employer: Employer | None, config: Mapping[st
 def domain_verified(address: str | None, employer: Employer | None) -> bool:
     """The fact the rule key `supervisor_domain_verified` checks."""
     return badge_for(address, employer).kind == VERIFIED
+
+
+def supervisor_badge(experience: Any) -> Badge:
+    """The badge for an experience's supervisor address (a template global, see wiring.py)."""
+    return badge_for(experience.supervisor_email, experience.employer_record)

@@ -143,12 +143,6 @@ def merge(employer_id: int) -> Any:
     return redirect(url_for("employers.show", employer_id=keep.id))
 
 
-@bp.app_template_global("supervisor_badge")
-def supervisor_badge(experience: Any) -> Any:
-    """The badge for an experience's supervisor address, for any page that shows one."""
-    return badge_for(experience.supervisor_email, experience.employer_record)
-
-
 @bp.get("/competencies")
 @public
 def competencies() -> str:

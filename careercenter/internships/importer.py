@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor
+from careercenter.bodies import UnreadableBody, parse_json_text
 from careercenter.db import utcnow
 from careercenter.errors import ValidationFailed
 from careercenter.internships.experiences import ExperienceInput, create_experience, parse_hours
@@ -99,21 +100,24 @@ def _records_json(text: str) -> list[tuple[int, dict[str, Any]]]:
     """Each object of the top-level list (or of {"experiences": [...]}) with the line it starts on."""
     decoder = json.JSONDecoder()
     try:
-        document = json.loads(text)
-    except ValueError as exc:
-        raise FileRejected(f"not valid JSON: {exc}") from None
+        document = parse_json_text(text, "the file")
+    except UnreadableBody as exc:
+        raise FileRejected(str(exc)) from None
     items = document.get("experiences") if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise FileRejected('JSON must be a list of objects, or {"experiences": [...]}')
     # Find where each element starts, to report line numbers people can look up.
-    start = text.index("[", text.index('"experiences"') if isinstance(document, dict) else 0) + 1
-    lines = []
-    pos = start
-    for _ in items:
-        while text[pos] in " \t\r\n,":
-            pos += 1
-        lines.append(text.count("\n", 0, pos) + 1)
-        _, pos = decoder.raw_decode(text, pos)
+    try:
+        start = text.index("[", text.index('"experiences"') if isinstance(document, dict) else 0) + 1
+        lines = []
+        pos = start
+        for _ in items:
+            while text[pos] in " \t\r\n,":
+                pos += 1
+            lines.append(text.count("\n", 0, pos) + 1)
+            _, pos = decoder.raw_decode(text, pos)
+    except (ValueError, IndexError):  # the list is not where a plain reading finds it (escaped key)
+        raise FileRejected('JSON must be a list of objects, or {"experiences": [...]}') from None
     return list(zip(lines, items, strict=True))
 
 

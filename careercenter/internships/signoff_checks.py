@@ -11,6 +11,7 @@ from careercenter.employers.forms_config import FormSpec, answer_errors
 from careercenter.formatting import format_decimal
 from careercenter.internships.experiences import TWO_PLACES, max_hours
 from careercenter.internships.models import Experience
+from careercenter.validation import single_line_errors
 
 
 @dataclass
@@ -75,6 +76,7 @@ def validate_signoff(experience: Experience, data: SignoffInput, form: FormSpec)
         errors["full_name"] = "Type your full name to sign."
     elif len(data.full_name) > 200:
         errors["full_name"] = "Keep your name under 200 characters."
+    errors.update(single_line_errors({"full_name": data.full_name}, errors, "Your name"))
     return errors
 
 
@@ -87,4 +89,5 @@ def dispute_errors(reason: str, full_name: str) -> dict[str, str]:
         errors["reason"] = "Keep this under 5,000 characters."
     if len(full_name.strip()) < 2:
         errors["full_name"] = "Type your full name."
+    errors.update(single_line_errors({"full_name": full_name}, errors, "Your name"))
     return errors

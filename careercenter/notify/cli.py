@@ -12,8 +12,13 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
+from careercenter.audit.service import Actor
+from careercenter.errors import Conflict
 from careercenter.extensions import db
 from careercenter.internships.signoff_tasks import run_due_signoff_tasks
+from careercenter.notify.delivery import header_text
+from careercenter.notify.models import OutboxMessage, OutboxState
+from careercenter.notify.service import requeue_message, undelivered_messages
 from careercenter.notify.worker import SmtpNotConfigured, deliver_due
 from careercenter.transaction import atomic_command, unit_of_work
 
@@ -80,3 +85,35 @@ def run_command(once: bool) -> None:
         db.session.remove()
         if stop.wait(poll):
             return
+
+
+@outbox_cli.command("list")
+@click.option("--failed", "only_failed", is_flag=True, help="Only messages that failed, with the reason.")
+def list_command(only_failed: bool) -> None:
+    """List undelivered messages: id, state, kind, attempts, recipient, and the last error."""
+    messages = undelivered_messages(db.session, limit=1000)
+    if only_failed:
+        messages = [m for m in messages if m.state is OutboxState.FAILED]
+    for m in messages:
+        click.echo(
+            f"{m.id}\t{m.state.value}\t{m.kind}\tattempts {m.attempts}\tto {header_text(m.to_address)}"
+            f"\t{header_text(m.last_error or '')}"
+        )
+    click.echo(f"{len(messages)} message(s)")
+
+
+@outbox_cli.command("retry")
+@click.argument("message_id", type=int)
+@atomic_command
+def retry_command(message_id: int) -> None:
+    """Queue a failed message again (after fixing what made it fail)."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        click.echo(f"no outbox message {message_id}", err=True)
+        raise SystemExit(1)
+    try:
+        requeue_message(db.session, message, Actor.system("cli"))
+    except Conflict as exc:
+        click.echo(f"message {message_id}: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"message {message_id} queued again")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
@@ -127,6 +128,27 @@ def _record_outcome(
     return state
 
 
+def _build(message: OutboxMessage, config: Mapping[str, Any]) -> tuple[EmailMessage | None, DeliveryError | None]:
+    """The mail for a claimed message, or the reason it cannot be built.
+
+    A message that cannot be built (a stored address that is not one) is a permanent error like
+    a 5xx from the server: the worker records it as failed with the reason and goes on with the
+    next message, so one bad row never holds up everyone else's mail.
+    """
+    try:
+        return build_email(message, config), None
+    except DeliveryError as exc:
+        return None, exc
+
+
+def _send(relay: SmtpRelay, mail: EmailMessage) -> DeliveryError | None:
+    try:
+        relay.send(mail)
+    except DeliveryError as exc:
+        return exc
+    return None
+
+
 def deliver_due(
     session: Session, config: Mapping[str, Any], *, now: datetime | None = None, limit: int | None = None
 ) -> DeliveryReport:
@@ -144,12 +166,9 @@ def deliver_due(
             with unit_of_work(session):  # a short read: no transaction stays open while we talk to the relay
                 message = _load(session, claimed)
                 message_id, attempts, kind = message.id, message.attempts, message.kind
-                mail = build_email(message, config)
-            error: DeliveryError | None = None
-            try:
-                relay.send(mail)
-            except DeliveryError as exc:
-                error = exc
+                mail, error = _build(message, config)
+            if mail is not None:
+                error = _send(relay, mail)
             state = _record_outcome(session, message_id, attempts, error, config, now or utcnow())
             # Ids and the kind of error only: addresses are personal data, errors may name them.
             log_event(

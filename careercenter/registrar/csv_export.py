@@ -24,6 +24,7 @@ from careercenter.registrar.schemas import CSV_COLUMNS, Award, AwardCsvRow
 
 CSV_BATCH = 500
 
+
 def csv_row(award: CreditAward) -> list[Any]:
     """One award as a CSV row, in `CSV_COLUMNS` order."""
     return AwardCsvRow.of(award, Award.of(award)).cells()

@@ -127,7 +127,7 @@ def parse_feed_args(args: Mapping[str, str], *, paged: bool = True) -> tuple[Fee
                 limit = -1
             if not (1 <= limit <= MAX_LIMIT):
                 errors["limit"] = f"limit must be a whole number from 1 to {MAX_LIMIT}, not {raw[:20]!r}."
-        cursor = args.get("cursor")
+        cursor = args.get("cursor") or None  # empty: the first page, as the document allows
     if errors:
         raise ValidationFailed("Some query parameters are not valid.", errors)
     return FeedQuery(status=status, updated_since=since, term=term, limit=limit), cursor

@@ -21,7 +21,7 @@ bp = Blueprint("registrar_import", __name__)
 
 @bp.route("/registrar/internships/import", methods=["GET", "POST"])
 @roles_required(Role.REGISTRAR, Role.ADMIN)
-def import_page() -> str:
+def import_page() -> tuple[str, int]:
     """Upload an export; show the report (imported, already there, rejected rows with reasons)."""
     form = ImportForm()
     report = None
@@ -31,9 +31,11 @@ def import_page() -> str:
             report = import_file(db.session, upload.read(), filename=upload.filename or "", actor=Actor.person(me()))
         elif form.errors.get("csrf_token"):
             abort(400)
-    return render_template(
+    page = render_template(
         "registrar/internships_import.html",
         form=form,
         report=report,
         skills=configured_skills(current_app.config),
     )
+    # An unreadable file (not UTF-8, not JSON, empty, nested too deeply) changes nothing: 422.
+    return page, 422 if (report is not None and report.file_error) or form.errors else 200

@@ -71,7 +71,8 @@ _PAGING = [
     {
         "name": "cursor",
         "in": "query",
-        "description": "The `next_cursor` of the previous page, exactly as given, with the same filters.",
+        "description": "The `next_cursor` of the previous page, exactly as given, with the same filters. "
+        "Empty or absent: the first page.",
         "schema": {"type": "string"},
     },
 ]
@@ -187,8 +188,11 @@ def openapi_document() -> dict[str, Any]:
                             "description": "The award after the posting (the same answer when repeated).",
                             "content": {"application/json": {"schema": _ref("Award")}},
                         },
+                        "400": _problem("The body is not readable JSON: empty, truncated, not UTF-8, too deep."),
                         "404": not_found,
                         "409": _problem("The award was already posted or rejected differently, or was rescinded."),
+                        "413": _problem("The body is larger than 64 KiB."),
+                        "415": _problem("The body is not application/json."),
                         "422": _problem("The body is not a valid posting.", "ValidationProblem"),
                         **_COMMON,
                     },

@@ -16,6 +16,7 @@ from pydantic_core import core_schema
 
 from careercenter.credits.models import CreditAward
 from careercenter.formatting import format_decimal
+from careercenter.validation import schema_pattern
 
 #: The longest SIS reference and posting note a posting may carry.
 MAX_SIS_REFERENCE = 120
@@ -216,16 +217,24 @@ class ValidationProblem(Problem):
     invalid_params: list[InvalidParam] = Field(default=[], alias="invalid-params")
 
 
+# The patterns say exactly what `service.parse_posting` accepts (issue 16): an SIS reference is one
+# line of plain text (no control characters or text-direction overrides), a note any text but
+# NUL, other controls and overrides; "required" ones must not be blank.
 class PostedPosting(_Closed):
     status: Literal["posted"]
-    sis_reference: str = Field(min_length=1, max_length=MAX_SIS_REFERENCE, pattern=r"\S")
-    note: str | None = Field(default=None, max_length=MAX_NOTE)
+    sis_reference: str = Field(
+        min_length=1,
+        max_length=MAX_SIS_REFERENCE,
+        pattern=schema_pattern(required=True),
+        description="One line: no control characters or text-direction overrides.",
+    )
+    note: str | None = Field(default=None, max_length=MAX_NOTE, pattern=schema_pattern(multi_line=True))
 
 
 class RejectedPosting(_Closed):
     status: Literal["rejected_by_registrar"]
-    sis_reference: str | None = Field(default=None, max_length=MAX_SIS_REFERENCE)
-    note: str = Field(min_length=1, max_length=MAX_NOTE, pattern=r"\S")
+    sis_reference: str | None = Field(default=None, max_length=MAX_SIS_REFERENCE, pattern=schema_pattern())
+    note: str = Field(min_length=1, max_length=MAX_NOTE, pattern=schema_pattern(multi_line=True, required=True))
 
 
 class Posting(RootModel[Annotated[PostedPosting | RejectedPosting, Field(discriminator="status")]]):

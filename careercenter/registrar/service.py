@@ -22,6 +22,7 @@ from careercenter.errors import Conflict, ValidationFailed
 from careercenter.registrar.models import SCOPES, ApiClient, ApiToken, sha256_hex
 from careercenter.registrar.schemas import MAX_NOTE, MAX_SIS_REFERENCE, Award
 from careercenter.statemachine import move
+from careercenter.validation import free_text_problem, is_blank, single_line_problem
 
 #: Why the registrar system reads a student's awards (the disclosure log's "interest").
 API_INTEREST = "Posting approved course credit to the student's academic record"
@@ -206,14 +207,19 @@ def parse_posting(body: Any) -> Posting:
     else:
         status = AwardStatus(raw_status)
     values: dict[str, str | None] = {}
-    for field, limit in (("sis_reference", MAX_SIS_REFERENCE), ("note", MAX_NOTE)):
+    for field, limit, check in (
+        ("sis_reference", MAX_SIS_REFERENCE, single_line_problem),
+        ("note", MAX_NOTE, free_text_problem),
+    ):
         raw = body.get(field)
         if raw is None:
             values[field] = None
         elif not isinstance(raw, str) or len(raw) > limit:
             errors[field] = f"{field} must be a string of at most {limit} characters."
+        elif problem := check(raw):
+            errors[field] = f"{field} {problem}"
         else:
-            values[field] = raw.strip() or None
+            values[field] = None if is_blank(raw) else raw.strip()
     if status is AwardStatus.POSTED and "sis_reference" not in errors and not values.get("sis_reference"):
         errors["sis_reference"] = "A posted award needs the SIS reference it was posted under."
     if status is AwardStatus.REJECTED_BY_REGISTRAR and "note" not in errors and not values.get("note"):

@@ -6,6 +6,7 @@ API view goes through `api_auth`, which clears any signed-in person.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -13,12 +14,16 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
 
 from careercenter.auth import public
+from careercenter.bodies import json_body
 from careercenter.errors import CareerCenterError, ValidationFailed, problem
 from careercenter.extensions import csrf, db
 from careercenter.registrar import csv_export, feed, oauth, service
 from careercenter.registrar.oauth import api_auth, current_client
 from careercenter.registrar.openapi import openapi_document
 from careercenter.sso.models import Person
+
+#: A posting is a status, an SIS reference and a note: a few hundred bytes.
+POSTING_MAX_BYTES = 64 * 1024
 
 bp = Blueprint("registrar", __name__)
 csrf.exempt(bp)
@@ -61,7 +66,11 @@ def _no_store(response: Response) -> Response:
 def token() -> Response:
     """Client credentials grant (client_secret_basic or client_secret_post)."""
     oauth.check_token_rate_limit()
-    return oauth.authorization_server(current_app).create_token_response()
+    try:
+        return oauth.authorization_server(current_app).create_token_response()
+    except ValueError:  # authlib unpacks a malformed Authorization header ("Bearer  ", bad Basic) unguarded
+        body = {"error": "invalid_client", "error_description": "The Authorization header is malformed."}
+        return Response(json.dumps(body), status=401, mimetype="application/json")
 
 
 # -- the API ------------------------------------------------------------------------------
@@ -121,11 +130,7 @@ def get_award(award_id: int) -> Response:
 @bp.post("/api/v1/credit-awards/<int:award_id>/posting")
 @api_auth(WRITE)
 def post_award(award_id: int) -> Response:
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ValidationFailed(
-            "The body must be JSON (Content-Type: application/json).", {"body": "expected a JSON object"}
-        )
+    body = json_body(POSTING_MAX_BYTES)
     posting = service.parse_posting(body)
     award = service.post_award(db.session, current_client(), award_id, posting)
     service.disclose_awards(db.session, current_client(), [award], how="posted")

@@ -7,8 +7,9 @@ from flask import Blueprint, abort, current_app, redirect, request, session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from careercenter import transaction
-from careercenter.auth import public, safe_next
+from careercenter.auth import public
 from careercenter.extensions import db
+from careercenter.redirects import safe_next
 from careercenter.sso import cas
 from careercenter.sso.errors import SignInFailed
 from careercenter.sso.views import finish_federated

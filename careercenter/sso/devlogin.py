@@ -7,8 +7,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from werkzeug.wrappers import Response
 
 from careercenter.audit.service import Actor, record_event
-from careercenter.auth import home_url, login_person, public, safe_next
+from careercenter.auth import home_url, login_person, public
 from careercenter.extensions import db
+from careercenter.redirects import safe_next
 from careercenter.sso.models import Person
 
 bp = Blueprint("devlogin", __name__, url_prefix="/dev")
@@ -31,7 +32,7 @@ def choose() -> str:
         .scalars()
         .all()
     )
-    return render_template("sso/devlogin.html", people=people, next=request.args.get("next"))
+    return render_template("sso/devlogin.html", people=people, next=safe_next(request.args.get("next")))
 
 
 @bp.post("/login")

@@ -9,8 +9,9 @@ from flask import Blueprint, Response, abort, current_app, redirect, request, se
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from careercenter import transaction
-from careercenter.auth import logout_person, public, safe_next
+from careercenter.auth import logout_person, public
 from careercenter.extensions import csrf, db
+from careercenter.redirects import safe_next
 from careercenter.sso import saml
 from careercenter.sso.views import finish_federated
 

@@ -16,6 +16,7 @@ from careercenter.sso.errors import SignInRefused
 from careercenter.sso.models import AdvisorAssignment, Person, Role
 from careercenter.sso.roles import roles_for
 from careercenter.sso.service import apply_entry
+from careercenter.sso.sessions import deactivate_person
 
 log = logging.getLogger(__name__)
 ACTOR = Actor.system("directory-sync")
@@ -123,9 +124,8 @@ def sync_directory(session: Session, directory: Directory, role_map: Mapping[str
         .order_by(Person.campus_id)
     ).scalars()
     for person in gone:
-        person.is_active = False
+        deactivate_person(session, person, ACTOR, "not in the directory")
         report.removed.append(_label(person))
-        record_event(session, ACTOR, "person.deactivated", "person", person.id, {"reason": "not in the directory"})
 
     wanted = _advisor_pairs(directory, entries, people_by_dn)
     existing = {(a.advisor_id, a.student_id): a for a in session.execute(sa.select(AdvisorAssignment)).scalars()}

@@ -9,8 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, request, session
 from werkzeug.wrappers import Response
 
-from careercenter.auth import home_url, login_person, public, safe_next
+from careercenter.auth import home_url, login_person, public
 from careercenter.extensions import db, limiter
+from careercenter.redirects import safe_next
 from careercenter.sso import oidc
 from careercenter.sso.errors import InvalidCredentials
 from careercenter.sso.federation import FederatedIdentity, complete_sign_in

@@ -62,5 +62,6 @@ RULES = [
     Rule("POST", "/signoff/{token}", public(422), setup=_awaiting, data={}),
     Rule("POST", "/signoff/{token}/dispute", public(422), setup=_awaiting, data={}),
     Rule("GET", "/registrar/internships/import", expect(registrar=200, advisor=DENIED)),
-    Rule("POST", "/registrar/internships/import", expect(registrar=200), data={}),
+    # An empty form is bad input: the page with its error, 422 (issue 16: an unreadable file is refused).
+    Rule("POST", "/registrar/internships/import", expect(registrar=422), data={}),
 ]

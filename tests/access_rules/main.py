@@ -38,3 +38,14 @@ RULES += [
         setup=lambda w: {"campus_id": w.student.campus_id},
     ),
 ]
+
+# Server-side sessions (issue 16): "Sign out everywhere" and an admin's deactivation.
+RULES += [
+    Rule("POST", "/me/sessions/end-all", expect(student=302, advisor=302, registrar=302, staff=302)),
+    Rule(
+        "POST",
+        "/admin/people/deactivate",
+        expect(registrar=DENIED, admin=302),
+        data=lambda w: {"campus_id": w.make["student"]().campus_id},
+    ),
+]

@@ -578,3 +578,17 @@ def test_the_form_reports_an_experience_taken_between_check_and_submit(
     assert response.status_code == 422
     assert "Cobalt Freight – Dashboard is counted in credit request" in response.get_data(as_text=True)
     assert len(_requests(session)) == 1
+
+
+def test_a_free_mail_supervisor_is_marked_for_the_advisor(
+    client: Any, login: Any, session: Any, people: dict[str, Any]
+) -> None:
+    """Issue 16 item 5: a free-mail supervisor is accepted, and the advisor sees it said plainly."""
+    maya = people["maya"]
+    personal = verified_experience(session, maya, "50", supervisor_email="renee.castillo@gmail.com")
+    work = verified_experience(session, maya, "50", supervisor_email="renee@cedarvalley.example.com")
+    request = submitted_request(session, maya, [personal, work], code="BUS-390", reflection=REFLECTION)
+    login(people["dana"])
+    body = client.get(f"/credits/requests/{request.id}").get_data(as_text=True)
+    assert body.count("the supervisor signed from a personal address") == 1
+    assert "(renee.castillo@gmail.com)" in body.replace("&#64;", "@")

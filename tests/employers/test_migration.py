@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from careercenter.employers import service
 from careercenter.extensions import db
 
-BEFORE = "5a1f0c3e9b21"
+BEFORE = "156c1a5a3f34"
 EMPLOYERS = "8b4d1c95726b"
 
 

@@ -3,7 +3,8 @@
 Modes, switchable while running: ``temporary_failure`` answers ``451`` to every RCPT (so
 ``smtplib`` raises ``SMTPRecipientsRefused``); ``credentials=(user, password)`` advertises
 AUTH LOGIN/PLAIN without TLS and refuses MAIL FROM with ``530`` until the client
-authenticated. ``stop()`` closes the port ("SMTP down"); ``start()`` reopens the same port.
+authenticated; addresses in ``refused_recipients`` get a permanent ``550`` at RCPT.
+``stop()`` closes the port ("SMTP down"); ``start()`` reopens the same port.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, try again later"
 AUTH_REQUIRED = "530 5.7.0 Authentication required"
+MAILBOX_UNAVAILABLE = "550 5.1.1 Mailbox unavailable"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -93,6 +95,8 @@ class _Handler:
     ) -> str:
         if self.server.temporary_failure:
             return TEMPORARY_FAILURE
+        if address.lower() in self.server.refused_recipients:
+            return MAILBOX_UNAVAILABLE
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return "250 OK"
@@ -134,6 +138,8 @@ class SmtpServer:
         self.credentials = credentials
         self.temporary_failure = temporary_failure
         self._initial_modes = (credentials, temporary_failure)
+        #: Recipients (lower case) refused with a permanent 550 at RCPT.
+        self.refused_recipients: set[str] = set()
         self._messages: list[ReceivedMessage] = []
         self._cond = threading.Condition()
         self._controller: Controller | None = None
@@ -212,6 +218,7 @@ class SmtpServer:
         """Forget messages and put ``credentials``/``temporary_failure`` back as constructed."""
         self.clear()
         self.credentials, self.temporary_failure = self._initial_modes
+        self.refused_recipients = set()
 
     def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[ReceivedMessage]:
         """Wait until at least ``count`` messages arrived; return them (raises on timeout)."""

@@ -303,7 +303,7 @@ def test_bad_postings_are_422_and_change_nothing(
 def test_posting_needs_json(client: Any, write: dict[str, str], make_award: Any) -> None:
     award = make_award()
     response = client.post(f"/api/v1/credit-awards/{award.id}/posting", data="status=posted", headers=write)
-    assert response.status_code == 422 and "JSON" in response.get_json()["detail"]
+    assert response.status_code == 415 and "application/json" in response.get_json()["detail"]  # issue 16: 415
 
 
 def test_posting_rescinded_or_missing_award(client: Any, write: dict[str, str], make_award: Any) -> None:

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from careercenter.sso.models import Person, Role
+from tests.hostile_next import HOSTILE_NEXT
 from tests.peers.ldap import CampusDirectory
 from tests.sso.conftest import directory_config
 
@@ -59,6 +60,13 @@ def test_next_is_kept_but_only_local(ldap_app: Any) -> None:
         "/login/directory", data={"username": "maya", "password": "secret", "next": "//evil.example/"}
     )
     assert response.headers["Location"] == "/student"
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_hostile_next_lands_home(ldap_app: Any, target: str) -> None:
+    client = ldap_app.test_client()
+    response = client.post("/login/directory", data={"username": "maya", "password": "secret", "next": target})
+    assert response.status_code == 302 and response.headers["Location"] == "/student"
 
 
 @pytest.mark.parametrize(

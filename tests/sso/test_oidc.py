@@ -13,6 +13,7 @@ import requests
 import sqlalchemy as sa
 
 from careercenter.sso.models import Person, Role
+from tests.hostile_next import HOSTILE_NEXT, query
 from tests.peers.ldap import CampusDirectory
 from tests.peers.oidc import OidcClient, OidcProvider, login_via_browserless, logout_via_browserless, make_jwks
 from tests.sso.conftest import PEOPLE, directory_config
@@ -145,6 +146,15 @@ def test_next_survives_the_round_trip(oidc_app: Any) -> None:
     back = login_via_browserless(requests.Session(), location, "maya")
     response = client.get(f"/auth/callback?{urlsplit(back).query}")
     assert response.headers["Location"] == "/me"
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_hostile_next_lands_home(oidc_app: Any, target: str) -> None:
+    client = oidc_app.test_client()
+    location = client.get(f"/login?method=oidc&next={query(target)}").headers["Location"]
+    back = login_via_browserless(requests.Session(), location, "maya")
+    response = client.get(f"/auth/callback?{urlsplit(back).query}")
+    assert response.status_code == 302 and response.headers["Location"] == "/student"
 
 
 def test_wrong_state_is_refused(oidc_app: Any) -> None:

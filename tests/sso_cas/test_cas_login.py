@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from careercenter.sso.cas_models import CasConsumedTicket
+from tests.hostile_next import HOSTILE_NEXT, query
 from tests.sso_cas.conftest import SERVICE_URL, callback_path
 
 
@@ -55,6 +56,14 @@ def test_next_must_be_a_local_path(cas_app: Any, cas_server: Any, cas_people: An
         client = cas_app.test_client()
         back = cas_server.sign_in(_login_location(client, evil), "alice")
         assert client.get(callback_path(back)).headers["Location"] == "/student"
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_hostile_next_lands_home(cas_app: Any, cas_server: Any, cas_people: Any, target: str) -> None:
+    client = cas_app.test_client()
+    back = cas_server.sign_in(_login_location(client, query(target)), "alice")
+    response = client.get(callback_path(back))
+    assert response.status_code == 302 and response.headers["Location"] == "/student"
 
 
 def _started(app: Any) -> Any:

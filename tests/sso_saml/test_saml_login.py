@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from careercenter.db import utcnow
 from careercenter.sso.models import Person, Role
 from careercenter.sso.saml_models import SamlConsumedAssertion, SamlOutstandingRequest
+from tests.hostile_next import HOSTILE_NEXT, query
 from tests.sso_saml.conftest import PUBLIC_URL, _register, start
 
 
@@ -62,6 +63,14 @@ def test_open_redirect_next_is_ignored(saml_app: Any, saml_idp: Any, campus_peop
     client = saml_app.test_client()
     post = saml_idp.sign_in(start(client, "//evil.example.com/x"), "alice")
     assert client.post("/saml/acs", data=post.form()).headers["Location"] == "/student"
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_hostile_relay_state_lands_home(saml_app: Any, saml_idp: Any, campus_people: Any, target: str) -> None:
+    client = saml_app.test_client()
+    post = saml_idp.sign_in(start(client, query(target)), "alice")
+    response = client.post("/saml/acs", data=post.form())
+    assert response.status_code == 302 and response.headers["Location"] == "/student"
 
 
 def test_encrypted_assertion_is_accepted(saml_app: Any, saml_idp: Any, campus_people: Any) -> None:
@@ -381,3 +390,21 @@ def test_over_https_the_answer_must_come_back_to_the_browser_that_asked(
     answer = alice.post("/saml/acs", data=post.form(), base_url=https)
     assert answer.status_code == 302 and answer.headers["Location"] == "/student"
     assert any(c.startswith("careercenter_saml_binding=;") for c in answer.headers.getlist("Set-Cookie"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<a>" * 100_000, b"<samlp:Response xmlns:samlp='urn:oasis:names:tc:SAML:2.0:protocol'", b"<a>\xff\xfe</a>", b""],
+    ids=["deep", "truncated", "not-utf8", "empty"],
+)
+def test_unreadable_saml_response_is_refused(saml_app: Any, saml_idp: Any, body: bytes) -> None:
+    """Issue 16 item 4: the ACS reads XML; no body makes a 500 (as a field, and as the raw body)."""
+    import base64
+
+    client = saml_app.test_client()
+    start(client)
+    response = client.post("/saml/acs", data={"SAMLResponse": base64.b64encode(body).decode(), "RelayState": "x"})
+    assert 400 <= response.status_code < 500, response.status_code
+    assert response.mimetype == "text/html"
+    raw = client.post("/saml/acs", data=body, content_type="application/x-www-form-urlencoded")
+    assert 400 <= raw.status_code < 500, raw.status_code

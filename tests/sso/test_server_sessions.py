@@ -1,0 +1,107 @@
+"""Issue 16 item 1: a session ends on the server. A copy of the cookie taken before sign-out,
+"Sign out everywhere" or a deactivation opens nothing afterwards; `/me` lists open sessions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from careercenter.audit.service import Actor
+from careercenter.sso.models import Role
+from careercenter.sso.sessions import WebSession, deactivate_person
+
+
+def _copy(client: FlaskClient, app: Any) -> FlaskClient:
+    """A second browser holding a byte-for-byte copy of `client`'s session cookie."""
+    thief = app.test_client()
+    cookie = client.get_cookie("careercenter_session")
+    assert cookie is not None
+    thief.set_cookie("careercenter_session", cookie.value)
+    return thief
+
+
+def test_logout_ends_the_session_for_a_copied_cookie(app: Any, client: Any, make_student: Any, login: Any) -> None:
+    student = make_student()
+    login(student)
+    thief = _copy(client, app)
+    assert thief.get("/student").status_code == 200
+    assert client.post("/logout").status_code == 302
+    replay = thief.get("/student")
+    assert replay.status_code == 302 and replay.headers["Location"].startswith("/login")
+    created = thief.post("/experiences/new", data={"employer": "Replay Inc"})
+    assert created.status_code == 302 and created.headers["Location"].startswith("/login")
+
+
+def test_sign_out_everywhere_ends_every_session(
+    app: Any, client: Any, session: Any, make_student: Any, login: Any
+) -> None:
+    student = make_student()
+    other_browser = login(student, app.test_client())
+    login(student)
+    page = client.get("/me", headers={"User-Agent": "Probe/1.0"}).get_data(as_text=True)
+    assert "Where you are signed in" in page and "Sign out everywhere" in page
+    assert page.count("<td>dev") == 2
+    response = client.post("/me/sessions/end-all")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert other_browser.get("/student").status_code == 302
+    assert client.get("/student").status_code == 302
+    open_rows = session.execute(
+        sa.select(sa.func.count()).where(WebSession.person_id == student.id, WebSession.ended_at.is_(None))
+    ).scalar_one()
+    assert open_rows == 0
+
+
+def test_me_lists_method_times_and_user_agent(app: Any, session: Any, make_student: Any) -> None:
+    student = make_student()
+    browser = app.test_client()
+    browser.post("/dev/login", data={"person_id": student.id}, headers={"User-Agent": "Firefox/140 test"})
+    page = browser.get("/me").get_data(as_text=True)
+    assert "Firefox/140 test" in page and "(this browser)" in page and "UTC" in page
+
+
+def test_deactivation_ends_every_session(app: Any, client: Any, session: Any, make_student: Any, login: Any) -> None:
+    student = make_student()
+    login(student)
+    assert client.get("/student").status_code == 200
+    assert deactivate_person(session, student, Actor.system("test"), "left the university") == 1
+    session.flush()
+    assert client.get("/student").status_code == 302
+
+
+def test_admin_deactivates_a_person(app: Any, client: Any, make_person: Any, make_student: Any, login: Any) -> None:
+    student = make_student()
+    victim_browser = login(student, app.test_client())
+    login(make_person(Role.ADMIN, program=None, class_level=None))
+    response = client.post("/admin/people/deactivate", data={"campus_id": student.campus_id})
+    assert response.status_code == 302
+    assert "session(s) ended" in client.get("/admin").get_data(as_text=True)
+    assert victim_browser.get("/student").status_code == 302
+    assert client.post("/admin/people/deactivate", data={"campus_id": "nobody"}).status_code == 404
+
+
+def test_last_seen_is_written_at_most_once_a_minute(client: Any, session: Any, make_student: Any, login: Any) -> None:
+    student = make_student()
+    login(student)
+    row = session.execute(sa.select(WebSession).where(WebSession.person_id == student.id)).scalar_one()
+    first = row.last_seen_at
+    client.get("/student")
+    session.refresh(row)
+    assert row.last_seen_at == first
+    row.last_seen_at = first - timedelta(minutes=2)
+    session.flush()
+    client.get("/student")
+    session.refresh(row)
+    assert row.last_seen_at > first - timedelta(minutes=2)
+
+
+def test_a_forged_or_old_style_cookie_is_not_signed_in(client: Any, make_student: Any) -> None:
+    student = make_student()
+    with client.session_transaction() as sess:
+        sess.update({"pid": student.id, "auth_at": 9e9, "seen_at": 9e9})
+    assert client.get("/student").status_code == 302
+    with client.session_transaction() as sess:
+        sess.update({"sid": "made-up", "pid": student.id, "auth_at": 9e9, "seen_at": 9e9})
+    assert client.get("/student").status_code == 302
