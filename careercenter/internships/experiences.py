@@ -7,7 +7,7 @@ commits. The experience's own state machine (`EXPERIENCE_TRANSITIONS`) moves thr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -190,8 +190,16 @@ def _check_supervisor_email(data: ExperienceInput, student: Person, errors: dict
         errors["supervisor_email"] = "Enter your supervisor's email address, not your own."
 
 
-def validate_experience(data: ExperienceInput, student: Person, *, today: date, skills: list[str]) -> dict[str, str]:
-    """Check a claim; return {field: message} (empty when it is acceptable)."""
+def validate_experience(
+    data: ExperienceInput,
+    student: Person,
+    *,
+    today: date,
+    skills: list[str],
+    categories: Sequence[str] | None = None,
+) -> dict[str, str]:
+    """Check a claim; return {field: message} (empty when it is acceptable). `categories`: the
+    pick-list the form offered (the rules' categories and "Other"); None takes any category."""
     errors: dict[str, str] = {}
     _check_texts(data, errors)
     _check_dates(data, today, errors)
@@ -201,6 +209,8 @@ def validate_experience(data: ExperienceInput, student: Person, *, today: date, 
     if unknown:
         errors["skills"] = f"Choose skills from the list (not {', '.join(unknown)})."
     errors.update(claim_problems(data, student.email, errors))  # issue 16: one line; someone else
+    if categories is not None and "category" not in errors and data.category not in ("", *categories):
+        errors["category"] = "Choose a category from the list (or Other)."
     return errors
 
 
@@ -225,9 +235,13 @@ def _apply(experience: Experience, data: ExperienceInput) -> dict[str, Any]:
     return changed
 
 
-def _validated(data: ExperienceInput, student: Person, today: date | None) -> ExperienceInput:
+def _validated(
+    data: ExperienceInput, student: Person, today: date | None, categories: Sequence[str] | None = None
+) -> ExperienceInput:
     data = data.cleaned()
-    errors = validate_experience(data, student, today=today or utcnow().date(), skills=configured_skills())
+    errors = validate_experience(
+        data, student, today=today or utcnow().date(), skills=configured_skills(), categories=categories
+    )
     if errors:
         raise ValidationFailed("The micro-internship has problems; see the fields.", errors)
     return data
@@ -255,9 +269,11 @@ def create_experience(
     today: date | None = None,
     source: str = "manual",
     external_id: str | None = None,
+    categories: Sequence[str] | None = None,
 ) -> Experience:
-    """Record a draft micro-internship for `student`; raise `ValidationFailed` on a bad claim."""
-    data = _validated(data, student, today)
+    """Record a draft micro-internship for `student`; raise `ValidationFailed` on a bad claim.
+    `categories`: the pick-list the form offered (None for imports: any category)."""
+    data = _validated(data, student, today, categories)
     experience = Experience(student_id=student.id, source=source, external_id=external_id)
     _apply(experience, data)
     session.add(experience)
@@ -275,12 +291,18 @@ def create_experience(
 
 
 def update_experience(
-    session: Session, experience: Experience, data: ExperienceInput, actor: Actor, *, today: date | None = None
+    session: Session,
+    experience: Experience,
+    data: ExperienceInput,
+    actor: Actor,
+    *,
+    today: date | None = None,
+    categories: Sequence[str] | None = None,
 ) -> Experience:
     """Edit a draft, or correct a disputed experience (which makes it a draft again)."""
     if experience.state not in (ExperienceState.DRAFT, ExperienceState.DISPUTED):
         raise Conflict("Only a draft or a disputed micro-internship can be edited.")
-    data = _validated(data, experience.student, today)
+    data = _validated(data, experience.student, today, categories)
     changed = _apply(experience, data)
     session.flush()
     _attach_employer(session, experience, data, experience.source, actor)

@@ -75,12 +75,6 @@ class ExperienceForm(FlaskForm):
         choices.append(SelectChoice("new", f"Add a new employer: “{typed}”" if typed else "Add a new employer"))
         self.employer_id.choices = choices
 
-    def category_problem(self) -> str | None:
-        allowed = {c.value for c in self.category.choices if c.value}
-        if (self.category.data or "") not in allowed | {""}:
-            return "Choose a category from the list (or Other)."
-        return None
-
     def to_input(self) -> ExperienceInput:
         return ExperienceInput(
             employer=self.employer.data or "",
@@ -104,10 +98,12 @@ class ExperienceForm(FlaskForm):
             field = getattr(self, name)
             if field.raw_data and field.raw_data[0] and field.data is None:
                 errors[name] = DATE_MESSAGE
-        problem = self.category_problem()
-        if problem:
-            errors["category"] = problem
         return errors
+
+    def allowed_categories(self) -> list[str] | None:
+        """The categories on offer (None when no rule names any: then any text is taken)."""
+        values = [c.value for c in self.category.choices if c.value]
+        return values if values != [OTHER_CATEGORY] else None
 
 
 RATING_VALUES = [str(n) for n in range(1, 6)]

@@ -125,7 +125,7 @@ def new_experience() -> str | Response | tuple[str, int]:
         if not errors:
             try:
                 experience = experiences_service.create_experience(
-                    db.session, me(), form.to_input(), Actor.person(me())
+                    db.session, me(), form.to_input(), Actor.person(me()), categories=form.allowed_categories()
                 )
             except ValidationFailed as exc:
                 errors = exc.errors
@@ -152,7 +152,9 @@ def edit_experience(experience_id: int) -> str | Response | tuple[str, int]:
         errors = form.parse_errors()
         if not errors:
             try:
-                experiences_service.update_experience(db.session, experience, form.to_input(), Actor.person(me()))
+                experiences_service.update_experience(
+                    db.session, experience, form.to_input(), Actor.person(me()), categories=form.allowed_categories()
+                )
             except ValidationFailed as exc:
                 errors = exc.errors
             else:
