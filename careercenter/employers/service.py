@@ -38,6 +38,8 @@ def search(session: Session, query: str, limit: int = 20) -> list[Employer]:
     """Employers whose name (or a domain) contains `query`, case-insensitively; all when empty."""
     stmt = live(session).order_by(Employer.name, Employer.id).limit(limit)
     text = query.strip()
+    if any(ord(c) < 32 or c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" for c in text):
+        return []  # not a name (the claim's checks say so beside the field)
     if text:
         like = f"%{text.casefold()}%"
         stmt = stmt.where(

@@ -275,12 +275,12 @@ def confirm_signoff(
     now = now or utcnow()
     request = find_request(session, token, now=now)
     experience = request.experience
-    form = forms_service.form_for(session, experience)
-    spec = forms_service.spec(form)
+    spec = forms_service.spec_for(session, experience)  # reads only: a losing racer writes nothing
     errors = validate_signoff(experience, data, spec)
     if errors:
         raise ValidationFailed("The sign-off has problems; see the fields.", errors)
     _use(session, request, "confirmed", ip, user_agent, now)
+    form = forms_service.form_for(session, experience)  # the version answered (stored if built in)
     assert data.hours_worked is not None
     experience.verified_hours = data.hours_worked.quantize(TWO_PLACES)
     experience.verified_at = now
