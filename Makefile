@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
+# `flask run` reads these, and the app's public URL follows them unless CAREERCENTER_PUBLIC_URL is set.
+export FLASK_RUN_HOST := $(HOST)
+export FLASK_RUN_PORT := $(PORT)
 
 .PHONY: run test lint demo-db clean system-deps system-deps-test
 

@@ -85,7 +85,7 @@ class Advisor(SignedIn):
 
     @task
     def approve_oldest(self) -> None:
-        queue = self.client.get("/advisor/credits", name="/advisor/credits")
+        queue = self.client.get("/approvals", name="/approvals")
         match = _REQUEST_LINK.search(queue.text)
         if not match:
             return

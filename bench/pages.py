@@ -105,8 +105,8 @@ def main() -> None:
         figures = measure_page(target_app, person_id(target_app, campus_id), path, args.n)
         rows.append({"page": page, "case": case, **figures})
 
-    add("advisor queue", f"{big_queue['pending']} pending", app, "FBENCH0500", "/advisor/credits")
-    add("advisor queue", "5 pending", app, "FBENCH0005", "/advisor/credits")
+    add("advisor queue", f"{big_queue['pending']} pending", app, "FBENCH0500", "/approvals")
+    add("advisor queue", "5 pending", app, "FBENCH0005", "/approvals")
     for path in ("/student", "/experiences"):
         add(f"student {path}", "12 experiences, 4 awards", app, "TBENCH0001", path)
         add(f"student {path}", "4 experiences, 2 awards", app, "S0000001", path)

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask
 
+from careercenter import publicurl
 from careercenter.config import (
     DEFAULTS,
     ConfigError,
@@ -45,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         models,  # noqa: F401  (the whole schema, for Alembic)
         observability,
         security,
+        templating,
         transaction,
     )
     from careercenter.blueprints import register_blueprints
@@ -70,6 +72,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     auth.init_app(app)
     security.init_app(app)
+    publicurl.init_app(app)
+    templating.init_app(app)
     observability.init_app(app)
     register_error_handlers(app)
     register_blueprints(app)
@@ -105,4 +109,4 @@ def _finish_config(app: Flask) -> None:
     config["SESSION_COOKIE_SECURE"] = config["IS_PRODUCTION"]
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])
     config["PREFERRED_URL_SCHEME"] = "https" if config["IS_PRODUCTION"] else "http"
-    config["PUBLIC_URL"] = str(config["PUBLIC_URL"]).rstrip("/")
+    publicurl.finish_config(config)

@@ -28,6 +28,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 HOME_ENDPOINTS = {
     Role.STUDENT: "main.student_home",
     Role.ADVISOR: "main.advisor_home",
+    Role.FACULTY: "approvals.queue",
     Role.REGISTRAR: "main.registrar_home",
     Role.ADMIN: "main.admin_home",
     Role.STAFF: "reports.index",

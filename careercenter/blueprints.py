@@ -12,6 +12,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(audit_bp)
+    # -- admin --
+    from careercenter.admin.views import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
     if app.config["DEV_LOGIN"]:
         app.register_blueprint(devlogin_bp)
     # -- sso --
@@ -38,9 +42,13 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(notify_bp)
     # -- credits --
+    from careercenter.credits.approval_views import bp as approvals_bp
+    from careercenter.credits.student_views import bp as student_record_bp
     from careercenter.credits.views import bp as credits_bp
 
     app.register_blueprint(credits_bp)
+    app.register_blueprint(approvals_bp)
+    app.register_blueprint(student_record_bp)
     # -- transcripts --
     from careercenter.transcripts.views import bp as transcripts_bp
 
@@ -49,16 +57,33 @@ def register_blueprints(app: Flask) -> None:
     from careercenter.registrar.award_pages import bp as registrar_awards_bp
     from careercenter.registrar.import_pages import bp as registrar_import_bp
     from careercenter.registrar.pages import bp as registrar_pages_bp
+    from careercenter.registrar.pesc_views import bp as registrar_pesc_bp
     from careercenter.registrar.views import bp as registrar_bp
+    from careercenter.registrar.webhooks.views import bp as registrar_webhooks_bp
 
     app.register_blueprint(registrar_bp)
     app.register_blueprint(registrar_pages_bp)
     app.register_blueprint(registrar_import_bp)
     app.register_blueprint(registrar_awards_bp)
+    app.register_blueprint(registrar_pesc_bp)
+    app.register_blueprint(registrar_webhooks_bp)
+    # -- amendments (FERPA amendment requests) --
+    from careercenter.amendments.views import bp as amendments_bp
+
+    app.register_blueprint(amendments_bp)
     # -- credentials --
+    from careercenter.credentials.public_views import bp as credentials_public_bp
     from careercenter.credentials.views import bp as credentials_bp
 
     app.register_blueprint(credentials_bp)
+    app.register_blueprint(credentials_public_bp)
+    from careercenter.credentials.wallet_views import bp as wallet_bp
+
+    app.register_blueprint(wallet_bp)
+    # -- sharing (consented share links) --
+    from careercenter.sharing.views import bp as sharing_bp
+
+    app.register_blueprint(sharing_bp)
     # -- reports --
     from careercenter.reports.views import bp as reports_bp
 

@@ -43,6 +43,9 @@ def register_cli(app: Flask) -> None:
     from careercenter.registrar.cli import api_clients_cli
 
     app.cli.add_command(api_clients_cli)
+    from careercenter.registrar.webhooks.cli import webhooks_cli
+
+    app.cli.add_command(webhooks_cli)
     # -- credentials --
     from careercenter.credentials.cli import credentials_cli
 

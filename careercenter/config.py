@@ -26,7 +26,10 @@ class ConfigError(Exception):
 DEFAULTS: dict[str, Any] = {
     "ENV_NAME": "development",
     "INSTITUTION_NAME": "Example State University",
-    "PUBLIC_URL": "http://127.0.0.1:5000",
+    "INSTITUTION_OPEID": None,  # the US Department of Education's OPE ID, for PESC XML
+    # None: in development, the address the server listens on (careercenter/publicurl.py);
+    # production requires CAREERCENTER_PUBLIC_URL.
+    "PUBLIC_URL": None,
     "ALLOW_SQLITE": False,
     "DEV_LOGIN": None,  # None: on in development, off in production
     "SESSION_IDLE_MINUTES": 30,
@@ -49,6 +52,10 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_TIMEOUT": 10,
     # -- internships (sign-off) --
     "SIGNOFF_LINK_DAYS": 14,
+    "AMENDMENT_DAYS": 45,  # FERPA: decide an amendment request within a reasonable time
+    "TRANSCRIPT_LOGO": None,  # PNG or SVG on the official transcript; None: the LOGO setting
+    "REGISTRAR_NAME": "Office of the Registrar",
+    "REGISTRAR_TITLE": "University Registrar",
     "SIGNOFF_REMINDER_DAYS": "3,10",
     "SIGNOFF_RESEND_HOURS": 24,
     "INTERNSHIP_SKILLS": "communication,time management,problem solving,teamwork,technical skill",
@@ -56,6 +63,12 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_MAX_ATTEMPTS": 8,
     "OUTBOX_BACKOFF_SECONDS": 60,
     "OUTBOX_POLL_SECONDS": 5,
+    # -- registrar webhooks --
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    "WEBHOOK_MAX_ATTEMPTS": 10,
+    "WEBHOOK_BACKOFF_SECONDS": 30,
+    "WEBHOOK_POLL_SECONDS": 5,
+    "WEBHOOK_SECRET_OVERLAP_HOURS": 24,
     "DEV_MAILBOX": None,  # None: on exactly when the development login is
     "METRICS_ALLOW": "127.0.0.1/32,::1/128",
     "METRICS_TOKEN": None,
@@ -98,6 +111,7 @@ DEFAULTS: dict[str, Any] = {
 ENV_SETTINGS: dict[str, str] = {
     "ENV": "str",
     "INSTITUTION_NAME": "str",
+    "INSTITUTION_OPEID": "str",
     "PUBLIC_URL": "str",
     "ALLOW_SQLITE": "bool",
     "DEV_LOGIN": "bool",
@@ -163,6 +177,10 @@ ENV_SETTINGS: dict[str, str] = {
     "SSO_MATCH_ORDER": "str",
     # -- internships (sign-off) --
     "SIGNOFF_LINK_DAYS": "int",
+    "AMENDMENT_DAYS": "int",
+    "TRANSCRIPT_LOGO": "str",
+    "REGISTRAR_NAME": "str",
+    "REGISTRAR_TITLE": "str",
     "SIGNOFF_REMINDER_DAYS": "str",
     "SIGNOFF_RESEND_HOURS": "int",
     "INTERNSHIP_SKILLS": "str",
@@ -190,6 +208,11 @@ ENV_SETTINGS: dict[str, str] = {
     "REGISTRAR_RATE_LIMIT": "str",
     "REGISTRAR_TOKEN_RATE_LIMIT": "str",
     "REGISTRAR_SQLITE_SETTLE_SECONDS": "int",
+    "WEBHOOK_TIMEOUT_SECONDS": "int",
+    "WEBHOOK_MAX_ATTEMPTS": "int",
+    "WEBHOOK_BACKOFF_SECONDS": "int",
+    "WEBHOOK_POLL_SECONDS": "int",
+    "WEBHOOK_SECRET_OVERLAP_HOURS": "int",
     # -- credentials --
     "VC_SIGNING_KEY": "str",  # PEM file path (or PEM text): Ed25519 + P-256 private keys
     "VC_RETIRED_KEYS": "str",  # PEM file path (or PEM text): earlier issuing keys, still published
@@ -295,5 +318,5 @@ def check_config(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             "production runs on PostgreSQL: set DATABASE_URL, or CAREERCENTER_ALLOW_SQLITE=1 to accept SQLite knowingly"
         )
-    if not str(config.get("PUBLIC_URL", "")).startswith("https://"):
+    if not str(config.get("PUBLIC_URL") or "").startswith("https://"):
         raise ConfigError("CAREERCENTER_PUBLIC_URL must be the service's https:// address in production")

@@ -27,12 +27,17 @@ DEMO_STEPS: list[str] = [
     "careercenter.internships.demo:seed",
     # -- credits --
     "careercenter.credits.demo:seed",
+    # -- amendments (before transcripts, so that Maya's show her statement of disagreement) --
+    "careercenter.amendments.demo:seed",
     # -- transcripts --
     "careercenter.transcripts.demo:seed",
     # -- registrar --
     "careercenter.registrar.demo:seed",
+    "careercenter.registrar.webhooks.demo:seed",
     # -- credentials --
     "careercenter.credentials.demo:seed",
+    # -- sharing (after transcripts and credentials: it shares them) --
+    "careercenter.sharing.demo:seed",
     # -- reports --
     HISTORY_STEP,
     # -- employers: records for the generated history's employers --
@@ -118,14 +123,40 @@ PEOPLE: list[tuple[str, str, str, str, set[Role], str | None, ClassLevel | None]
     ("dana", "F2001", "Dana Whitfield", "dana.whitfield@example.edu", {Role.ADVISOR}, None, None),
     ("raj", "F2002", "Raj Patel", "raj.patel@example.edu", {Role.ADVISOR}, None, None),
     ("elena", "F2003", "Elena Petrova", "elena.petrova@example.edu", {Role.ADVISOR}, None, None),
+    (
+        "kenji",
+        "S1009",
+        "Kenji Sato",
+        "kenji.sato" + STUDENT_MAIL,
+        {Role.STUDENT},
+        "Computer Science",
+        ClassLevel.JUNIOR,
+    ),
+    ("zoe", "S1010", "Zoe Martin", "zoe.martin" + STUDENT_MAIL, {Role.STUDENT}, "Computer Science", ClassLevel.SENIOR),
+    (
+        "arjun",
+        "S1011",
+        "Arjun Mehta",
+        "arjun.mehta" + STUDENT_MAIL,
+        {Role.STUDENT},
+        "Computer Science",
+        ClassLevel.SENIOR,
+    ),
+    # Faculty: a department chair (approver pool csci-chairs) and two faculty members (sponsors).
+    ("helen", "F2101", "Helen Zhou", "helen.zhou@example.edu", {Role.FACULTY}, "Computer Science", None),
+    ("marcus", "F2102", "Marcus Bell", "marcus.bell@example.edu", {Role.FACULTY}, "Business Administration", None),
+    ("ines", "F2103", "Inés Duarte", "ines.duarte@example.edu", {Role.FACULTY}, "Computer Science", None),
     ("karen", "R3001", "Karen Mbeki", "karen.mbeki@example.edu", {Role.REGISTRAR}, None, None),
     ("tom", "R3002", "Tom Brennan", "tom.brennan@example.edu", {Role.REGISTRAR}, None, None),
     ("alex", "A4001", "Alex Morgan", "alex.morgan@example.edu", {Role.ADMIN, Role.REGISTRAR}, None, None),
     ("priya", "C5001", "Priya Shah", "priya.shah@example.edu", {Role.STAFF}, None, None),
 ]
 
+#: Approver pools (in production `pool:NAME` values of CAREERCENTER_LDAP_ROLE_MAP).
+POOLS = {"helen": {"csci-chairs"}}
+
 ASSIGNMENTS = {
-    "dana": ["maya", "ethan", "grace"],
+    "dana": ["maya", "ethan", "grace", "kenji", "zoe", "arjun"],
     "raj": ["liam", "omar", "sofia"],
     "elena": ["noah", "aisha"],
 }
@@ -149,6 +180,7 @@ def seed_demo(session: Session, *, history: bool = True) -> list[str]:
             is_demo=True,
         )
         person.set_roles(roles)
+        person.set_pools(POOLS.get(key, set()))
         session.add(person)
         demo.people[key] = person
     session.flush()
@@ -159,7 +191,8 @@ def seed_demo(session: Session, *, history: bool = True) -> list[str]:
     session.flush()
     summary = [
         f"people: {len(PEOPLE)} ({len(demo.students())} students, "
-        f"{len(ASSIGNMENTS)} advisors, registrar staff, an admin, career-center staff)"
+        f"{len(ASSIGNMENTS)} advisors, 3 faculty (a chair in pool csci-chairs), registrar staff, an admin, "
+        "career-center staff)"
     ]
     for step in DEMO_STEPS:
         if step == HISTORY_STEP and not history:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,8 +23,11 @@ from careercenter.homepanels import render_panels
 from careercenter.redirects import safe_next
 from careercenter.sso.models import Role
 from careercenter.sso.sessions import open_sessions
+from careercenter.todo import todo_for
 
 bp = Blueprint("main", __name__)
+
+_FAVICON = (Path(__file__).parent / "static" / "favicon.ico").read_bytes()
 
 
 @bp.get("/")
@@ -91,7 +95,9 @@ def logout() -> Response:
 def _home(role: Role, template: str) -> str:
     person = current_person()
     assert person is not None
-    return render_template(template, panels=render_panels(role, person), role=role)
+    return render_template(
+        template, panels=render_panels(role, person), role=role, todo=todo_for(db.session, person, role)
+    )
 
 
 @bp.get("/student")
@@ -130,6 +136,16 @@ def me() -> str:
         absolute=timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]),
     )
     return render_template("main/me.html", sessions=sessions, this_session=g.get("web_session"))
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon() -> Response:
+    """The site icon browsers ask for at /favicon.ico."""
+    response = Response(_FAVICON, mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
 
 
 @bp.get("/readyz")

@@ -7,20 +7,33 @@ Signals (`careercenter/signals.py`; receivers run in the sender's transaction an
 
 - `award_rescinded` (sent by credits when registrar staff rescind an award) →
   `transcripts.receivers.on_award_rescinded` (revokes the transcripts that showed it) and
-  `credentials.status.on_award_rescinded` (revokes the award's credential).
-- `transcript_revoked` (sent by transcripts) → `credentials.status.on_transcript_revoked`
-  (revokes the credentials of every record the transcript showed).
+  `credentials.status.on_award_rescinded` (revokes the award's credential); transcripts also
+  offer the student a reissue that leaves the award out.
+- `transcript_revoked` (sent by transcripts): nothing in the house reacts. Revoking a transcript
+  (lost, issued in error) changes that document only; a record's credential is revoked only when
+  the record itself is withdrawn (issue 18: one status per record, not per document).
+- `name_changed` (sent by sso when the directory changes someone's name) →
+  `transcripts.receivers.on_name_changed` (offers the student a reissue).
+- `amendment_granted` (sent by amendments when registrar staff correct a record) →
+  `transcripts.receivers.on_amendment_granted` (supersedes the transcripts that showed the old
+  value, offers a reissue) and `credentials.status.on_amendment_granted` (revokes the old
+  version's credential; the new version's is issued on request).
+- `award_ready` (sent by credits when an approval makes an award) and `award_rescinded` →
+  `registrar.webhooks.receivers` (write a webhook delivery per subscription: the outbox).
 
 Registries, and what fills them:
 
 - Home panels (`careercenter.homepanels`, shown by the role home pages): internships' student
   panel, credits' student / advisor / registrar panels, transcripts' student and
-  registrar/admin panels, credentials' student panel — see `_HOME_PANELS` for roles and order.
+  registrar panels, amendments' registrar panel, credentials' student panel, the admin's cards
+  (people, sessions, API clients, outbox, audit log, health checks) — see `_HOME_PANELS` for roles
+  and order.
 - Doctor checks (`careercenter.checks.CHECKS`, run by `flask doctor`): `doctor.CORE_CHECKS`
   (database, secret key, OIDC, LDAP, SMTP, signing, VC key, rate limits), then SSO's SAML and
   CAS checks (`sso/doctor_checks.py`).
 - Student export sections (`careercenter.audit.export.EXTRA_SECTIONS`, beyond audit's own):
-  transcripts (`transcripts.receivers.export_section`).
+  transcripts (`transcripts.receivers.export_section`), amendment requests with their decisions
+  and statements of disagreement (`amendments.service.export_section`).
 - Queue gauges on /metrics (`careercenter.observability.GAUGES`): the outbox
   (`notify/metrics.py`), sign-offs waiting (`internships/metrics.py`), awards waiting to be
   posted (`credits/metrics.py`).
@@ -41,6 +54,9 @@ from __future__ import annotations
 from flask import Flask
 
 from careercenter import checks, doctor, homepanels, observability, signals, statemachine
+from careercenter.admin import views as admin_views
+from careercenter.amendments import panels as amendment_panels
+from careercenter.amendments import service as amendments_service
 from careercenter.audit import export
 from careercenter.audit.service import record_event
 from careercenter.credentials import status as credential_status
@@ -52,6 +68,7 @@ from careercenter.internships import claim_checks
 from careercenter.internships import metrics as internships_metrics
 from careercenter.internships import views as internships_views
 from careercenter.notify import metrics as notify_metrics
+from careercenter.registrar.webhooks import receivers as webhook_receivers
 from careercenter.sso import doctor_checks as sso_checks
 from careercenter.sso.models import Role
 from careercenter.transcripts import receivers as transcripts_receivers
@@ -68,7 +85,8 @@ _HOME_PANELS: tuple[tuple[Role, homepanels.PanelFunc, int], ...] = (
     (Role.ADVISOR, credits_panels.advisor_panel, 20),
     (Role.REGISTRAR, credits_panels.registrar_panel, 30),
     (Role.REGISTRAR, transcripts_views._registrar_panel, 60),
-    (Role.ADMIN, transcripts_views._registrar_panel, 60),
+    (Role.REGISTRAR, amendment_panels.registrar_panel, 65),
+    (Role.ADMIN, admin_views.admin_panel, 5),
 )
 
 
@@ -88,7 +106,11 @@ def connect_signals() -> None:
     # and blinker keeps one connection per receiver, so connecting again changes nothing.
     signals.award_rescinded.connect(transcripts_receivers.on_award_rescinded, weak=False)
     signals.award_rescinded.connect(credential_status.on_award_rescinded, weak=False)
-    signals.transcript_revoked.connect(credential_status.on_transcript_revoked, weak=False)
+    signals.award_ready.connect(webhook_receivers.on_award_ready, weak=False)
+    signals.award_rescinded.connect(webhook_receivers.on_award_rescinded, weak=False)
+    signals.name_changed.connect(transcripts_receivers.on_name_changed, weak=False)
+    signals.amendment_granted.connect(transcripts_receivers.on_amendment_granted, weak=False)
+    signals.amendment_granted.connect(credential_status.on_amendment_granted, weak=False)
 
 
 def fill_registries() -> None:
@@ -98,5 +120,6 @@ def fill_registries() -> None:
     for check in (*doctor.CORE_CHECKS, sso_checks.check_saml, sso_checks.check_cas):
         checks.add_check(check)
     export.add_section(transcripts_receivers.export_section())
+    export.add_section(amendments_service.export_section())
     for gauges in (notify_metrics.outbox_gauges, internships_metrics.signoff_gauges, credits_metrics.award_gauges):
         observability.add_gauges(gauges)

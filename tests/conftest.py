@@ -261,6 +261,8 @@ def make_award(session: Any, make_student: Any, make_advisor: Any, make_experien
     student named `approved_by`. The award is committed (to the test's savepoint), so that a
     view answering an error, which rolls its request back, keeps the test's records.
     """
+    from decimal import Decimal
+
     from careercenter.credits.models import AwardStatus, CreditAward
     from careercenter.internships.models import ExperienceState
     from tests.factories import build_award, build_rule

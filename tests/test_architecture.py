@@ -192,16 +192,19 @@ def test_create_app_wires_every_receiver_and_registry_once(app: Flask, make_app:
 
     before = _snapshot()
     assert before["award_rescinded"] >= {receivers.on_award_rescinded, credential_status.on_award_rescinded}
-    assert credential_status.on_transcript_revoked in before["transcript_revoked"]
+    # Revoking a transcript changes that document only: no credential receiver (issue 18).
+    modules = {getattr(r, "__module__", "") for r in before["transcript_revoked"]}
+    assert not any(m.startswith("careercenter.credentials") for m in modules)
+    assert receivers.on_name_changed in _receivers(signals.name_changed)
     assert before["checks"] == [*CORE_CHECKS, check_saml, check_cas]
-    assert before["sections"] == ["transcripts"]
+    assert before["sections"] == ["transcripts", "amendment_requests"]
     assert [g.__name__ for g in before["gauges"]] == ["outbox_gauges", "signoff_gauges", "award_gauges"]
     assert before["recorder"] == [record_event]
     panel_names = {role.value: [p.__name__ for _, p in panels] for role, panels in before["panels"].items()}
     assert panel_names["student"] == ["student_panel", "student_panel", "_student_panel", "student_panel"]
     assert panel_names["advisor"] == ["advisor_panel"]
-    assert panel_names["registrar"] == ["registrar_panel", "_registrar_panel"]
-    assert panel_names["admin"] == ["_registrar_panel"]
+    assert panel_names["registrar"] == ["registrar_panel", "_registrar_panel", "registrar_panel"]
+    assert panel_names["admin"] == ["admin_panel"]  # the admin home: its own cards (issue 23)
 
     make_app()
     make_app()

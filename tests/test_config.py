@@ -124,3 +124,23 @@ def test_environment_layer_reads_documented_names() -> None:
 def test_bad_number_is_one_clear_error() -> None:
     with pytest.raises(ConfigError, match="CAREERCENTER_SMTP_PORT must be a whole number"):
         from_environment({"CAREERCENTER_SMTP_PORT": "twenty-five"})
+
+
+def test_public_url_follows_the_listen_address_in_development(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`make run PORT=5101` (FLASK_RUN_PORT) writes links for 5101 unless the URL is set."""
+
+    monkeypatch.delenv("CAREERCENTER_PUBLIC_URL", raising=False)
+    monkeypatch.setenv("CAREERCENTER_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("FLASK_RUN_HOST", "0.0.0.0")
+    monkeypatch.setenv("FLASK_RUN_PORT", "5101")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 40})
+    assert app.config["PUBLIC_URL"] == "http://127.0.0.1:5101"
+    # The development server's own address wins on the first request (`flask run --port 5102`).
+    with app.test_request_context("/", environ_base={"werkzeug.socket": object(), "SERVER_NAME": "127.0.0.1"}) as ctx:
+        ctx.request.environ.update(SERVER_NAME="127.0.0.1", SERVER_PORT="5102")
+        app.preprocess_request()
+    assert app.config["PUBLIC_URL"] == "http://127.0.0.1:5102"
+    chosen = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 40, "PUBLIC_URL": "http://a.test/"}
+    )
+    assert chosen.config["PUBLIC_URL"] == "http://a.test"

@@ -93,6 +93,37 @@ def test_registrar_award_list_queries_do_not_grow(
     assert counts[3] == counts[30], counts
 
 
+def test_amendment_desk_queries_do_not_grow(
+    client: Any, login: Any, session: Any, make_student: Any, make_person: Any
+) -> None:
+    """/registrar/amendments with 3 and with 30 requests waiting (and as many decided)."""
+    from careercenter.amendments import service
+    from tests.factories import verified_experience
+
+    registrar = make_person(Role.REGISTRAR)
+    counts = {}
+    total = 0
+    for n in (3, 30):
+        for i in range(n - total):
+            student = make_student()
+            for decided in (False, True):
+                experience = verified_experience(session, student, "20")
+                req = service.request_amendment(
+                    session, student, experience, what_is_wrong=f"Wrong hours {i}", should_say="24 hours", days=45
+                )
+                if decided:
+                    service.deny(session, req, decided_by=registrar, reason="The supervisor confirmed 20.")
+        total = n
+        session.commit()
+        login(registrar)
+        assert client.get("/registrar/amendments").status_code == 200
+        with count_queries() as statements:
+            page = client.get("/registrar/amendments")
+        assert page.status_code == 200 and page.get_data(as_text=True).count("Grant and correct") == n
+        counts[n] = len(statements)
+    assert counts[30] == counts[3], counts
+
+
 def test_the_session_check_is_one_query(client: Any, login: Any, make_student: Any) -> None:
     """Issue 16: the server-side session (with its person and roles) costs one indexed query per
     request; `last_seen_at` is written at most once a minute, so not on this request."""

@@ -175,12 +175,12 @@ def test_seed_demo_makes_a_campus_once(runner: Any, session: Any) -> None:
 
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("people: 15 (8 students")
+    assert result.output.startswith("people: 21 (11 students")
     named = sa.select(sa.func.count()).select_from(Person).where(Person.is_demo.is_(True))
-    assert session.execute(named).scalar_one() == 15
+    assert session.execute(named).scalar_one() == 21
     # and the reports' year of history: generated students, not on the development login
-    assert session.execute(sa.select(sa.func.count()).select_from(Person)).scalar_one() == 15 + 320
-    assert session.execute(sa.select(sa.func.count()).select_from(AdvisorAssignment)).scalar_one() == 8
+    assert session.execute(sa.select(sa.func.count()).select_from(Person)).scalar_one() == 21 + 320
+    assert session.execute(sa.select(sa.func.count()).select_from(AdvisorAssignment)).scalar_one() == 11
     again = runner.invoke(args=["seed-demo"])
     assert "already there; nothing changed" in again.output
 

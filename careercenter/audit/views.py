@@ -30,7 +30,7 @@ def student_search() -> str:
             sa.or_(
                 sa.func.lower(Person.display_name).like(like),
                 sa.func.lower(Person.email).like(like),
-                Person.campus_id == q,
+                sa.func.upper(Person.campus_id) == q.upper(),
             )
         )
     students = db.session.execute(query).scalars().all()

@@ -316,10 +316,13 @@ def clr_credential(
     issued_at: datetime,
     credentials: list[dict[str, Any]],
     associations: list[tuple[str, str, str]],
+    evidence: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A ClrCredential bundling the student's signed credentials.
 
     :param associations: (associationType, source achievement id, target achievement id).
+    :param evidence: OB 3.0 `Evidence` objects: the student's statements of disagreement
+        (FERPA), disclosed with the records they are about.
     """
     document = _envelope(
         credential_id=credential_id,
@@ -354,4 +357,6 @@ def clr_credential(
             for kind, source, target in associations
         ]
     document["credentialSubject"] = subject_node
+    if evidence:
+        document["evidence"] = evidence
     return document

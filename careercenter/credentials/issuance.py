@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from careercenter.amendments import service as amendments
 from careercenter.audit.service import Actor, record_disclosure, record_event
 from careercenter.credentials import builders, jwt, proof, statuslist
 from careercenter.credentials.issuer import issuer_info, jwt_kid, status_list_url, verification_method_id
@@ -162,7 +163,13 @@ def _issue(
 
 def _existing_for(session: Session, *, experience_id: int | None, award_id: int | None) -> IssuedCredential | None:
     if experience_id is not None:
-        query = sa.select(IssuedCredential).where(IssuedCredential.experience_id == experience_id)
+        # The newest: an amended record's earlier versions keep their revoked credentials.
+        query = (
+            sa.select(IssuedCredential)
+            .where(IssuedCredential.experience_id == experience_id)
+            .order_by(IssuedCredential.id.desc())
+            .limit(1)
+        )
     elif award_id is not None:
         query = sa.select(IssuedCredential).where(IssuedCredential.award_id == award_id)
     else:
@@ -176,8 +183,8 @@ def _existing_for(session: Session, *, experience_id: int | None, award_id: int 
 def issue_for_experience(session: Session, experience: Experience, config: Config) -> IssuedCredential:
     """The OB 3.0 credential of a verified experience, issued on first request."""
     existing = _existing_for(session, experience_id=experience.id, award_id=None)
-    if existing is not None:
-        return existing
+    if existing is not None and not (existing.revoked_reason or "").startswith("amended:"):
+        return existing  # an amended record's new version gets a credential of its own
     if experience.state is not ExperienceState.VERIFIED or experience.verified_at is None:
         raise Conflict("Only a verified micro-internship can be issued as a credential.")
     student = experience.student
@@ -258,6 +265,26 @@ def _associations(session: Session, credentials: list[IssuedCredential]) -> list
     return out
 
 
+def disagreement_evidence(session: Session, records: list[IssuedCredential]) -> list[dict[str, Any]]:
+    """The student's statements of disagreement about the bundled experiences, as OB 3.0 Evidence."""
+    by_experience = {c.experience_id: c for c in records if c.experience_id is not None}
+    found = amendments.statements(session, list(by_experience))
+    out: list[dict[str, Any]] = []
+    for experience_id, statements in sorted(found.items()):
+        credential = by_experience[experience_id]
+        for st in statements:
+            out.append(
+                {
+                    "type": ["Evidence"],
+                    "name": "Statement of disagreement",
+                    "description": f"The student's statement (FERPA, 34 CFR 99.21) of {st['added_on']} about "
+                    f"the record in credential {credential.credential_id}.",
+                    "narrative": st["statement"],
+                }
+            )
+    return out
+
+
 def clr_for(session: Session, student: Person, config: Config) -> IssuedCredential:
     """The student's current CLR: every credential in force, bundled and signed.
 
@@ -280,7 +307,8 @@ def clr_for(session: Session, student: Person, config: Config) -> IssuedCredenti
         .order_by(IssuedCredential.id.desc())
         .limit(1)
     ).scalar_one_or_none()
-    if latest is not None and list(latest.included) == ids:
+    evidence = disagreement_evidence(session, records)
+    if latest is not None and list(latest.included) == ids and latest.document.get("evidence", []) == evidence:
         return latest
     subject = subject_for(session, student)
     info = issuer_info(config)
@@ -292,6 +320,7 @@ def clr_for(session: Session, student: Person, config: Config) -> IssuedCredenti
             subject=subject,
             credentials=[c.document for c in records],
             associations=associations,
+            evidence=evidence,
             **kw,
         )
 

@@ -31,6 +31,13 @@ CREDENTIAL_TRANSITIONS: dict[CredentialState, frozenset[CredentialState]] = {
     CredentialState.REVOKED: frozenset(),
 }
 
+#: Only for undoing the old design's mistake (issue 18): credentials revoked merely because a
+#: transcript that showed their record was revoked are reinstated, once, by a migration.
+REINSTATEMENT_TRANSITIONS: dict[CredentialState, frozenset[CredentialState]] = {
+    CredentialState.REVOKED: frozenset({CredentialState.ISSUED}),
+    CredentialState.ISSUED: frozenset(),
+}
+
 
 class CredentialSubject(db.Model):
     """The stable, opaque identifier a student carries in every credential (`urn:uuid:…`).
@@ -82,6 +89,15 @@ class IssuedCredential(db.Model):
             name="record_matches_kind",
         ),
         sa.CheckConstraint("status_index >= 0", name="status_index_nonnegative"),
+        # One credential in force per experience; an amended record's earlier versions keep
+        # their revoked credentials beside the new one (issue 18).
+        sa.Index(
+            "uq_issued_credentials_live_experience",
+            "experience_id",
+            unique=True,
+            sqlite_where=sa.text("state = 'issued' AND experience_id IS NOT NULL"),
+            postgresql_where=sa.text("state = 'issued' AND experience_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,7 +107,7 @@ class IssuedCredential(db.Model):
     student_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
     # NO ACTION (checked at the end of the statement): a record with a credential cannot be
     # deleted on its own, but deleting the student removes both together.
-    experience_id: Mapped[int | None] = mapped_column(sa.ForeignKey("experiences.id"), unique=True)
+    experience_id: Mapped[int | None] = mapped_column(sa.ForeignKey("experiences.id"), index=True)
     award_id: Mapped[int | None] = mapped_column(sa.ForeignKey("credit_awards.id"), unique=True)
     status_list_id: Mapped[int] = mapped_column(sa.ForeignKey("credential_status_lists.id", ondelete="RESTRICT"))
     status_index: Mapped[int]

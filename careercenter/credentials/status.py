@@ -1,29 +1,33 @@
 """A credential's status: revoking it (and every CLR that bundles it), the signed Bitstring
-Status List verifiers read, and the receivers that revoke credentials when a transcript is
-revoked or an award rescinded. Plain functions: session in, flush only.
+Status List verifiers read, and the receiver that revokes an award's credential when the award
+is rescinded. One status per record, not per document: revoking a transcript (a document) changes
+no credential; a record's credential is revoked only when the record itself is withdrawn (an award
+rescinded, a sign-off annulled by an amendment). Plain functions: session in, flush only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from careercenter.audit.service import Actor
+from careercenter.audit.service import Actor, record_event
 from careercenter.credentials import builders, proof, statuslist
 from careercenter.credentials.issuance import Config, CredentialNotFound
 from careercenter.credentials.issuer import issuer_id, status_list_url, verification_method_id
 from careercenter.credentials.keys import issuer_keys
 from careercenter.credentials.models import (
     CREDENTIAL_TRANSITIONS,
+    REINSTATEMENT_TRANSITIONS,
     CredentialKind,
     CredentialState,
     IssuedCredential,
     StatusList,
 )
+from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.db import utcnow
+from careercenter.internships.models import Experience, ExperienceState
 from careercenter.statemachine import move
 
 
@@ -84,37 +88,96 @@ def revoke_records(
     return changed
 
 
-def _ids(snapshot: Any, *names: str) -> list[int]:
-    """Record ids listed in a transcript snapshot, under `<name>_ids` or as `<name>s: [{id}]`."""
-    out: list[int] = []
-    if not isinstance(snapshot, Mapping):
-        return out
-    for name in names:
-        value = snapshot.get(name)
-        for item in value or []:
-            raw = item.get("id") if isinstance(item, Mapping) else item
-            try:
-                out.append(int(raw))
-            except (TypeError, ValueError):
-                continue
-    return sorted(set(out))
+#: The reason a credential of a record's earlier version carries; a new version gets a new one.
+AMENDED = "amended"
 
 
-def on_transcript_revoked(sender: Any, *, session: Session, transcript: Any, actor: Any, reason: str) -> None:
-    """Receiver: a revoked transcript revokes the credentials of every record it showed."""
-    snapshot = getattr(transcript, "snapshot", None) or {}
+def on_amendment_granted(sender: Any, *, session: Session, request: Any, actor: Any) -> None:
+    """Receiver: a record corrected as a new version revokes its old version's credential."""
     revoke_records(
         session,
-        experience_ids=_ids(snapshot, "experience_ids", "experiences"),
-        award_ids=_ids(snapshot, "award_ids", "awards"),
+        experience_ids=[request.experience_id],
+        award_ids=[],
         actor=actor,
-        reason=f"transcript {getattr(transcript, 'id', '?')} revoked: {reason}",
+        reason=f"{AMENDED}: amendment {request.id} corrected the record",
     )
 
 
 def on_award_rescinded(sender: Any, *, session: Session, award: Any, actor: Any, reason: str) -> None:
     """Receiver: a rescinded award revokes its credential."""
     revoke_records(session, experience_ids=[], award_ids=[award.id], actor=actor, reason=f"award rescinded: {reason}")
+
+
+#: How the old design worded a revocation caused by a transcript, and by a CLR's bundled credential.
+_BY_TRANSCRIPT = "transcript % revoked:%"
+_BY_BUNDLE = "bundles revoked %"
+
+
+def _record_withdrawn(session: Session, credential: IssuedCredential) -> bool:
+    """Whether the credential's record itself is withdrawn (no longer verified / posted)."""
+    if credential.experience_id is not None:
+        experience = session.get(Experience, credential.experience_id)
+        return experience is None or experience.state is not ExperienceState.VERIFIED
+    if credential.award_id is not None:
+        award = session.get(CreditAward, credential.award_id)
+        return award is None or award.status is not AwardStatus.POSTED
+    return False
+
+
+def _reinstate(session: Session, credential: IssuedCredential, actor: Actor) -> None:
+    move(
+        session,
+        credential,
+        CredentialState.ISSUED,
+        transitions=REINSTATEMENT_TRANSITIONS,
+        actor=actor,
+        action="credential.reinstated",
+        recorder=record_event,  # also when a migration runs it, whatever is wired
+        data={
+            "credential_id": credential.credential_id,
+            "was_revoked_because": credential.revoked_reason,
+            "why": "revoking a transcript changes that document only (issue 18)",
+        },
+    )
+    credential.revoked_at = None
+    credential.revoked_reason = None
+
+
+def reinstate_transcript_only_revocations(session: Session) -> list[IssuedCredential]:
+    """Reinstate the credentials revoked only because a transcript was (their status-list bit
+    flips back: the list is read from the state), one audit event each; then the CLRs revoked
+    only because they bundled one of them, when everything they bundle is in force again."""
+    actor = Actor.system("migration 7c18a2d4e5f6")
+    changed: list[IssuedCredential] = []
+    rows = session.execute(
+        sa.select(IssuedCredential)
+        .where(IssuedCredential.state == CredentialState.REVOKED, IssuedCredential.revoked_reason.like(_BY_TRANSCRIPT))
+        .order_by(IssuedCredential.id)
+    ).scalars()
+    for row in list(rows):
+        if not _record_withdrawn(session, row):
+            _reinstate(session, row, actor)
+            changed.append(row)
+    clrs = session.execute(
+        sa.select(IssuedCredential)
+        .where(
+            IssuedCredential.kind == CredentialKind.CLR,
+            IssuedCredential.state == CredentialState.REVOKED,
+            IssuedCredential.revoked_reason.like(_BY_BUNDLE),
+        )
+        .order_by(IssuedCredential.id)
+    ).scalars()
+    for clr in list(clrs):
+        states = set(
+            session.execute(
+                sa.select(IssuedCredential.state).where(IssuedCredential.credential_id.in_(clr.included or []))
+            ).scalars()
+        )
+        if states <= {CredentialState.ISSUED}:
+            _reinstate(session, clr, actor)
+            changed.append(clr)
+    session.flush()
+    return changed
 
 
 def record_status(session: Session, *, experience_ids: list[int], award_ids: list[int]) -> dict[str, str]:

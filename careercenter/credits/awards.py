@@ -87,3 +87,14 @@ def rescind_award(session: Session, award: CreditAward, actor: Actor, reason: st
         attribute="status",
     )
     signals.award_rescinded.send("credits", session=session, award=award, actor=actor, reason=reason)
+
+
+def awards_of_student(session: Session, student_id: int) -> list[CreditAward]:
+    """Every award of one student, whatever its status, by term."""
+    return list(
+        session.execute(
+            sa.select(CreditAward)
+            .where(CreditAward.student_id == student_id)
+            .order_by(CreditAward.term, CreditAward.id)
+        ).scalars()
+    )

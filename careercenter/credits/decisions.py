@@ -1,4 +1,6 @@
-"""Advisors' decisions on submitted credit requests: approve (making the award), return, deny.
+"""Decisions on submitted credit requests: approve (making the award), return, deny — for the
+step of its approval route a request waits at (`careercenter.credits.approvals` checks who may
+decide it and passes a `StepContext`; without one, the student's assigned advisor decides alone).
 
 A decision locks the student's row first (see `_decide_on_current_data`), then reads the
 request again. Plain functions taking a session: they `flush()`; the request commits.
@@ -6,7 +8,7 @@ request again. Plain functions taking a session: they `flush()`; the request com
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -14,6 +16,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from careercenter import signals
 from careercenter.audit.service import Actor, record_event
 from careercenter.credits.evaluation import credit_words
 from careercenter.credits.models import REQUEST_TRANSITIONS, AwardStatus, CreditAward, CreditRequest, RequestState
@@ -30,6 +33,22 @@ RACE_MESSAGE = (
     "Another advisor decided this request a moment ago, so your decision was not saved. "
     "The page now shows the request as it is."
 )
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """A decision on a route's step whose decider `careercenter.credits.approvals` has checked:
+    who acted (e.g. "Dana Whitfield (for Raj Patel)"), what the audit event adds (the step), and
+    the most credits earlier steps of the pass left (None: the rule's computation)."""
+
+    actor: Actor
+    data: dict[str, object]
+    ceiling: Decimal | None = None
+
+
+def lock_for_decision(session: Session, request: CreditRequest) -> None:
+    """The lock every decision takes first, then the request read again (see below)."""
+    _decide_on_current_data(session, request)
 
 
 def _decide_on_current_data(session: Session, request: CreditRequest) -> None:
@@ -59,7 +78,13 @@ def _check_decidable(request: CreditRequest, expected_version: int | None) -> No
 
 
 def _decide(
-    session: Session, request: CreditRequest, to: RequestState, advisor: Person, comment: str, data: dict[str, object]
+    session: Session,
+    request: CreditRequest,
+    to: RequestState,
+    advisor: Person,
+    comment: str,
+    data: dict[str, object],
+    step: StepContext | None = None,
 ) -> None:
     request.decided_by_id = advisor.id
     request.decided_by = advisor
@@ -71,9 +96,9 @@ def _decide(
             request,
             to,
             transitions=REQUEST_TRANSITIONS,
-            actor=Actor.person(advisor),
+            actor=step.actor if step else Actor.person(advisor),
             action=f"credit_request.{to.value}",
-            data={"comment": comment, **data},
+            data={"comment": comment, **data, **(step.data if step else {})},
         )
     except StaleDataError:
         # The UPDATE … WHERE version_id = ? found no row: someone else decided first.
@@ -110,12 +135,36 @@ def approve_request(
     credits: Decimal | None = None,
     reason: str = "",
     expected_version: int | None = None,
+    step: StepContext | None = None,
 ) -> CreditAward:
-    """Approve, granting the computed credits or fewer (with a reason); create the award."""
-    _require_advisor(session, advisor, request)
+    """Approve, granting the computed credits or fewer (with a reason); create the award.
+
+    Without `step` only the student's assigned advisor may (the default route's one step)."""
+    if step is None:
+        _require_advisor(session, advisor, request)
     _decide_on_current_data(session, request)
     _check_decidable(request, expected_version)
-    comment, reason = (comment or "").strip(), (reason or "").strip()
+    comment = (comment or "").strip()
+    granted, computed, reason = check_grant(session, request, credits, reason, step.ceiling if step else None)
+    request.reduction_reason = reason or None
+    _decide(
+        session,
+        request,
+        RequestState.APPROVED,
+        advisor,
+        comment,
+        {"credits": str(granted), "computed": str(computed), "reason": request.reduction_reason},
+        step,
+    )
+    return _make_award(session, request, advisor, granted, step)
+
+
+def check_grant(
+    session: Session, request: CreditRequest, credits: Decimal | None, reason: str, ceiling: Decimal | None = None
+) -> tuple[Decimal, Decimal, str]:
+    """(credits granted, most allowed, reason kept) for an approval of `request`, or
+    ValidationFailed/Conflict. `ceiling`: the credits an earlier step of the route granted."""
+    reason = (reason or "").strip()
     if not request.is_eligible:
         raise ValidationFailed(
             "This request does not meet its rule, so it cannot be approved: deny it or return it to the student.",
@@ -127,6 +176,8 @@ def approve_request(
         session, request.student, request.rule, request.experiences, request.reflection, as_of, request.id
     )
     computed = min(Decimal(request.computed_credits or 0), fresh.credits)
+    if ceiling is not None:
+        computed = min(computed, ceiling)
     if not fresh.eligible:
         failed = " ".join(c.text for c in fresh.failed)
         raise Conflict(f"This request no longer meets its rule: {failed} Deny it or return it to the student.")
@@ -143,15 +194,12 @@ def approve_request(
         errors["reason"] = f"Say why you grant fewer than the {credit_words(computed)} the rule allows."
     if errors:
         raise ValidationFailed("Please correct the marked fields.", errors)
-    request.reduction_reason = reason if granted < computed else None
-    _decide(
-        session,
-        request,
-        RequestState.APPROVED,
-        advisor,
-        comment,
-        {"credits": str(granted), "computed": str(computed), "reason": request.reduction_reason},
-    )
+    return granted, computed, (reason if granted < computed else "")
+
+
+def _make_award(
+    session: Session, request: CreditRequest, advisor: Person, granted: Decimal, step: StepContext | None
+) -> CreditAward:
     award = CreditAward(
         request_id=request.id,
         student_id=request.student_id,
@@ -167,28 +215,41 @@ def approve_request(
     session.flush()
     record_event(
         session,
-        Actor.person(advisor),
+        step.actor if step else Actor.person(advisor),
         "credit_award.created",
         CreditAward.__tablename__,
         award.id,
         {"request": request.id, "credits": str(granted), "term": award.term, "course": request.rule.course_label},
     )
-    _tell_student(session, request, advisor, f"approved: {credit_words(granted)}, {award.grading_basis}")
+    signals.award_ready.send("credits", session=session, award=award)
+    _tell_student(session, request, advisor, f"approved: {credit_words(granted)}, {award.grading_basis}", step)
     return award
 
 
 def deny_request(
-    session: Session, request: CreditRequest, advisor: Person, comment: str, *, expected_version: int | None = None
+    session: Session,
+    request: CreditRequest,
+    advisor: Person,
+    comment: str,
+    *,
+    expected_version: int | None = None,
+    step: StepContext | None = None,
 ) -> None:
     """Deny the request; the comment says why."""
-    _decide_with_comment(session, request, advisor, comment, RequestState.DENIED, expected_version)
+    _decide_with_comment(session, request, advisor, comment, RequestState.DENIED, expected_version, step)
 
 
 def return_request(
-    session: Session, request: CreditRequest, advisor: Person, comment: str, *, expected_version: int | None = None
+    session: Session,
+    request: CreditRequest,
+    advisor: Person,
+    comment: str,
+    *,
+    expected_version: int | None = None,
+    step: StepContext | None = None,
 ) -> None:
     """Send the request back to the student to change and resubmit; the comment says what."""
-    _decide_with_comment(session, request, advisor, comment, RequestState.RETURNED, expected_version)
+    _decide_with_comment(session, request, advisor, comment, RequestState.RETURNED, expected_version, step)
 
 
 def _decide_with_comment(
@@ -198,8 +259,10 @@ def _decide_with_comment(
     comment: str,
     to: RequestState,
     expected_version: int | None,
+    step: StepContext | None = None,
 ) -> None:
-    _require_advisor(session, advisor, request)
+    if step is None:
+        _require_advisor(session, advisor, request)
     _decide_on_current_data(session, request)
     _check_decidable(request, expected_version)
     comment = (comment or "").strip()
@@ -210,46 +273,21 @@ def _decide_with_comment(
             {"comment": f"Write a comment: the student needs to know why you {verb} the request."},
         )
     request.reduction_reason = None
-    _decide(session, request, to, advisor, comment, {})
-    _tell_student(session, request, advisor, to.value)
+    _decide(session, request, to, advisor, comment, {}, step)
+    _tell_student(session, request, advisor, to.value, step)
 
 
-def bulk_approve(
-    session: Session, advisor: Person, request_ids: Sequence[int], comment: str
-) -> tuple[list[CreditRequest], list[str]]:
-    """Approve each eligible submitted request of the advisor's students at its computed credits.
-
-    Each approval runs in its own savepoint: one that cannot be approved is skipped with a reason.
-    """
-    approved: list[CreditRequest] = []
-    skipped: list[str] = []
-    for request_id in sorted(set(request_ids)):
-        request = session.get(CreditRequest, request_id)
-        if request is None or session.get(AdvisorAssignment, (advisor.id, request.student_id)) is None:
-            skipped.append(f"Request {request_id} is not in your queue.")
-            continue
-        if not request.is_eligible:
-            skipped.append(f"Request {request_id} ({request.student.display_name}) does not meet its rule.")
-            continue
-        try:
-            with session.begin_nested():
-                approve_request(session, request, advisor, comment)
-        except (Conflict, ValidationFailed) as exc:
-            session.refresh(request)
-            skipped.append(f"Request {request_id} ({request.student.display_name}): {exc}")
-            continue
-        approved.append(request)
-    return approved, skipped
-
-
-def _tell_student(session: Session, request: CreditRequest, advisor: Person, outcome: str) -> None:
+def _tell_student(
+    session: Session, request: CreditRequest, advisor: Person, outcome: str, step: StepContext | None = None
+) -> None:
     rule = request.rule
     student = request.student
     base = current_app.config["PUBLIC_URL"]
+    who = step.actor.label if step else advisor.display_name
     lines = [
         f"Hello {student.display_name},",
         "",
-        f"{advisor.display_name} has decided on your request for credit in {rule.course_label} "
+        f"{who} has decided on your request for credit in {rule.course_label} "
         f"{rule.course_title} ({request.term}): {outcome}.",
     ]
     if request.reduction_reason:

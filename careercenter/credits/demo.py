@@ -11,13 +11,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor
-from careercenter.credits import decisions, rule_versions
 from careercenter.credits import requests as credit_requests
-from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus, CreditRequest
+from careercenter.credits import rule_versions
+from careercenter.credits.demo_routes import ROUTE_EXPERIENCES, seed_routes
+from careercenter.credits.models import CreditRequest
+from careercenter.credits.route_check import check_routes
 from careercenter.credits.rules import parse_rules_text
 from careercenter.db import utcnow
 from careercenter.internships.models import Experience, ExperienceState
-from careercenter.statemachine import move
 
 DEMO_RULES = Path(__file__).with_name("demo_rules.yaml")
 
@@ -252,6 +253,21 @@ EXPERIENCES: dict[str, list[tuple[str, str, str, str, int, dict[str, int], str]]
 }
 
 
+#: The supervisors of the verified micro-internships the credit requests combine (name, title).
+SUPERVISORS: list[tuple[str, str]] = [
+    ("Miriam Halvorsen", "Operations Manager"),
+    ("Kwame Asante", "Engineering Lead"),
+    ("Laura Brennan-Ortiz", "Marketing Coordinator"),
+    ("Daniel Whitcombe", "Product Manager"),
+    ("Yuki Tanaka", "Research Director"),
+    ("Farah Siddiqui", "Program Manager"),
+    ("Gregor Lindqvist", "Studio Director"),
+    ("Nia Robinson", "Community Outreach Lead"),
+    ("Pavel Horak", "Plant Manager"),
+    ("Rosa Delgado", "Volunteer Coordinator"),
+    ("Ethan Blackwood", "Senior Analyst"),
+    ("Adaeze Eze", "Clinic Administrator"),
+]
 #: One supervisor signed from a free-mail address: Dana's request page marks it (issue 16).
 #: (Verified long ago: no mail is ever queued to it.)
 PERSONAL_ADDRESSES = {("maya", 0): "brightline.intake.lead@gmail.com"}
@@ -259,12 +275,14 @@ PERSONAL_ADDRESSES = {("maya", 0): "brightline.intake.lead@gmail.com"}
 
 def _make_experiences(session: Session, demo: Any, today: date) -> dict[str, list[Experience]]:
     made: dict[str, list[Experience]] = {}
-    for key, rows in EXPERIENCES.items():
+    supervisors_used: list[str] = []
+    for key, rows in list(EXPERIENCES.items()) + list(ROUTE_EXPERIENCES.items()):
         student = demo.people[key]
         for employer, title, category, hours, ended_ago, ratings, feedback in rows:
             end = today - timedelta(days=ended_ago)
             hrs = Decimal(hours)
-            supervisor = f"{employer.split()[0]} Supervisor"
+            supervisor, supervisor_title = SUPERVISORS[len(supervisors_used) % len(SUPERVISORS)]
+            supervisors_used.append(supervisor)
             exp = Experience(
                 student_id=student.id,
                 employer=employer,
@@ -276,9 +294,9 @@ def _make_experiences(session: Session, demo: Any, today: date) -> dict[str, lis
                 hours=hrs,
                 skills=sorted(ratings),
                 supervisor_name=supervisor,
-                supervisor_title="Project lead",
+                supervisor_title=supervisor_title,
                 supervisor_email=PERSONAL_ADDRESSES.get((key, len(made.get(key, []))))
-                or f"lead@{employer.split()[0].lower()}.example.com",
+                or f"{supervisor.split()[0].lower()}@{employer.split()[0].lower()}.example.com",
                 source="Parker Dewey" if len(made) % 2 else "manual",
                 state=ExperienceState.VERIFIED,
                 verified_hours=hrs,
@@ -295,73 +313,27 @@ def _make_experiences(session: Session, demo: Any, today: date) -> dict[str, lis
 
 
 def seed(session: Session, demo: Any) -> list[str]:
-    """Load the demo rules and fill the advisors' queues."""
+    """Load the demo rules (with their approval routes) and put requests at every step."""
     today = utcnow().date()
     specs = parse_rules_text(DEMO_RULES.read_text(encoding="utf-8"), rule_versions.calendar())
+    routes = check_routes(session, specs)
+    if not routes.is_ok:  # the demo people must be able to decide every step of the demo routes
+        raise RuntimeError("; ".join(routes.undecidable))
     rule_versions.load_rules(session, specs, Actor.system("seed-demo"))
     exps = _make_experiences(session, demo, today)
     people = demo.people
 
-    def submit(key: str, code: str, items: list[Experience], reflection: str = "", days_ago: int = 0) -> CreditRequest:
+    def submit(
+        key: str, code: str, items: list[Experience], reflection: str = "", days_ago: int = 0, sponsor: str = ""
+    ) -> CreditRequest:
         student = people[key]
         draft = credit_requests.prepare_request(session, student, code, [e.id for e in items], reflection, today=today)
-        request = credit_requests.submit_request(session, student, draft, Actor.person(student))
+        request = credit_requests.submit_request(
+            session, student, draft, Actor.person(student), people[sponsor] if sponsor else None
+        )
         request.submitted_at = utcnow() - timedelta(days=days_ago, hours=3)
         session.flush()
         return request
 
-    def post(award: Any, reference: str) -> None:
-        award.sis_reference = reference
-        award.posted_at = utcnow() - timedelta(days=2)
-        move(
-            session,
-            award,
-            AwardStatus.POSTED,
-            transitions=AWARD_TRANSITIONS,
-            actor=Actor.system("demo registrar system"),
-            action="credit_award.posted",
-            data={"sis_reference": reference},
-            attribute="status",
-        )
-
-    # Approved earlier, posted by the registrar system.
-    done = submit("maya", "CSCI-397", exps["maya"][3:5], days_ago=30)
-    award = decisions.approve_request(session, done, people["dana"], "Strong, well-documented work.")
-    post(award, "BANNER-2026-00418")
-    done = submit("noah", "INTR-295", exps["noah"][0:1], days_ago=25)
-    award = decisions.approve_request(session, done, people["elena"], "Approved.")
-    post(award, "BANNER-2026-00422")
-    # Approved, waiting for the registrar system.
-    done = submit("sofia", "PDEV-110", exps["sofia"], days_ago=9)
-    decisions.approve_request(session, done, people["raj"], "Nice work on the podcast.")
-    done = submit("liam", "INTR-295", exps["liam"][2:3], days_ago=12)
-    decisions.approve_request(
-        session,
-        done,
-        people["raj"],
-        "Approved.",
-        credits=Decimal("0.5") + Decimal("0.5"),
-        reason="One credit: the second half of the hours were routine data entry.",
-    )
-    # Returned to the student.
-    back = submit("aisha", "INTR-295", exps["aisha"], days_ago=6)
-    decisions.return_request(
-        session,
-        back,
-        people["elena"],
-        "17 hours is not enough for INTR 295 yet; add another verified micro-internship and resubmit.",
-    )
-
-    # The queues: some pass, some fail, oldest first.
-    submit("maya", "INTR-295", exps["maya"][0:3], days_ago=4)  # 52.5 h → 1 credit
-    submit("grace", "INTR-295", exps["grace"], days_ago=3)  # 38.5 h in 3: too few hours
-    submit("ethan", "CSCI-397", exps["ethan"], days_ago=2)  # first-year, and too few hours
-    submit("liam", "BUS-390", exps["liam"][0:2], REFLECTION_LONG, days_ago=3)  # 46 h → 1 credit
-    submit("omar", "BUS-390", exps["omar"], REFLECTION_SHORT, days_ago=1)  # reflection too short
-    submit("noah", "INTR-295", exps["noah"][1:3], days_ago=1)  # 47 h → 1 credit
-    session.flush()
-    return [
-        f"credit rules: {len(specs)} loaded from {DEMO_RULES.name}",
-        "credit requests: 6 waiting for advisors (3 meet their rule, 3 do not), 1 returned, "
-        "4 approved (2 awards posted, 2 pending)",
-    ]
+    lines = seed_routes(session, people, exps, submit, (REFLECTION_LONG, REFLECTION_SHORT))
+    return [f"credit rules: {len(specs)} loaded from {DEMO_RULES.name}", *lines]

@@ -19,7 +19,7 @@ from typing import Any
 from careercenter.credits.rules import RuleSpec
 from careercenter.credits.terms import DEFAULT_CALENDAR, Calendar
 from careercenter.employers.competencies import legacy_name
-from careercenter.formatting import format_decimal
+from careercenter.formatting import all_of, format_decimal
 
 ZERO = Decimal(0)
 
@@ -295,8 +295,8 @@ def _per_experience(rule: RuleSpec, exps: Sequence[ExperienceFacts], today: date
         add(
             "required_skills",
             not missing,
-            f"A supervisor must have rated {_names(rule.required_skills)}; "
-            + (f"no rating for {_names(missing)}." if missing else "all were rated."),
+            f"A supervisor must have rated {all_of(rule.required_skills)}; "
+            + (f"no rating for {all_of(missing)}." if missing else "all were rated."),
         )
     if rule.supervisor_domain_verified:
         _supervisor_domains(exps, add)

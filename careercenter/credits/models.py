@@ -111,6 +111,8 @@ class CreditRequest(db.Model):
     reduction_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: The faculty member the student named for a route's `sponsor` step (None when it has none).
+    sponsor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id", ondelete="SET NULL"), index=True)
     #: Optimistic lock: two advisors deciding at once → exactly one wins.
     version_id: Mapped[int] = mapped_column(default=1)
 
@@ -119,6 +121,7 @@ class CreditRequest(db.Model):
     student: Mapped[Person] = relationship(foreign_keys=[student_id])
     rule: Mapped[CreditRule] = relationship()
     decided_by: Mapped[Person | None] = relationship(foreign_keys=[decided_by_id])
+    sponsor: Mapped[Person | None] = relationship(foreign_keys=[sponsor_id])
     experiences: Mapped[list[Experience]] = relationship(secondary=request_experiences, order_by=Experience.start_date)
 
 

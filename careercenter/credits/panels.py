@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
 
-from careercenter.credits import queue as credit_queue
+from careercenter.credits import approval_queue
 from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.extensions import db
@@ -22,7 +22,7 @@ def student_panel(person: Person) -> Markup:
 
 
 def advisor_panel(person: Person) -> Markup:
-    waiting, eligible = credit_queue.queue_count(db.session, person)
+    waiting, eligible = approval_queue.counts(db.session, person)
     return Markup(render_template("credits/_panel_advisor.html", waiting=waiting, eligible=eligible))  # noqa: S704
 
 

@@ -26,6 +26,7 @@ from careercenter.credits.models import (
     request_experiences,
 )
 from careercenter.credits.rule_versions import active_rule, calendar, spec_of
+from careercenter.credits.waits import start_route
 from careercenter.db import utcnow
 from careercenter.employers.badges import badge_for, domain_verified, email_domain
 from careercenter.errors import Conflict, ValidationFailed
@@ -218,10 +219,14 @@ def _claim(session: Session, draft: Draft, request_id: int | None) -> None:
         )
 
 
-def submit_request(session: Session, student: Person, draft: Draft, actor: Actor) -> CreditRequest:
-    """Create the request and submit it, pinning the rule version and the evaluation."""
+def submit_request(
+    session: Session, student: Person, draft: Draft, actor: Actor, sponsor: Person | None = None
+) -> CreditRequest:
+    """Create the request and submit it, pinning the rule version (and its route) and the
+    evaluation; the request then waits at the route's first step."""
     _claim(session, draft, None)
     request = CreditRequest(student_id=student.id, student=student, rule=draft.rule, term=draft.evaluation.term)
+    request.sponsor = sponsor
     session.add(request)
     _store(request, draft)
     session.flush()
@@ -234,15 +239,20 @@ def submit_request(session: Session, student: Person, draft: Draft, actor: Actor
         action="credit_request.submitted",
         data=_summary(request),
     )
+    start_route(session, request)
     return request
 
 
-def resubmit_request(session: Session, request: CreditRequest, draft: Draft, actor: Actor) -> CreditRequest:
-    """Submit a returned request again with the student's changes, evaluated afresh."""
+def resubmit_request(
+    session: Session, request: CreditRequest, draft: Draft, actor: Actor, sponsor: Person | None = None
+) -> CreditRequest:
+    """Submit a returned request again with the student's changes, evaluated afresh; it starts
+    again at the first step of its route."""
     if request.state is not RequestState.RETURNED:
         raise Conflict(f"This request is {request.state.value} and cannot be edited.")
     _claim(session, draft, request.id)
     _store(request, draft)
+    request.sponsor = sponsor
     session.flush()
     move(
         session,
@@ -253,6 +263,7 @@ def resubmit_request(session: Session, request: CreditRequest, draft: Draft, act
         action="credit_request.resubmitted",
         data=_summary(request),
     )
+    start_route(session, request)
     return request
 
 

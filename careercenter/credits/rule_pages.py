@@ -13,6 +13,7 @@ from careercenter.audit.service import Actor
 from careercenter.auth import me, roles_required
 from careercenter.credits import rule_editing, rule_versions
 from careercenter.credits.models import CreditRule
+from careercenter.credits.route_check import check_routes
 from careercenter.credits.terms import TermError, previous_term
 from careercenter.db import utcnow
 from careercenter.extensions import db
@@ -103,6 +104,10 @@ def edit(code: str) -> str | tuple[str, int] | Response:
     if action == "preview":
         result = rule_editing.preview(db.session, draft.spec, term)
         return render_template("rules/edit.html", rule=latest, text=text, term=term, errors={}, preview=result)
+    routes = check_routes(db.session, [draft.spec])
+    if not routes.is_ok:  # as `flask credits load-rules`: a step nobody can decide is not published
+        errors["text"] = [f"{item}: nobody can decide this step today" for item in routes.undecidable]
+        return render_template("rules/edit.html", rule=latest, text=text, term=term, errors=errors), 422
     lines = rule_versions.load_rules(db.session, [draft.spec], Actor.person(me()))
     flash(lines[0].replace(" loaded ", " published "), "success")
     newest = _versions(code)[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from careercenter.credits.rules import RuleSpec
-from careercenter.formatting import format_decimal
+from careercenter.formatting import all_of, format_decimal, plural
 
 
 def _basics(spec: RuleSpec) -> list[str]:
@@ -37,7 +37,7 @@ def _per_experience(spec: RuleSpec) -> list[str]:
             f"{format_decimal(spec.min_supervisor_rating)} of 5."
         )
     if spec.required_skills:
-        out.append(f"A supervisor must have rated: {', '.join(spec.required_skills)}.")
+        out.append(f"A supervisor must have rated: {all_of(spec.required_skills)}.")
     if spec.supervisor_domain_verified:
         out.append("Each supervisor must sign from a verified web domain of their employer.")
     if spec.completed_within_days is not None:
@@ -61,9 +61,9 @@ def _caps(spec: RuleSpec) -> list[str]:
     if spec.lifetime_credit_cap is not None:
         caps.append(f"{format_decimal(spec.lifetime_credit_cap)} credits in all")
     if spec.term_use_cap is not None:
-        caps.append(f"{spec.term_use_cap} award(s) per term")
+        caps.append(f"{plural(spec.term_use_cap, 'award')} per term")
     if spec.lifetime_use_cap is not None:
-        caps.append(f"{spec.lifetime_use_cap} award(s) in all")
+        caps.append(f"{plural(spec.lifetime_use_cap, 'award')} in all")
     return [f"At most {', '.join(caps)}."] if caps else []
 
 
@@ -73,4 +73,5 @@ def requirements(spec: RuleSpec) -> list[str]:
     if spec.reflection_required:
         words = f" of at least {spec.reflection_min_words} words" if spec.reflection_min_words else ""
         out.append(f"Needs a written reflection{words}.")
+    out.append("Decided by: " + " → ".join(f"{step.label} ({step.who})" for step in spec.route) + ".")
     return out

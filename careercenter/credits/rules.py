@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from careercenter.credits.routes import StepSpec, parse_route, route_of
 from careercenter.credits.terms import DEFAULT_CALENDAR, Calendar, TermError
 from careercenter.formatting import format_decimal
 from careercenter.validation import free_text_problem, single_line_problem
@@ -67,7 +68,14 @@ class RuleSpec:
     reflection_min_words: int = 0
     supervisor_domain_verified: bool = False
     retired: bool = False
+    #: The approval route; empty means the default (the student's advisor decides alone).
+    approval: tuple[StepSpec, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def route(self) -> tuple[StepSpec, ...]:
+        """The steps a request under this rule goes through, in order."""
+        return route_of(self.approval)
 
     @property
     def course_label(self) -> str:
@@ -78,6 +86,11 @@ class RuleSpec:
         out: dict[str, Any] = {}
         for name in _FIELDS:
             value = getattr(self, name)
+            if name == "approval":
+                # Left out when empty, so that a rule without a route keeps its content hash.
+                if value:
+                    out[name] = [step.definition() for step in value]
+                continue
             if isinstance(value, Decimal):
                 value = format_decimal(value)
             elif isinstance(value, tuple):
@@ -98,7 +111,9 @@ class RuleSpec:
                 continue
             value = definition[name]
             kind = _KINDS[name]
-            if value is not None and kind in ("dec", "dec?"):
+            if kind == "route":
+                value = tuple(StepSpec.from_definition(step) for step in value)
+            elif value is not None and kind in ("dec", "dec?"):
                 value = Decimal(value)
             elif isinstance(value, list):
                 value = tuple(value)
@@ -137,6 +152,7 @@ _KINDS: dict[str, str] = {
     "open_from": "term",
     "open_until": "term?",
     "retired": "bool",
+    "approval": "route",
 }
 _FIELDS = tuple(_KINDS)
 _REQUIRED = (
@@ -362,7 +378,14 @@ def _check_term(name: str, value: Any, calendar: Calendar) -> Checked:
     return str(value), None
 
 
+def _check_route(name: str, value: Any, calendar: Calendar) -> Checked:
+    route, problems = parse_route(value, "")
+    # parse_route's paths start with "" here: _validate_rule prefixes "rules[i].approval".
+    return route, "; ".join(p.removeprefix(": ") for p in problems) if problems else None
+
+
 _CHECKS = {
+    "route": _check_route,
     "code": _check_code,
     "text": _check_text,
     "basis": _check_basis,

@@ -6,26 +6,28 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from careercenter import transaction
 from careercenter.audit.service import Actor, disclose_to_person
-from careercenter.auth import login_required, me, roles_required, student_visible_or_404
+from careercenter.auth import login_required, me, roles_required
 from careercenter.config import ConfigError
-from careercenter.credits import decisions, rule_versions
-from careercenter.credits import queue as credit_queue
+from careercenter.confirm import ask_first
+from careercenter.credits import approvals, decisions, rule_versions
 from careercenter.credits import requests as credit_requests
+from careercenter.credits import timeline as route_timeline
 from careercenter.credits.evaluation import Evaluation, credit_words
-from careercenter.credits.forms import BulkApproveForm, CreditRequestForm, DecisionForm
+from careercenter.credits.forms import CreditRequestForm, DecisionForm
+from careercenter.credits.interest import interest_in
 from careercenter.credits.models import CreditRequest, CreditRule, RequestState
 from careercenter.credits.rule_text import requirements
 from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar, TermError
-from careercenter.errors import Conflict, ValidationFailed
+from careercenter.errors import Conflict, NotAllowed, ValidationFailed
 from careercenter.extensions import db
 from careercenter.formatting import format_decimal
-from careercenter.sso.models import Role
-from careercenter.sso.service import is_assigned_advisor
+from careercenter.sso.models import Person, Role
 
 bp = Blueprint("credits", __name__)
 
@@ -61,13 +63,6 @@ def credits_filter(value: object) -> str:
 def credit_words_filter(value: object) -> str:
     """1 → "1 credit", 1.5 → "1.5 credits"."""
     return credit_words(Decimal(str(value or 0)))
-
-
-def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 def _apply_errors(form: Any, exc: ValidationFailed) -> None:
@@ -111,6 +106,7 @@ def _request_form(credit_request: CreditRequest | None, rules: list[CreditRule])
             (credit_request.rule.code, f"{credit_request.rule.course_label} {credit_request.rule.course_title}")
         )
     form.rule.choices = choices
+    _sponsor_choices(form, me(), credit_request)
     if request.method == "GET":
         if credit_request is not None:
             form.rule.data = credit_request.rule.code
@@ -121,13 +117,31 @@ def _request_form(credit_request: CreditRequest | None, rules: list[CreditRule])
     return form
 
 
-def _submit(draft: credit_requests.Draft, credit_request: CreditRequest | None) -> CreditRequest:
-    """Save the checked draft as a new request, or resubmit the returned one."""
+def _sponsor_choices(form: CreditRequestForm, student: Person, credit_request: CreditRequest | None) -> None:
+    form.sponsor.choices = [SelectChoice("", "No sponsor")] + [
+        SelectChoice(p.campus_id, p.display_name) for p in route_timeline.faculty(db.session) if p.id != student.id
+    ]
+    if request.method == "GET" and credit_request is not None and credit_request.sponsor is not None:
+        form.sponsor.data = credit_request.sponsor.campus_id
+
+
+def _submit(
+    draft: credit_requests.Draft, credit_request: CreditRequest | None, sponsor_campus_id: str | None
+) -> CreditRequest:
+    """Save the checked draft as a new request, or resubmit the returned one; a route with a
+    sponsor step needs the faculty sponsor the student named."""
     student = me()
     actor = Actor.person(student)
+    sponsor = route_timeline.choose_sponsor(db.session, draft.rule.definition, sponsor_campus_id, student)
     if credit_request is None:
-        return credit_requests.submit_request(db.session, student, draft, actor)
-    return credit_requests.resubmit_request(db.session, credit_request, draft, actor)
+        return credit_requests.submit_request(db.session, student, draft, actor, sponsor)
+    return credit_requests.resubmit_request(db.session, credit_request, draft, actor, sponsor)
+
+
+def _submitted_message(saved: CreditRequest) -> str:
+    wait = approvals.waiting_step(db.session, saved)
+    where = f': it waits at "{wait.step_label}"' if wait else ""
+    return f"Your request for {saved.rule.course_label} was submitted{where}."
 
 
 def _request_form_page(credit_request: CreditRequest | None) -> tuple[str, int] | Response:
@@ -151,8 +165,8 @@ def _request_form_page(credit_request: CreditRequest | None) -> tuple[str, int] 
             )
             evaluation = draft.evaluation
             if request.form.get("action") == "submit":
-                saved = _submit(draft, credit_request)
-                flash(f"Your request for {saved.rule.course_label} was submitted to your advisor.", "success")
+                saved = _submit(draft, credit_request, form.sponsor.data)
+                flash(_submitted_message(saved), "success")
                 return redirect(url_for("credits.request_detail", request_id=saved.id), code=303)
         except ValidationFailed as exc:
             # A bad choice, or another request took an experience between the check and the save
@@ -175,6 +189,9 @@ def _request_form_page(credit_request: CreditRequest | None) -> tuple[str, int] 
             chosen=chosen,
             chosen_requirements=requirements(rule_versions.spec_of(chosen)) if chosen else [],
             rules_reflection={r.code: rule_versions.spec_of(r).reflection_required for r in rules},
+            rules_sponsor=[
+                r.code for r in rules if any(s.kind.value == "sponsor" for s in rule_versions.spec_of(r).route)
+            ],
         ),
         status,
     )
@@ -210,14 +227,11 @@ def _render_request(
     credit_request: CreditRequest, form: DecisionForm | None = None, status: int = 200
 ) -> tuple[str, int]:
     viewer = me()
-    may_decide = (
-        viewer.has_role(Role.ADVISOR)
-        and credit_request.state is RequestState.SUBMITTED
-        and is_assigned_advisor(db.session, viewer, credit_request.student)
-    )
+    authority = approvals.may_decide(db.session, viewer, credit_request)
+    may_decide = authority is not None
     if may_decide and form is None:
         form = DecisionForm()
-        form.credits.data = format_decimal(credit_request.computed_credits or Decimal(0))
+        form.credits.data = format_decimal(approvals.allowed_credits(db.session, credit_request))
         form.version.data = str(credit_request.version_id)
     evaluation = Evaluation.from_dict(credit_request.evaluation) if credit_request.evaluation else None
     return (
@@ -227,6 +241,9 @@ def _render_request(
             evaluation=evaluation,
             award=credit_requests.award_of(db.session, credit_request),
             form=form if may_decide else None,
+            authority=authority,
+            wait=approvals.waiting_step(db.session, credit_request),
+            timeline=route_timeline.timeline(db.session, credit_request),
             is_owner=viewer.id == credit_request.student_id,
         ),
         status,
@@ -237,39 +254,67 @@ def _render_request(
 @login_required
 def request_detail(request_id: int) -> tuple[str, int]:
     credit_request = db.session.get(CreditRequest, request_id)
-    student_visible_or_404(credit_request.student if credit_request else None)
-    assert credit_request is not None
     viewer = me()
+    interest = interest_in(db.session, viewer, credit_request.student) if credit_request else None
+    if credit_request is None or interest is None:
+        abort(404)
     if viewer.id != credit_request.student_id:
-        interest = (
-            "assigned advisor reviewing a credit request"
-            if viewer.has_role(Role.ADVISOR) and is_assigned_advisor(db.session, viewer, credit_request.student)
-            else "registrar staff: credit records"
-        )
         disclose_to_person(
             db.session, viewer, credit_request.student, f"{REQUEST_RECORDS} (request {request_id})", interest
         )
     return _render_request(credit_request)
 
 
+def _form_version(raw: str | None) -> int | None:
+    """The request version the form was rendered with (None when absent or unreadable)."""
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _ask_before_denying(credit_request: CreditRequest, action: str | None, comment: str) -> str | None:
+    """The confirmation page before a deny (None when it is not a deny, or it is confirmed)."""
+    if action != "deny" or not comment.strip():
+        return None
+    return ask_first(
+        title=f"Deny request {credit_request.id}?",
+        consequence=f"{credit_request.student.display_name} will be told that the request for "
+        f"{credit_request.rule.course_label} is denied, with your comment. A denied request cannot be reopened.",
+        button="Yes, deny the request",
+        cancel_url=url_for("credits.request_detail", request_id=credit_request.id),
+    )
+
+
 @bp.post("/credits/requests/<int:request_id>/decision")
-@roles_required(Role.ADVISOR)
+@login_required
 def decide(request_id: int) -> tuple[str, int] | Response:
+    """Decide the step the request waits at (anyone who may: its approvers and their delegates)."""
     advisor = me()
     credit_request = db.session.get(CreditRequest, request_id)
-    if credit_request is None or not is_assigned_advisor(db.session, advisor, credit_request.student):
+    if credit_request is None or interest_in(db.session, advisor, credit_request.student) is None:
         abort(404)
+    if approvals.may_decide(db.session, advisor, credit_request) is None:
+        if credit_request.state is not RequestState.SUBMITTED:
+            who = f" by {credit_request.decided_by.display_name}" if credit_request.decided_by else ""
+            flash(
+                f"This request was already {credit_request.state.value}{who}, so your decision was not saved. "
+                "The page now shows the request as it is.",
+                "error",
+            )
+            return redirect(url_for("credits.request_detail", request_id=request_id), code=303)
+        abort(403)
     form = DecisionForm()
     action = request.form.get("action")
     if not form.validate_on_submit() or action not in {"approve", "deny", "return"}:
         return _render_request(credit_request, form, 422)
-    try:
-        version = int(form.version.data) if form.version.data else None
-    except ValueError:
-        version = None
+    page = _ask_before_denying(credit_request, action, form.comment.data or "")
+    if page is not None:
+        return page, 200
+    version = _form_version(form.version.data)
     try:
         if action == "approve":
-            decisions.approve_request(
+            outcome = approvals.approve(
                 db.session,
                 credit_request,
                 advisor,
@@ -278,13 +323,10 @@ def decide(request_id: int) -> tuple[str, int] | Response:
                 reason=form.reason.data or "",
                 expected_version=version,
             )
-        elif action == "deny":
-            decisions.deny_request(
-                db.session, credit_request, advisor, form.comment.data or "", expected_version=version
-            )
         else:
-            decisions.return_request(
-                db.session, credit_request, advisor, form.comment.data or "", expected_version=version
+            to = RequestState.DENIED if action == "deny" else RequestState.RETURNED
+            outcome = approvals.send_back(
+                db.session, credit_request, advisor, form.comment.data or "", to, expected_version=version
             )
     except ValidationFailed as exc:
         # Nothing was changed before the check failed; the 422 answer rolls back.
@@ -292,60 +334,30 @@ def decide(request_id: int) -> tuple[str, int] | Response:
         if "action" in exc.errors or not exc.errors:
             flash(str(exc), "error")
         return _render_request(credit_request, form, 422)
-    except Conflict as exc:
+    except (Conflict, NotAllowed) as exc:
         transaction.doom()
         flash(str(exc), "error")
         return redirect(url_for("credits.request_detail", request_id=request_id), code=303)
     verbs = {"approve": "approved", "deny": "denied", "return": "returned to the student"}
-    flash(f"Request {request_id} of {credit_request.student.display_name} {verbs[action]}.", "success")
-    return redirect(url_for("credits.queue"), code=303)
+    name = credit_request.student.display_name
+    if outcome.next_step:
+        message = (
+            f'Step "{outcome.decision.step_label}" of request {request_id} of {name} approved; '
+            f'it now waits at "{outcome.next_step}".'
+        )
+    else:
+        message = f"Request {request_id} of {name} {verbs[action]}."
+    flash(message, "success")
+    return redirect(url_for("approvals.queue"), code=303)
 
 
-# ---- the advisor's queue -------------------------------------------------------------------------
+# ---- the advisor's queue became /approvals ---------------------------------------------------------
 
 
 @bp.get("/advisor/credits")
-@roles_required(Role.ADVISOR)
-def queue() -> str:
-    advisor = me()
-    filters = {k: (request.args.get(k) or "").strip()[:120] or None for k in ("term", "rule", "program")}
-    page = credit_queue.advisor_queue(
-        db.session,
-        advisor,
-        term=filters["term"],
-        rule_code=filters["rule"],
-        program=filters["program"],
-        page=_page_arg(),
-        per_page=current_app.config.get("CREDITS_QUEUE_PAGE_SIZE", DEFAULT_QUEUE_PAGE_SIZE),
-    )
-    return render_template(
-        "credits/queue.html",
-        page=page,
-        filters=filters,
-        options=credit_queue.queue_filters(db.session, advisor),
-        evaluations={r.id: Evaluation.from_dict(r.evaluation) for r in page.items if r.evaluation},
-        bulk_form=BulkApproveForm(),
-    )
+@login_required
+def queue() -> Response:
+    """The old advisor queue's address: the approver's queue took its place."""
+    return redirect(url_for("approvals.queue", **request.args), code=301)
 
 
-@bp.post("/advisor/credits/bulk-approve")
-@roles_required(Role.ADVISOR)
-def bulk_approve() -> Response:
-    form = BulkApproveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    ids = []
-    for raw in request.form.getlist("request_id"):
-        try:
-            ids.append(int(raw))
-        except ValueError:
-            abort(400)
-    if not ids:
-        flash("Select at least one eligible request to approve.", "error")
-        return redirect(url_for("credits.queue"), code=303)
-    approved, skipped = decisions.bulk_approve(db.session, me(), ids, form.comment.data or "")
-    if approved:
-        flash(f"Approved {len(approved)} request(s) at the credits their rules allow.", "success")
-    for line in skipped:
-        flash(f"Not approved: {line}", "error")
-    return redirect(url_for("credits.queue"), code=303)

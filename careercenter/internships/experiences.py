@@ -138,11 +138,11 @@ def _check_texts(data: ExperienceInput, errors: dict[str, str]) -> None:
 
 def _check_dates(data: ExperienceInput, today: date, errors: dict[str, str]) -> None:
     if data.start_date is None:
-        errors["start_date"] = "Enter the start date, like 2026-03-02."
+        errors["start_date"] = "Enter the start date."
     elif data.start_date > today:
         errors["start_date"] = "The start date cannot be in the future."
     if data.end_date is None:
-        errors["end_date"] = "Enter the end date, like 2026-03-20."
+        errors["end_date"] = "Enter the end date."
     elif data.end_date > today:
         errors["end_date"] = "The end date cannot be in the future: record a micro-internship once it is finished."
     elif data.start_date is not None and data.end_date < data.start_date:

@@ -20,6 +20,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from careercenter.employers.forms_config import FormSpec
+from careercenter.formerrors import Required
 from careercenter.internships.experiences import ExperienceInput, parse_hours
 from careercenter.internships.signoff_checks import SignoffInput
 
@@ -33,26 +34,28 @@ class HoursField(StringField):
     """Hours as typed; parsed to a Decimal by the service's rules (never a float)."""
 
 
-DATE_MESSAGE = "Enter a date like 2026-03-02."
+#: A date box the browser could not read (a date input sends year-month-day; what it shows follows
+#: the browser's language, so the message names the parts, not one written form).
+DATE_MESSAGE = "Enter a complete date: day, month and year."
 
 
 OTHER_CATEGORY = "Other"
 
 
 class ExperienceForm(FlaskForm):
-    employer = StringField("Employer")
+    employer = StringField("Employer", validators=[Required()])
     #: The employer record picked after a search ("new": add a new employer by the typed name).
     employer_id = RadioField("Pick the employer", choices=[], validate_choice=False)
-    title = StringField("Project title")
+    title = StringField("Project title", validators=[Required()])
     description = TextAreaField("Description")
     category = SelectField("Category or field", choices=[], validate_choice=False)
-    start_date = DateField("Start date", validators=[Optional()])
-    end_date = DateField("End date", validators=[Optional()])
-    hours = HoursField("Hours", render_kw={"inputmode": "decimal"})
+    start_date = DateField("Start date", validators=[Required(), Optional()])
+    end_date = DateField("End date", validators=[Required(), Optional()])
+    hours = HoursField("Hours", validators=[Required()], render_kw={"inputmode": "decimal"})
     skills = MultiCheckboxField("Skills practised", choices=[], validate_choice=False)
-    supervisor_name = StringField("Supervisor name")
+    supervisor_name = StringField("Supervisor name", validators=[Required()])
     supervisor_title = StringField("Supervisor title")
-    supervisor_email = EmailField("Supervisor email")
+    supervisor_email = EmailField("Supervisor email", validators=[Required()])
 
     def __init__(self, *args: Any, skills: list[str], categories: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -110,11 +113,11 @@ RATING_VALUES = [str(n) for n in range(1, 6)]
 
 
 class SignoffForm(FlaskForm):
-    hours_worked = HoursField("Hours worked", render_kw={"inputmode": "decimal"})
-    feedback = TextAreaField("Feedback for the student")
+    hours_worked = HoursField("Hours worked", validators=[Required()], render_kw={"inputmode": "decimal"})
+    feedback = TextAreaField("Feedback for the student", validators=[Required()])
     willing_reference = BooleanField("I am willing to be a reference for this student")
-    attested = BooleanField("I confirm that the information I give here is accurate")
-    full_name = StringField("Your full name")
+    attested = BooleanField("I confirm that the information I give here is accurate", validators=[Required()])
+    full_name = StringField("Your full name", validators=[Required()])
 
     @classmethod
     def for_form(cls, spec: FormSpec) -> type[SignoffForm]:
@@ -150,8 +153,8 @@ class SignoffForm(FlaskForm):
 
 
 class DisputeForm(FlaskForm):
-    reason = TextAreaField("What is not right?")
-    full_name = StringField("Your full name")
+    reason = TextAreaField("What is not right?", validators=[Required()])
+    full_name = StringField("Your full name", validators=[Required()])
 
 
 class EmptyForm(FlaskForm):

@@ -121,6 +121,11 @@ def _records_json(text: str) -> list[tuple[int, dict[str, Any]]]:
     return list(zip(lines, items, strict=True))
 
 
+#: In a file a date is written one way: said beside every date error of an import.
+FILE_DATE_HINT = " (in a file: YYYY-MM-DD, like 2026-03-02)"
+_DATES = {"start_date", "end_date"}
+
+
 def _date(value: Any) -> date | None:
     if value in (None, ""):
         return None
@@ -190,7 +195,12 @@ def _import_record(session: Session, record: dict[str, Any], actor: Actor, today
         with session.begin_nested():
             create_experience(session, student, data, actor, today=today, source=source, external_id=external_id)
     except ValidationFailed as exc:
-        raise ValueError("; ".join(f"{FIELD_LABELS.get(k, k)}: {v}" for k, v in exc.errors.items())) from None
+        raise ValueError(
+            "; ".join(
+                f"{FIELD_LABELS.get(k, k)}: {v}{FILE_DATE_HINT if k in _DATES and v.startswith('Enter') else ''}"
+                for k, v in exc.errors.items()
+            )
+        ) from None
     return "created"
 
 

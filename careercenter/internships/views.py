@@ -11,8 +11,10 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from careercenter import transaction
+from careercenter.amendments import panels as amendment_panels
 from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import login_required, me, public, roles_required, student_visible_or_404
+from careercenter.confirm import ask_first
 from careercenter.db import utcnow
 from careercenter.employers import forms_service
 from careercenter.employers import service as employer_directory
@@ -187,6 +189,7 @@ def show_experience(experience_id: int) -> str:
         is_owner=viewer.id == student.id,
         action_form=EmptyForm(),
         now=utcnow(),
+        amendments=amendment_panels.record_section(experience, is_owner=viewer.id == student.id),
     )
 
 
@@ -236,7 +239,17 @@ def resend_signoff(experience_id: int) -> Response:
 
 @bp.post("/experiences/<int:experience_id>/signoff/withdraw")
 @roles_required(Role.STUDENT)
-def withdraw_signoff(experience_id: int) -> Response:
+def withdraw_signoff(experience_id: int) -> Response | tuple[str, int]:
+    experience = _own_experience(experience_id)
+    page = ask_first(
+        title="Withdraw the sign-off request?",
+        consequence=f"The links mailed to {experience.supervisor_email} stop working and the micro-internship "
+        "becomes a draft again. You can ask for sign-off again later.",
+        button="Yes, withdraw the request",
+        cancel_url=url_for("internships.show_experience", experience_id=experience.id),
+    )
+    if page is not None:
+        return page, 200
     return _action(
         experience_id,
         signoff_service.withdraw_signoff,

@@ -24,6 +24,17 @@ def message_id_domain() -> str:
     )
 
 
+def delivers_to_dev_mailbox() -> bool:
+    """In development mode without an SMTP server, mail is delivered to the dev mailbox as it is
+    queued, so a new user sees it arrive (and the outbox does not pile up "queued" forever).
+    Never in production; never when an SMTP server is configured (then the worker delivers)."""
+    config = current_app.config
+    if config["IS_PRODUCTION"] or config.get("ENV_NAME") != "development" or config.get("SMTP_HOST"):
+        return False
+    setting = config.get("DEV_MAILBOX")
+    return bool(config["DEV_LOGIN"] if setting is None else setting)
+
+
 def queue_message(
     session: Session,
     *,
@@ -48,6 +59,9 @@ def queue_message(
         reply_to=reply_to or current_app.config.get("MAIL_REPLY_TO"),
         message_id=f"<{secrets.token_hex(16)}@{message_id_domain()}>",
     )
+    if delivers_to_dev_mailbox():
+        now = utcnow()
+        message.state, message.sent_at, message.last_attempt_at = OutboxState.SENT, now, now
     session.add(message)
     session.flush()
     return message

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from careercenter import transaction
 from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import me, roles_required
+from careercenter.confirm import ask_first
 from careercenter.credits import awards as award_service
 from careercenter.credits.forms import RescindForm
 from careercenter.credits.models import AwardStatus, CreditAward
@@ -82,6 +83,16 @@ def rescind(award_id: int) -> tuple[str, int] | Response:
     form = RescindForm()
     if not form.validate_on_submit():
         return render_template("credits/award_detail.html", award=award, form=form), 422
+    if (form.reason.data or "").strip():
+        page = ask_first(
+            title=f"Rescind award {award_id}?",
+            consequence=f"The award of {award.student.display_name} is withdrawn: the registrar feed reports it "
+            "rescinded with your reason, and it leaves the student's record. This cannot be undone.",
+            button="Yes, rescind the award",
+            cancel_url=url_for("registrar_awards.award_detail", award_id=award_id),
+        )
+        if page is not None:
+            return page, 200
     try:
         award_service.rescind_award(db.session, award, Actor.person(me()), form.reason.data or "")
     except ValidationFailed as exc:

@@ -9,14 +9,15 @@ from sqlalchemy.orm import Session
 from careercenter.registrar.service import create_client
 
 DEMO_CLIENT_NAME = "Demo registrar sync"
+DEMO_SCOPES = "credits:read credits:write webhooks:manage"
 
 
 def seed(session: Session, demo: Any) -> list[str]:
     """Make the demo API client; its secret appears only in these summary lines."""
-    made = create_client(session, DEMO_CLIENT_NAME, "credits:read credits:write")
+    made = create_client(session, DEMO_CLIENT_NAME, DEMO_SCOPES)
     demo.extra["api_client"] = made
     return [
-        f"registrar API client {DEMO_CLIENT_NAME!r} (credits:read credits:write), "
+        f"registrar API client {DEMO_CLIENT_NAME!r} ({DEMO_SCOPES}), "
         "try the README's curl example or examples/registrar_sync.py with:",
         f"  client_id: {made.client.client_id}",
         f"  client_secret: {made.secret}",

@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from careercenter.credits.approval_models import ApprovalDecision
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest
 from careercenter.db import utcnow
 from careercenter.errors import ValidationFailed
@@ -195,6 +196,9 @@ def fetch_page(session: Session, query: FeedQuery, horizon: datetime) -> tuple[l
             joinedload(CreditAward.rule),
             joinedload(CreditAward.approved_by),
             selectinload(CreditAward.request).selectinload(CreditRequest.experiences),
+            selectinload(CreditAward.decisions).options(
+                joinedload(ApprovalDecision.decided_by), joinedload(ApprovalDecision.on_behalf_of)
+            ),
         )
         .order_by(CreditAward.updated_at, CreditAward.id)
         .limit(query.limit + 1)

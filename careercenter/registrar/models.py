@@ -18,7 +18,7 @@ from careercenter.db import utcnow
 from careercenter.extensions import db
 
 #: Every scope the API knows.
-SCOPES = ("credits:read", "credits:write")
+SCOPES = ("credits:read", "credits:write", "webhooks:manage")
 
 
 def sha256_hex(value: str) -> str:

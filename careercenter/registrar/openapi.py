@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 
+from careercenter.registrar import openapi_outbound
 from careercenter.registrar.feed import DEFAULT_LIMIT, MAX_LIMIT, MAX_TERM_LENGTH, TERM_PATTERN
 from careercenter.registrar.schemas import component_schemas
 
@@ -98,7 +99,7 @@ def openapi_document() -> dict[str, Any]:
     id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
     read = [{"oauth2": ["credits:read"]}]
     not_found = _problem("No such award or student.")
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": f"{current_app.config['INSTITUTION_NAME']} career center — registrar API",
@@ -251,3 +252,4 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
+    return openapi_outbound.extend(document)

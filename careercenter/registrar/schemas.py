@@ -7,6 +7,7 @@ Every value is already in its wire form (decimal strings with two places, RFC 33
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
 from pydantic_core import core_schema
 
+from careercenter.credits.approval_models import ApprovalDecision, award_trail
 from careercenter.credits.models import CreditAward
 from careercenter.formatting import format_decimal
 from careercenter.validation import schema_pattern
@@ -57,6 +59,11 @@ class RuleRef(_Closed):
     version: int = Field(ge=1)
 
 
+class Statement(_Closed):
+    statement: str = Field(description="The student's statement of disagreement (FERPA, 34 CFR 99.21).")
+    added_on: Date
+
+
 class Experience(_Closed):
     id: int
     employer: str
@@ -65,6 +72,42 @@ class Experience(_Closed):
     start_date: Date
     end_date: Date
     verified_at: NullableDateTime
+    statements_of_disagreement: list[Statement] = Field(
+        default_factory=list,
+        description="Statements of disagreement the student added after a denied amendment request; "
+        "disclose them with the record.",
+    )
+
+
+class Approval(_Closed):
+    """One decision of the approval route that made the award."""
+
+    step: str = Field(description="The step's label in the rule's route.", examples=["Department chair"])
+    decision: Literal["approved", "returned", "denied"]
+    decided_by: str | None = Field(description="Who decided (a name).")
+    decided_at: DateTime
+    on_behalf_of: str | None = Field(description="The away approver a delegate decided for (a name).")
+
+    @classmethod
+    def of(cls, decision: ApprovalDecision) -> Approval:
+        return cls.model_construct(
+            step=decision.step_label,
+            decision=decision.decision.value,
+            decided_by=decision.decided_by.display_name if decision.decided_by else None,
+            decided_at=rfc3339(decision.decided_at),
+            on_behalf_of=decision.on_behalf_of.display_name if decision.on_behalf_of else None,
+        )
+
+
+def approvals_summary(approvals: list[Approval]) -> str:
+    """The trail in one CSV cell: "Advisor review: approved by Raj Patel 2026-12-01T…Z; …"."""
+    parts = []
+    for a in approvals:
+        who = a.decided_by or "a former approver"
+        if a.on_behalf_of:
+            who += f" (for {a.on_behalf_of})"
+        parts.append(f"{a.step}: {a.decision} by {who} {a.decided_at}")
+    return "; ".join(parts)
 
 
 class Award(_Closed):
@@ -76,15 +119,18 @@ class Award(_Closed):
     term: str = Field(examples=["2026FA"])
     rule: RuleRef
     experiences: list[Experience]
-    approved_by: str | None = Field(description="The approving advisor's name.")
+    approved_by: str | None = Field(description="The last approver's name.")
     approved_at: DateTime
+    approvals: list[Approval] = Field(
+        description="The decisions of the approval route that made the award, in route order."
+    )
     status: Status
     sis_reference: str | None
     posted_at: NullableDateTime
     updated_at: DateTime
 
     @classmethod
-    def of(cls, award: CreditAward) -> Award:
+    def of(cls, award: CreditAward, statements: Mapping[int, list[dict[str, str]]] | None = None) -> Award:
         """The award as the API shows it.
 
         Built without validation (`model_construct`: twice as fast on a 1000-award page); every
@@ -113,11 +159,15 @@ class Award(_Closed):
                     start_date=e.start_date.isoformat(),
                     end_date=e.end_date.isoformat(),
                     verified_at=rfc3339(e.verified_at),
+                    statements_of_disagreement=[
+                        Statement.model_construct(**st) for st in (statements or {}).get(e.id, [])
+                    ],
                 )
                 for e in award.request.experiences
             ],
             approved_by=award.approved_by.display_name if award.approved_by else None,
             approved_at=rfc3339(award.approved_at),
+            approvals=[Approval.of(d) for d in award_trail(award)],
             status=award.status.value,
             sis_reference=award.sis_reference,
             posted_at=rfc3339(award.posted_at),
@@ -156,6 +206,7 @@ class AwardCsvRow(BaseModel):
     experience_hours: str
     approved_by: str
     approved_at: str
+    approvals: str
     status: str
     sis_reference: str
     posted_at: str
@@ -181,6 +232,7 @@ class AwardCsvRow(BaseModel):
             experience_hours=format_decimal(hours, places=2),
             approved_by=_csv_safe(data.approved_by or ""),
             approved_at=data.approved_at,
+            approvals=_csv_safe(approvals_summary(data.approvals)),
             status=data.status,
             sis_reference=_csv_safe(data.sis_reference or ""),
             posted_at=data.posted_at or "",
@@ -299,8 +351,13 @@ COMPONENTS: tuple[type[BaseModel], ...] = (
 
 def component_schemas() -> dict[str, Any]:
     """`components.schemas` of the OpenAPI document, made from the models above."""
+    return json_schemas(COMPONENTS)
+
+
+def json_schemas(models: tuple[type[BaseModel], ...]) -> dict[str, Any]:
+    """OpenAPI 3.1 component schemas of `models` (and the models they use), by name."""
     _, top = models_json_schema(
-        [(model, "validation") for model in COMPONENTS],
+        [(model, "validation") for model in models],
         ref_template="#/components/schemas/{model}",
         schema_generator=_OpenApiSchema,
         by_alias=True,

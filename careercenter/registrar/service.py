@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -15,7 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from careercenter.amendments import service as amendments
 from careercenter.audit.service import Actor, record_disclosures
+from careercenter.credits.approval_models import ApprovalDecision
 from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus, CreditAward, CreditRequest
 from careercenter.db import utcnow
 from careercenter.errors import Conflict, ValidationFailed
@@ -90,6 +92,8 @@ def revoke_client(session: Session, name: str) -> ApiClient:
 
 def active_client(session: Session, client_id: str) -> ApiClient | None:
     """The client with this client_id, unless it was revoked."""
+    if "\x00" in client_id:  # PostgreSQL refuses NUL in text: no client has one
+        return None
     return session.execute(
         sa.select(ApiClient).where(ApiClient.client_id == client_id, ApiClient.revoked_at.is_(None))
     ).scalar_one_or_none()
@@ -127,9 +131,21 @@ def client_actor(client: ApiClient) -> Actor:
 # -- awards as the API shows them ---------------------------------------------------------
 
 
-def award_json(award: CreditAward) -> dict[str, Any]:
-    """One award exactly as the API and its OpenAPI document describe it (`schemas.Award`)."""
-    return Award.of(award).model_dump(mode="json")
+def award_json(award: CreditAward, statements: Mapping[int, list[dict[str, str]]] | None = None) -> dict[str, Any]:
+    """One award exactly as the API and its OpenAPI document describe it (`schemas.Award`);
+    `statements`: the statements of disagreement per experience (`amendments.service.statements`)."""
+    return Award.of(award, statements).model_dump(mode="json")
+
+
+def statements_for(session: Session, awards: Iterable[CreditAward]) -> dict[int, list[dict[str, str]]]:
+    """The statements of disagreement of the experiences behind `awards` (one query)."""
+    return amendments.statements(session, [e.id for a in awards for e in a.request.experiences])
+
+
+#: Loads every award's approval trail, with the deciders' names, in one query per page.
+TRAIL = selectinload(CreditAward.decisions).options(
+    joinedload(ApprovalDecision.decided_by), joinedload(ApprovalDecision.on_behalf_of)
+)
 
 
 def _award_query() -> sa.Select[tuple[CreditAward]]:
@@ -138,6 +154,7 @@ def _award_query() -> sa.Select[tuple[CreditAward]]:
         joinedload(CreditAward.rule),
         joinedload(CreditAward.approved_by),
         selectinload(CreditAward.request).selectinload(CreditRequest.experiences),
+        TRAIL,
     )
 
 

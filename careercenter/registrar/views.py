@@ -89,8 +89,9 @@ def _listing(query: feed.FeedQuery, cursor: str | None, scope: str) -> Response:
     horizon = feed.safe_horizon(db.session, sqlite_settle_seconds=current_app.config["REGISTRAR_SQLITE_SETTLE_SECONDS"])
     awards, has_more = feed.fetch_page(db.session, query, horizon)
     service.disclose_awards(db.session, current_client(), awards)
+    statements = service.statements_for(db.session, awards)
     body = {
-        "data": [service.award_json(a) for a in awards],
+        "data": [service.award_json(a, statements) for a in awards],
         "next_cursor": feed.make_cursor(secret, query, scope, awards[-1]) if has_more else None,
     }
     return jsonify(body)
@@ -124,7 +125,7 @@ def student_awards(campus_id: str) -> Response:
 def get_award(award_id: int) -> Response:
     award = service.get_award(db.session, award_id)
     service.disclose_awards(db.session, current_client(), [award])
-    return jsonify(service.award_json(award))
+    return jsonify(service.award_json(award, service.statements_for(db.session, [award])))
 
 
 @bp.post("/api/v1/credit-awards/<int:award_id>/posting")

@@ -20,8 +20,11 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor, record_event
+from careercenter.credits.approval_models import ApprovalDecision, StepDecision
 from careercenter.credits.evaluation import Check, Evaluation
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, CreditRule, RequestState, RuleStatus
+from careercenter.credits.routes import StepKind
+from careercenter.credits.rules import RuleSpec
 from careercenter.credits.terms import DEFAULT_TERM_STARTS, Calendar, next_term, previous_term, term_start
 from careercenter.db import utcnow
 from careercenter.internships.models import Experience, ExperienceState, SignoffRequest, SignoffState
@@ -212,6 +215,42 @@ def _request(
     return request, award
 
 
+_DECIDER_ROLE = {
+    StepKind.ADVISOR: Role.ADVISOR,
+    StepKind.SPONSOR: Role.FACULTY,
+    StepKind.POOL: Role.FACULTY,
+    StepKind.REGISTRAR: Role.REGISTRAR,
+}
+
+
+def _step_decisions(
+    rng: random.Random, request: CreditRequest, deciders: dict[Role, list[Person]]
+) -> list[ApprovalDecision]:
+    """The route's step decisions that led to the request's outcome, each a while after the last."""
+    route = RuleSpec.from_definition(request.rule.definition).route
+    outcome = {RequestState.RETURNED: StepDecision.RETURNED, RequestState.DENIED: StepDecision.DENIED}
+    assert request.submitted_at is not None and request.decided_at is not None
+    steps = route if request.state is RequestState.APPROVED else route[:1]
+    spacing = (request.decided_at - request.submitted_at) / len(steps)
+    made = []
+    for index, step in enumerate(steps):
+        people = deciders.get(_DECIDER_ROLE[step.kind]) or [request.decided_by]
+        last = index == len(steps) - 1
+        made.append(
+            ApprovalDecision(
+                request=request,
+                pass_no=1,
+                step_index=index,
+                step_label=step.label,
+                decision=outcome.get(request.state, StepDecision.APPROVED) if last else StepDecision.APPROVED,
+                decided_by=rng.choice(people),
+                decided_at=request.submitted_at + spacing * (index + 1) * rng.uniform(0.6, 1.0),
+                credits=request.computed_credits if request.state is RequestState.APPROVED else None,
+            )
+        )
+    return made
+
+
 def seed(session: Session, demo: Any) -> list[str]:
     """Generate the year of history; return the summary line."""
     rng = random.Random(2026)  # noqa: S311  (demo data, fixed on purpose)
@@ -220,6 +259,7 @@ def seed(session: Session, demo: Any) -> list[str]:
     terms = _terms(calendar, today)
     rules = {r.code: r for r in session.scalars(sa.select(CreditRule).where(CreditRule.status == RuleStatus.ACTIVE))}
     advisors = [p for p in demo.people.values() if Role.ADVISOR in p.roles]
+    deciders = {role: [p for p in demo.people.values() if role in p.roles] for role in Role}
     counts = {"experiences": 0, "requests": 0, "awards": 0}
     for n in range(STUDENTS):
         student = _student(rng, n)
@@ -238,6 +278,7 @@ def seed(session: Session, demo: Any) -> list[str]:
             if verified and rule is not None and advisors and rng.random() < 0.6:
                 request, award = _request(rng, student, rule, term[0], verified, rng.choice(advisors))
                 session.add(request)
+                session.add_all(_step_decisions(rng, request, deciders))
                 counts["requests"] += 1
                 if award is not None:
                     session.add(award)

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from careercenter.credits.approval_models import ApprovalDecision, ApprovalWait, StepDecision
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, CreditRule, RequestState
 from careercenter.internships.models import Experience, ExperienceState, SignoffRequest
 from careercenter.reports.tables import Table
@@ -228,40 +229,62 @@ def request_funnel(session: Session, scope: Scope) -> Table:
 
 
 def funnel_by_step(session: Session, scope: Scope) -> Table:
-    """For each route step: requests waiting there and the decisions it made."""
+    """For each route step: requests waiting there now, and the decisions it made."""
 
-    def count_in(*states: RequestState) -> sa.ColumnElement[int]:
-        return sa.func.sum(sa.case((CreditRequest.state.in_(states), 1), else_=0))
+    def count(decision: StepDecision) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.case((ApprovalDecision.decision == decision, 1), else_=0))
 
-    row = session.execute(
+    in_scope = [CreditRequest.term.in_(scope.period.terms), scope.students(CreditRequest.student_id)]
+    decided = session.execute(
         sa.select(
-            count_in(RequestState.SUBMITTED),
-            count_in(RequestState.APPROVED),
-            count_in(RequestState.RETURNED),
-            count_in(RequestState.DENIED),
-        ).where(
-            CreditRequest.term.in_(scope.period.terms),
-            CreditRequest.submitted_at.is_not(None),
-            scope.students(CreditRequest.student_id),
+            ApprovalDecision.step_label,
+            sa.func.min(ApprovalDecision.step_index),
+            count(StepDecision.APPROVED),
+            count(StepDecision.RETURNED),
+            count(StepDecision.DENIED),
         )
-    ).one()
+        .join(CreditRequest, CreditRequest.id == ApprovalDecision.request_id)
+        .where(*in_scope)
+        .group_by(ApprovalDecision.step_label)
+    ).all()
+    waiting = session.execute(
+        sa.select(ApprovalWait.step_label, sa.func.min(ApprovalWait.step_index), sa.func.count())
+        .join(CreditRequest, CreditRequest.id == ApprovalWait.request_id)
+        .where(*in_scope)
+        .group_by(ApprovalWait.step_label)
+    ).all()
+    rows: dict[str, list[Any]] = {}
+    for label, index, approved, returned, denied in decided:
+        rows[label] = [index, 0, int(approved or 0), int(returned or 0), int(denied or 0)]
+    for label, index, n in waiting:
+        rows.setdefault(label, [index, 0, 0, 0, 0])[1] = n
+    ordered = sorted(rows.items(), key=lambda item: (item[1][0], item[0]))
     return Table(
         "request-funnel-steps",
         ["Step", "Waiting", "Approved", "Returned", "Denied"],
-        [["Advisor review", *[int(v or 0) for v in row]]],
+        [[label, *values[1:]] for label, values in ordered],
     )
 
 
 def _turnaround_base(session: Session, scope: Scope) -> sa.Select[Any]:
-    return sa.select(
-        sa.literal("Advisor review").label("grp"),
-        days_between(session, CreditRequest.decided_at, CreditRequest.submitted_at).label("value"),
-    ).where(
-        CreditRequest.term.in_(scope.period.terms),
-        CreditRequest.decided_at.is_not(None),
-        CreditRequest.submitted_at.is_not(None),
-        scope.students(CreditRequest.student_id),
+    """Each step decision and the days it took: from the step before's decision (or the
+    submission, for a pass's first step) to its own."""
+    reached = sa.func.lag(ApprovalDecision.decided_at).over(
+        partition_by=(ApprovalDecision.request_id, ApprovalDecision.pass_no), order_by=ApprovalDecision.step_index
     )
+    steps = (
+        sa.select(
+            ApprovalDecision.step_label.label("label"),
+            ApprovalDecision.decided_at.label("decided_at"),
+            sa.func.coalesce(reached, CreditRequest.submitted_at).label("reached_at"),
+        )
+        .join(CreditRequest, CreditRequest.id == ApprovalDecision.request_id)
+        .where(CreditRequest.term.in_(scope.period.terms), scope.students(CreditRequest.student_id))
+        .subquery()
+    )
+    return sa.select(
+        steps.c.label.label("grp"), days_between(session, steps.c.decided_at, steps.c.reached_at).label("value")
+    ).where(steps.c.reached_at.is_not(None))
 
 
 def turnaround(session: Session, scope: Scope) -> Table:

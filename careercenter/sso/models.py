@@ -19,6 +19,8 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     #: Career-center staff: reports, rules, student record pages; no decisions, postings or revocations.
     STAFF = "staff"
+    #: Faculty: may be named as a student's sponsor, and sits in approver pools (department chairs).
+    FACULTY = "faculty"
 
 
 class ClassLevel(enum.StrEnum):
@@ -54,6 +56,25 @@ class Person(db.Model):
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="selectin"
     )
+    #: Loaded when asked for (only approvers' pools are): not with every person.
+    pool_memberships: Mapped[list[PoolMembership]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", lazy="select"
+    )
+
+    @property
+    def pools(self) -> set[str]:
+        """The approver pools (e.g. "csci-chairs") the directory puts the person in."""
+        return {m.pool for m in self.pool_memberships}
+
+    def set_pools(self, pools: set[str]) -> bool:
+        """Make the person's approver pools exactly `pools`; return whether anything changed."""
+        current = self.pools
+        if current == pools:
+            return False
+        self.pool_memberships = [m for m in self.pool_memberships if m.pool in pools] + [
+            PoolMembership(pool=p) for p in sorted(pools - current)
+        ]
+        return True
 
     @property
     def roles(self) -> set[Role]:
@@ -75,7 +96,7 @@ class Person(db.Model):
     @property
     def primary_role(self) -> Role | None:
         """The role whose home page the person lands on: the most powerful they hold."""
-        for role in (Role.ADMIN, Role.REGISTRAR, Role.STAFF, Role.ADVISOR, Role.STUDENT):
+        for role in (Role.ADMIN, Role.REGISTRAR, Role.STAFF, Role.ADVISOR, Role.FACULTY, Role.STUDENT):
             if role in self.roles:
                 return role
         return None
@@ -90,6 +111,16 @@ class RoleGrant(db.Model):
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), primary_key=True)
     person: Mapped[Person] = relationship(back_populates="role_grants")
+
+
+class PoolMembership(db.Model):
+    """A person sits in an approver pool (`pool:NAME` in CAREERCENTER_LDAP_ROLE_MAP)."""
+
+    __tablename__ = "pool_memberships"
+
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    pool: Mapped[str] = mapped_column(sa.String(60), primary_key=True, index=True)
+    person: Mapped[Person] = relationship(back_populates="pool_memberships")
 
 
 class AdvisorAssignment(db.Model):

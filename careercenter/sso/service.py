@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor, record_event
 from careercenter.db import utcnow
+from careercenter.signals import name_changed
 from careercenter.sso.errors import NoRole, SignInRefused, UnknownPerson
 from careercenter.sso.models import AdvisorAssignment, Person, Role
-from careercenter.sso.roles import class_level_from, roles_for
+from careercenter.sso.roles import class_level_from, pools_for, roles_for
 
 if TYPE_CHECKING:
     from careercenter.sso.directory import Directory
@@ -55,6 +56,21 @@ def get_person_by_campus_id(session: Session, campus_id: str) -> Person | None:
     return session.execute(sa.select(Person).where(Person.campus_id == campus_id)).scalar_one_or_none()
 
 
+def find_person_by_campus_id(session: Session, typed: str) -> Person | None:
+    """The person a member of staff means by a typed campus id: surrounding spaces and letter case
+    do not matter (``" s1001 "`` finds S1001); an exact match wins over a case-insensitive one."""
+    wanted = (typed or "").strip()
+    if not wanted:
+        return None
+    exact = get_person_by_campus_id(session, wanted)
+    if exact is not None:
+        return exact
+    found = session.scalars(
+        sa.select(Person).where(sa.func.upper(Person.campus_id) == wanted.upper()).limit(2)
+    ).all()
+    return found[0] if len(found) == 1 else None
+
+
 # -- who are you here: every sign-in method ends in resolve_person -----------------------------
 
 
@@ -72,7 +88,9 @@ class Identity:
     email: str | None = None
 
 
-def apply_entry(session: Session, entry: DirectoryEntry, roles: set[Role]) -> tuple[Person, list[str]]:
+def apply_entry(
+    session: Session, entry: DirectoryEntry, roles: set[Role], pools: set[str] | None = None
+) -> tuple[Person, list[str]]:
     """Create or refresh the Person for a directory entry; return it and what changed.
 
     "added" in the list means the person is new. The campus id is the key: name, email,
@@ -98,6 +116,7 @@ def apply_entry(session: Session, entry: DirectoryEntry, roles: set[Role]) -> tu
             "The career center staff must resolve this before you can sign in."
         )
     changes: list[str] = []
+    old_name = person.display_name if person is not None else ""
     if person is None:
         person = _insert_person(session, entry.campus_id, email)
         if person.display_name == "":
@@ -117,8 +136,12 @@ def apply_entry(session: Session, entry: DirectoryEntry, roles: set[Role]) -> tu
                 changes.append(name)
     if person.set_roles(roles) and "added" not in changes:
         changes.append("roles")
+    if pools is not None and person.set_pools(pools) and "added" not in changes:
+        changes.append("pools")
     person.directory_synced_at = utcnow()
     session.flush()
+    if old_name and "display_name" in changes:
+        name_changed.send(None, session=session, person=person, old_name=old_name)
     return person, changes
 
 
@@ -141,7 +164,7 @@ def resolve_person(
     session: Session,
     directory: Directory,
     identity: Identity,
-    role_map: Mapping[str, Role],
+    role_map: Mapping[str, Role | str],
 ) -> Person:
     """Who the proven `identity` is here: look them up, map roles, refresh their Person.
 
@@ -164,7 +187,7 @@ def resolve_person(
             "(it is for students, advisors and registrar staff). If you think this is wrong, contact the "
             "career center."
         )
-    person, changes = apply_entry(session, entry, roles)
+    person, changes = apply_entry(session, entry, roles, pools_for(entry, role_map))
     if identity.subject and person.sso_subject != identity.subject:
         session.execute(
             sa.update(Person)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,10 @@ class DirectorySettings:
     advising_group_filter: str | None = None
 
 
+#: An approver pool's name, as `pool:NAME` in the role map and `{pool: NAME}` in a route.
+POOL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+
+
 @dataclass(frozen=True)
 class OidcSettings:
     issuer: str
@@ -52,21 +57,30 @@ class OidcSettings:
         return f"{parts.scheme}://{parts.netloc}"
 
 
-def parse_role_map(raw: Any) -> dict[str, Role]:
-    """Check `CAREERCENTER_LDAP_ROLE_MAP`: group DN or affiliation value -> role name."""
+def parse_role_map(raw: Any) -> dict[str, Role | str]:
+    """Check `CAREERCENTER_LDAP_ROLE_MAP`: group DN or affiliation value -> role name, or
+    `pool:NAME` for an approver pool (whose members also hold the faculty role)."""
     if not isinstance(raw, Mapping) or not raw:
         raise ConfigError(
             "CAREERCENTER_LDAP_ROLE_MAP must be a JSON object from a group DN or an eduPersonAffiliation "
             'value to a role, e.g. {"student": "student"}'
         )
-    out: dict[str, Role] = {}
+    out: dict[str, Role | str] = {}
     for key, value in raw.items():
+        text = str(value).strip().lower()
+        if text.startswith("pool:"):
+            if not POOL_NAME.match(text.removeprefix("pool:")):
+                raise ConfigError(
+                    f"CAREERCENTER_LDAP_ROLE_MAP maps {key!r} to {value!r}: a pool name is letters, digits, - and _"
+                )
+            out[normalise_key(str(key))] = text
+            continue
         try:
-            role = Role(str(value).strip().lower())
+            role = Role(text)
         except ValueError:
             names = ", ".join(r.value for r in Role)
             raise ConfigError(
-                f"CAREERCENTER_LDAP_ROLE_MAP maps {key!r} to {value!r}, which is not a role ({names})"
+                f"CAREERCENTER_LDAP_ROLE_MAP maps {key!r} to {value!r}, which is not a role ({names}) nor pool:NAME"
             ) from None
         out[normalise_key(str(key))] = role
     return out

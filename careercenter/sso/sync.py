@@ -14,7 +14,7 @@ from careercenter.sso.directory import Directory
 from careercenter.sso.entry import DirectoryEntry, normalise_dn
 from careercenter.sso.errors import SignInRefused
 from careercenter.sso.models import AdvisorAssignment, Person, Role
-from careercenter.sso.roles import roles_for
+from careercenter.sso.roles import pools_for, roles_for
 from careercenter.sso.service import apply_entry
 from careercenter.sso.sessions import deactivate_person
 
@@ -88,7 +88,7 @@ def _advisor_pairs(
     return pairs
 
 
-def sync_directory(session: Session, directory: Directory, role_map: Mapping[str, Role]) -> SyncReport:
+def sync_directory(session: Session, directory: Directory, role_map: Mapping[str, Role | str]) -> SyncReport:
     """Import everyone the directory gives a role, deactivate those it no longer does, and
     make the directory's advisor assignments true. Idempotent; flushes, the caller commits.
 
@@ -104,7 +104,7 @@ def sync_directory(session: Session, directory: Directory, role_map: Mapping[str
             continue
         try:
             with session.begin_nested():
-                person, changes = apply_entry(session, entry, roles)
+                person, changes = apply_entry(session, entry, roles, pools_for(entry, role_map))
         except SignInRefused as exc:
             report.skipped.append(f"{entry.dn}: {exc}")
             continue

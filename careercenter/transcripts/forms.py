@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from careercenter.transcripts.service import MAX_REASON, MIN_REASON
@@ -34,6 +34,14 @@ class RevokeForm(FlaskForm):
             ),
         ],
     )
+    confirm = BooleanField(
+        "I understand: this transcript will verify as revoked from now on; it was not merely replaced.",
+        validators=[DataRequired("Confirm that you mean to revoke it (a replaced transcript is reissued instead).")],
+    )
+
+
+class ReissueForm(FlaskForm):
+    """Only the CSRF token: a new transcript of the records as they are now."""
 
 
 class UploadForm(FlaskForm):

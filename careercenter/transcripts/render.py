@@ -22,21 +22,15 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    CondPageBreak,
-    Image,
-    KeepTogether,
     Paragraph,
     SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
 )
 
+from careercenter.transcripts import official
 from careercenter.transcripts.models import format_code
 
 #: Searched in order when CAREERCENTER_TRANSCRIPT_FONT is not set (Debian fonts-dejavu-core
@@ -70,7 +64,7 @@ class FontUnavailable(SetupError):
 
 
 class LogoUnavailable(SetupError):
-    """CAREERCENTER_LOGO is not a readable PNG or JPEG."""
+    """CAREERCENTER_TRANSCRIPT_LOGO (or CAREERCENTER_LOGO) is not a readable PNG, JPEG or SVG."""
 
 
 def register_fonts(regular: str | None = None, bold: str | None = None) -> None:
@@ -247,7 +241,7 @@ def render_pdf(
         rightMargin=margin,
         topMargin=16 * mm,
         bottomMargin=FOOTER_HEIGHT + 8 * mm,
-        title=f"Micro-internship transcript: {student['name']}",
+        title=f"{official.TITLE}: {student['name']}",
         author=snapshot["institution"],
         subject=f"Verification code {format_code(code)}",
         creator="careercenter",
@@ -255,141 +249,10 @@ def render_pdf(
         # Start in the embedded font, so no unembedded Helvetica is ever referenced.
         initialFontName=REGULAR,
     )
-    story: list[Any] = []
-    head: list[Any] = [_p(snapshot["institution"], styles["institution"])]
-    if logo:
-        try:
-            # reportlab reads images lazily; read it now so a bad file is a clear setup error.
-            reader = ImageReader(logo)
-            logo_w, logo_h = reader.getSize()
-        except OSError as exc:
-            raise LogoUnavailable(f"CAREERCENTER_LOGO {logo} cannot be read as an image: {exc}") from None
-        scale = min(40 * mm / logo_w, 16 * mm / logo_h)
-        image = Image(logo, width=logo_w * scale, height=logo_h * scale)
-        header = Table([[image, head]], colWidths=[44 * mm, None])
-        header.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("FONTNAME", (0, 0), (-1, -1), REGULAR),
-                ]
-            )
-        )
-        story.append(header)
-    else:
-        story.extend(head)
-    story.append(_p("Micro-internship transcript", styles["title"]))
-    facts = [
-        ("Student", student["name"]),
-        ("Campus ID", student["campus_id"]),
-        ("Program", student.get("program") or "—"),
-        ("Issued", snapshot["issued_on"]),
-    ]
-    story.append(_facts_table(facts, styles, content_width))
-    story.append(Spacer(1, 4 * mm))
-
-    story.append(_p("Verified micro-internships", styles["h2"]))
-    if not snapshot["experiences"]:
-        story.append(_p("None.", styles["body"]))
-    for exp in snapshot["experiences"]:
-        story.append(CondPageBreak(40 * mm))
-        story.append(KeepTogether(_experience_block(exp, styles, content_width)))
-
-    story.append(CondPageBreak(40 * mm))
-    story.append(_p("Credit awards", styles["h2"]))
-    if snapshot["awards"]:
-        story.append(_awards_table(snapshot["awards"], styles, content_width))
-    else:
-        story.append(_p("No course credit awarded.", styles["body"]))
-
-    totals = snapshot["totals"]
-    story.append(CondPageBreak(30 * mm))
-    story.append(_p("Totals", styles["h2"]))
-    story.append(
-        _facts_table(
-            [
-                ("Verified micro-internships", str(totals["experiences"])),
-                ("Verified hours", totals["hours"]),
-                ("Credits awarded", totals["credits"]),
-                ("Credits posted by the registrar", totals["credits_posted"]),
-            ],
-            styles,
-            content_width,
-        )
-    )
-    story.append(Spacer(1, 5 * mm))
-    story.append(
-        _p(
-            f"This transcript is digitally signed by {snapshot['institution']}. Any change to the file "
-            "breaks the signature. Whether it still stands (it may have been revoked since it was "
-            "issued) is shown at the address below, for the verification code on every page.",
-            styles["small"],
-        )
-    )
+    try:
+        story = official.header(snapshot, styles, content_width, logo)
+    except official.LogoUnreadable as exc:
+        raise LogoUnavailable(f"CAREERCENTER_TRANSCRIPT_LOGO (or CAREERCENTER_LOGO) {exc}") from None
+    story += official.body(snapshot, styles, content_width)
     doc.build(story, canvasmaker=_canvas_class(draw_footer))
     return out.getvalue()
-
-
-def _facts_table(rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle], width: float) -> Table:
-    data = [[_p(label, styles["label"]), _p(value, styles["body"])] for label, value in rows]
-    table = Table(data, colWidths=[52 * mm, width - 52 * mm], hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ]
-        )
-    )
-    return table
-
-
-def _experience_block(exp: dict[str, Any], styles: dict[str, ParagraphStyle], width: float) -> list[Any]:
-    skills = exp.get("skills") or []
-    skills_text = "; ".join(f"{s['skill']}: {s['rating']}/5" if s.get("rating") else s["skill"] for s in skills)
-    supervisor = exp["supervisor_name"] + (f", {exp['supervisor_title']}" if exp.get("supervisor_title") else "")
-    rows = [
-        ("Employer", exp["employer"]),
-        ("Project", exp["title"]),
-        ("Dates", f"{exp['start_date']} to {exp['end_date']}"),
-        ("Verified hours", exp["hours"]),
-        ("Skills (supervisor's rating)", skills_text or "—"),
-        ("Supervisor", supervisor),
-        ("Signed off", exp["signed_off_on"] or "—"),
-    ]
-    table = _facts_table(rows, styles, width)
-    table.setStyle(TableStyle([("LINEBELOW", (0, -1), (-1, -1), 0.5, LINE), ("BOTTOMPADDING", (0, -1), (-1, -1), 6)]))
-    return [_p(f"{exp['employer']}: {exp['title']}", styles["h3"]), table, Spacer(1, 3 * mm)]
-
-
-def _awards_table(awards: list[dict[str, Any]], styles: dict[str, ParagraphStyle], width: float) -> Table:
-    head = ["Course", "Credits", "Term", "Grading", "Status"]
-    data: list[list[Any]] = [[_p(h, styles["label"]) for h in head]]
-    for award in awards:
-        data.append(
-            [
-                _p(f"{award['course']} {award['course_title']}", styles["body"]),
-                _p(award["credits"], styles["right"]),
-                _p(award["term"], styles["body"]),
-                _p(award["grading_basis"], styles["body"]),
-                _p(award["status_label"], styles["body"]),
-            ]
-        )
-    fixed = [18 * mm, 18 * mm, 20 * mm, 34 * mm]
-    table = Table(data, colWidths=[width - sum(fixed), *fixed], repeatRows=1, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.3, LINE),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
-    )
-    return table

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from careercenter.amendments import service as amendments
 from careercenter.audit.service import Actor, record_event
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.db import utcnow
@@ -52,6 +53,8 @@ class IssueSettings:
     signer: signing.LoadedSigner
     logo: str | None = None
     page_size: str = "letter"
+    registrar_name: str = "Office of the Registrar"
+    registrar_title: str = "University Registrar"
     font: str | None = None
     font_bold: str | None = None
 
@@ -63,7 +66,9 @@ def settings_from_app(app: Flask) -> IssueSettings:
         institution=config["INSTITUTION_NAME"],
         public_url=config["PUBLIC_URL"],
         signer=signing.get_signer(app),
-        logo=config.get("LOGO") or None,
+        logo=config.get("TRANSCRIPT_LOGO") or config.get("LOGO") or None,
+        registrar_name=config.get("REGISTRAR_NAME") or "Office of the Registrar",
+        registrar_title=config.get("REGISTRAR_TITLE") or "University Registrar",
         page_size=config.get("TRANSCRIPT_PAGE_SIZE") or "letter",
         font=config.get("TRANSCRIPT_FONT") or None,
         font_bold=config.get("TRANSCRIPT_FONT_BOLD") or None,
@@ -119,8 +124,14 @@ def build_snapshot(
     code: str,
     url: str,
     issued_at: Any,
+    statements: dict[int, list[dict[str, str]]] | None = None,
+    amended: dict[int, str] | None = None,
+    registrar: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Everything the transcript states, as JSON-ready values (numbers as exact strings)."""
+    """Everything the transcript states, as JSON-ready values (numbers as exact strings).
+    `statements`: statements of disagreement per experience; `amended`: when each was amended."""
+    statements = statements or {}
+    amended = amended or {}
     exp_rows = []
     for exp in experiences:
         ratings = exp.skill_ratings or {}
@@ -137,6 +148,8 @@ def build_snapshot(
                 "supervisor_name": exp.supervisor_name,
                 "supervisor_title": exp.supervisor_title or "",
                 "signed_off_on": exp.verified_at.date().isoformat() if exp.verified_at else None,
+                "amended_on": amended.get(exp.id),
+                "statements": statements.get(exp.id, []),
             }
         )
     award_rows = []
@@ -157,8 +170,9 @@ def build_snapshot(
     credits = sum((a.credits for a in awards), Decimal(0))
     posted = sum((a.credits for a in awards if a.status is AwardStatus.POSTED), Decimal(0))
     return {
-        "version": 1,
+        "version": 2,
         "institution": institution,
+        "registrar": registrar or {},
         "student": {"name": student.display_name, "campus_id": student.campus_id, "program": student.program},
         "issued_at": issued_at.isoformat(),
         "issued_on": issued_at.date().isoformat(),
@@ -197,6 +211,9 @@ def issue_transcript(
         code=code,
         url=verify_url(settings.public_url, code),
         issued_at=issued_at,
+        statements=amendments.statements(session, [e.id for e in experiences]),
+        amended=amendments.amended_on(session, [e.id for e in experiences]),
+        registrar={"name": settings.registrar_name, "title": settings.registrar_title},
     )
     unsigned = render.render_pdf(
         snapshot, logo=settings.logo, page_size=settings.page_size, font=settings.font, font_bold=settings.font_bold
@@ -243,7 +260,8 @@ def issue_transcript(
 def revoke_transcript(
     session: Session, transcript: Transcript, *, reason: str, actor: Actor, revoked_by: Person | None = None
 ) -> Transcript:
-    """Revoke an issued transcript: it verifies as revoked from now on, with the date and reason."""
+    """Revoke a transcript (lost, issued in error): it verifies as revoked from now on, with the
+    date and reason. This document only: the records it showed, and their credentials, stay."""
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
         raise ValidationFailed(
@@ -296,7 +314,10 @@ def revoke_for_rescinded_award(session: Session, award: CreditAward, *, actor: A
     query = (
         sa.select(Transcript)
         .join(transcript_awards, transcript_awards.c.transcript_id == Transcript.id)
-        .where(transcript_awards.c.award_id == award.id, Transcript.state == TranscriptState.ISSUED)
+        .where(
+            transcript_awards.c.award_id == award.id,
+            Transcript.state.in_((TranscriptState.ISSUED, TranscriptState.SUPERSEDED)),
+        )
         .order_by(Transcript.id)
     )
     label = f"{award.rule.course_label} ({award.term})" if award.rule else f"#{award.id}"
@@ -335,57 +356,3 @@ def find_by_pdf(session: Session, data: bytes) -> Transcript | None:
     """The transcript whose signed PDF is exactly `data`, if any."""
     digest = hashlib.sha256(data).hexdigest()
     return session.execute(sa.select(Transcript).where(Transcript.pdf_sha256 == digest)).scalar_one_or_none()
-
-
-def verification_status(transcript: Transcript | None) -> str:
-    if transcript is None:
-        return "unknown"
-    return "revoked" if transcript.is_revoked else "authentic"
-
-
-def credential_statuses(session: Session, transcript: Transcript | None) -> list[dict[str, str]]:
-    """The status of the verifiable credentials issued for the records this transcript showed.
-
-    One status stands behind the PDF and the credentials: revoking the transcript (or rescinding
-    an award) revokes the matching credentials, and this says so on the same page.
-    """
-    if transcript is None:
-        return []
-    from careercenter.credentials.status import record_status
-
-    snap = transcript.snapshot
-    experiences = {e["id"]: e for e in snap.get("experiences", [])}
-    awards = {a["id"]: a for a in snap.get("awards", [])}
-    found = record_status(session, experience_ids=list(experiences), award_ids=list(awards))
-    out = []
-    for key, state in sorted(found.items()):
-        kind, _, raw_id = key.partition(":")
-        record = experiences.get(int(raw_id)) if kind == "experience" else awards.get(int(raw_id))
-        if record is None:
-            continue
-        label = (
-            f"{record.get('employer', '')}: {record.get('title', '')}"
-            if kind == "experience"
-            else f"{record.get('course', '')} ({record.get('term', '')})"
-        )
-        out.append({"record": kind, "label": label, "status": state})
-    return out
-
-
-def verification_document(
-    transcript: Transcript | None, code: str, credentials: list[dict[str, str]] | None = None
-) -> dict[str, Any]:
-    """The public answer for a code: status, and what the transcript stated, nothing more."""
-    status = verification_status(transcript)
-    if transcript is None:
-        return {"status": status, "code": code}
-    return {
-        "credentials": credentials or [],
-        "status": status,
-        "code": transcript.verification_code,
-        "issued_at": transcript.issued_at.isoformat(),
-        "revoked_at": transcript.revoked_at.isoformat() if transcript.revoked_at else None,
-        "revocation_reason": transcript.revocation_reason,
-        "pdf_sha256": transcript.pdf_sha256,
-        "transcript": transcript.snapshot,
-    }

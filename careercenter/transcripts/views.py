@@ -22,13 +22,20 @@ from markupsafe import Markup
 from careercenter import transaction
 from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import login_required, me, public, roles_required
+from careercenter.confirm import ask_first
 from careercenter.errors import CareerCenterError
 from careercenter.extensions import db, limiter
 from careercenter.sso.models import Person, Role
-from careercenter.sso.service import get_person_by_campus_id
-from careercenter.transcripts import service
-from careercenter.transcripts.forms import IssueForStudentForm, RequestTranscriptForm, RevokeForm, UploadForm
-from careercenter.transcripts.models import Transcript
+from careercenter.sso.service import find_person_by_campus_id
+from careercenter.transcripts import service, supersede, verification
+from careercenter.transcripts.forms import (
+    IssueForStudentForm,
+    ReissueForm,
+    RequestTranscriptForm,
+    RevokeForm,
+    UploadForm,
+)
+from careercenter.transcripts.models import Transcript, TranscriptState
 from careercenter.transcripts.render import SetupError
 from careercenter.transcripts.signing import SigningUnavailable
 
@@ -49,11 +56,12 @@ class CannotIssue(CareerCenterError):
 
 
 def _issue(student: Person) -> Transcript:
-    """Issue through the service; a missing key or font becomes a clear 503 for people."""
+    """Issue through the service — a reissue: the student's current transcripts become superseded
+    by the new one; a missing key or font becomes a clear 503 for people."""
     person = me()
     try:
         settings = service.settings_from_app(current_app)
-        return service.issue_transcript(db.session, student, settings, actor=Actor.person(person), issued_by=person)
+        return supersede.reissue(db.session, student, settings, actor=Actor.person(person), issued_by=person)
     except (SigningUnavailable, SetupError) as exc:
         # The operator's log says what to fix; people get a plain sentence.
         current_app.logger.error("transcripts cannot be issued: %s", exc)
@@ -88,6 +96,7 @@ def my_transcripts() -> str:
         transcripts=service.transcripts_of(db.session, person.id),
         form=RequestTranscriptForm(),
         has_verified=bool(service.verified_experiences(db.session, person.id)),
+        offers=supersede.open_offers(db.session, person.id),
     )
 
 
@@ -127,8 +136,31 @@ def show(transcript_id: int) -> str:
         transcript=transcript,
         snap=transcript.snapshot,
         revoke_form=RevokeForm() if person.has_role(*STAFF) and not transcript.is_revoked else None,
+        reissue_form=ReissueForm() if transcript.state is TranscriptState.ISSUED else None,
         is_owner=person.id == transcript.student_id,
     )
+
+
+@bp.post("/transcripts/<int:transcript_id>/reissue")
+@login_required
+def reissue(transcript_id: int) -> Response:
+    """The student or registrar staff reissue: this transcript becomes superseded by a new one."""
+    transcript = _visible_transcript(transcript_id)
+    if not ReissueForm().validate_on_submit():
+        flash("The form expired; please try again.", "error")
+        return redirect(url_for("transcripts.show", transcript_id=transcript.id))
+    if transcript.state is not TranscriptState.ISSUED:
+        transaction.doom()
+        flash("This transcript was already superseded or revoked; reissue from the newest one.", "error")
+        return redirect(url_for("transcripts.show", transcript_id=transcript.id))
+    try:
+        new = _issue(transcript.student)
+    except CareerCenterError as exc:
+        transaction.doom()
+        flash(str(exc), "error")
+        return redirect(url_for("transcripts.show", transcript_id=transcript.id))
+    flash("A new transcript is issued; the earlier one now verifies as superseded.", "success")
+    return redirect(url_for("transcripts.show", transcript_id=new.id))
 
 
 @bp.get("/transcripts/<int:transcript_id>/pdf")
@@ -187,7 +219,7 @@ def registrar_issue() -> Response | tuple[str, int]:
 
     if not form.validate_on_submit():
         return again(422)
-    student = get_person_by_campus_id(db.session, form.campus_id.data)
+    student = find_person_by_campus_id(db.session, form.campus_id.data)
     if student is None or not student.has_role(Role.STUDENT):
         form.campus_id.errors.append("No student has this campus ID.")
         return again(422)
@@ -208,6 +240,17 @@ def revoke(transcript_id: int) -> Response | tuple[str, int]:
         abort(404)
     form = RevokeForm()
     person = me()
+    if form.validate_on_submit() and not transcript.is_revoked:
+        page = ask_first(
+            title="Revoke this transcript?",
+            consequence=f"The transcript of {transcript.snapshot['student']['name']} will no longer stand: its "
+            "verification page and every check of the file will say it was revoked, with your reason. "
+            "This cannot be undone.",
+            button="Yes, revoke the transcript",
+            cancel_url=url_for("transcripts.show", transcript_id=transcript.id),
+        )
+        if page is not None:
+            return page, 200
     if form.validate_on_submit():
         try:
             service.revoke_transcript(
@@ -225,6 +268,7 @@ def revoke(transcript_id: int) -> Response | tuple[str, int]:
             transcript=transcript,
             snap=transcript.snapshot,
             revoke_form=form if not transcript.is_revoked else None,
+            reissue_form=ReissueForm() if transcript.state is TranscriptState.ISSUED else None,
             is_owner=False,
         ),
         status,
@@ -279,7 +323,7 @@ def verify_upload() -> Response | tuple[str, int]:
                 render_template(
                     "transcripts/verify_upload.html",
                     transcript=transcript,
-                    status=service.verification_status(transcript),
+                    status=verification.verification_status(transcript),
                     filename=(upload.filename or "upload.pdf")[:120],
                     size=len(data),
                 ),
@@ -293,13 +337,13 @@ def verify_upload() -> Response | tuple[str, int]:
 @limiter.limit(_verify_limit)
 def verify_code(code: str) -> tuple[str, int]:
     transcript = service.find_by_code(db.session, code)
-    status = service.verification_status(transcript)
+    status = verification.verification_status(transcript)
     return (
         render_template(
             "transcripts/verify.html",
             transcript=transcript,
             status=status,
-            credentials=service.credential_statuses(db.session, transcript),
+            credentials=verification.credential_statuses(db.session, transcript),
             snap=transcript.snapshot if transcript else None,
             code=code[:80],
         ),
@@ -312,7 +356,8 @@ def verify_code(code: str) -> tuple[str, int]:
 @limiter.limit(_verify_limit)
 def verify_code_json(code: str) -> tuple[Response, int]:
     transcript = service.find_by_code(db.session, code)
-    body = service.verification_document(transcript, code[:80], service.credential_statuses(db.session, transcript))
+    credentials = verification.credential_statuses(db.session, transcript)
+    body = verification.verification_document(transcript, code[:80], credentials)
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, 404 if transcript is None else 200
@@ -323,7 +368,12 @@ def verify_code_json(code: str) -> tuple[Response, int]:
 
 def _student_panel(person: Person) -> Markup:
     transcripts = service.transcripts_of(db.session, person.id)
-    html = render_template("transcripts/_panel_student.html", transcripts=transcripts[:3], count=len(transcripts))
+    html = render_template(
+        "transcripts/_panel_student.html",
+        transcripts=transcripts[:3],
+        count=len(transcripts),
+        offers=supersede.open_offers(db.session, person.id),
+    )
     return Markup(html)  # noqa: S704 (an autoescaped template's output)
 
 

@@ -56,3 +56,34 @@ RULES = [
     Rule("GET", "/verify/credential", public(200)),
     Rule("POST", "/verify/credential", public(422), data={}),
 ]
+
+# Issue 21: a credential's public status page (LinkedIn's certUrl).
+RULES += [
+    Rule(
+        "GET",
+        "/verify/credential/{credential_uuid}",
+        public(404),
+        setup=lambda w: {"credential_uuid": "00000000-0000-4000-8000-000000000000"},
+    ),
+]
+
+# Issue 21: share links under the student's consent (FERPA 99.30).
+RULES += [
+    Rule("GET", "/me/shares", expect(student=200)),
+    Rule("POST", "/me/shares", expect(student=422), data={"recipient": "x"}),
+    Rule("POST", "/me/shares/{share_id}/revoke", expect(student=HIDDEN), setup=lambda w: {"share_id": 999999}),
+    Rule("GET", "/shared/{token}", public(404), setup=lambda w: {"token": "no-such-token"}),
+]
+
+# Issue 21: wallet exchanges (VC API).
+RULES += [
+    Rule(
+        "POST",
+        "/me/credentials/{credential_uuid}/wallet",
+        expect(student=HIDDEN),
+        setup=lambda w: {"credential_uuid": "00000000-0000-4000-8000-000000000000"},
+    ),
+    Rule("POST", "/me/credentials/clr/wallet", expect(student=409)),
+    # The access table posts a form, not JSON: 400 for everyone (a wallet posting JSON gets 404).
+    Rule("POST", "/exchanges/{exchange_id}", public(400), setup=lambda w: {"exchange_id": "nope"}, data={}),
+]

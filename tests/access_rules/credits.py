@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from tests.access import ALLOWED, HIDDEN, LOGIN, Rule, World, expect
+from careercenter.credits import approvals, delegation
+from careercenter.credits.models import RequestState
+from tests.access import ALLOWED, DENIED, HIDDEN, LOGIN, Rule, World, expect
 from tests.credits.helpers import posted_award, submitted_request
 from tests.factories import verified_experience
 
@@ -15,16 +18,24 @@ def _submitted(w: World) -> dict[str, Any]:
 
 
 def _returned(w: World) -> dict[str, Any]:
-    from careercenter.credits import decisions
-
     request = submitted_request(w.session, w.student, [verified_experience(w.session, w.student, "20")])
-    decisions.return_request(w.session, request, w.advisor, "Add another micro-internship.")
+    approvals.send_back(w.session, request, w.advisor, "Add another micro-internship.", RequestState.RETURNED)
     return {"request_id": request.id}
 
 
 def _posted(w: World) -> dict[str, Any]:
     request = submitted_request(w.session, w.student, [verified_experience(w.session, w.student, "50")])
     return {"award_id": posted_award(w.session, request, w.advisor).id}
+
+
+def _delegation(w: World) -> dict[str, Any]:
+    made = delegation.set_away(w.session, w.advisor, w.other_advisor.campus_id, date(2026, 12, 20), date(2027, 1, 3))
+    return {"delegation_id": made.id}
+
+
+def _record(w: World) -> dict[str, Any]:
+    _submitted(w)
+    return {"campus_id": w.student.campus_id}
 
 
 RULES = [
@@ -35,7 +46,8 @@ RULES = [
     Rule(
         "GET",
         "/credits/requests/{request_id}",
-        expect(student=200, other_student=HIDDEN, advisor=200, other_advisor=HIDDEN, registrar=200, staff=HIDDEN),
+        # Career-center staff have a legitimate interest (issue 17): the route is on the record page too.
+        expect(student=200, other_student=HIDDEN, advisor=200, other_advisor=HIDDEN, registrar=200, staff=200),
         setup=_submitted,
     ),
     Rule(
@@ -54,12 +66,38 @@ RULES = [
     Rule(
         "POST",
         "/credits/requests/{request_id}/decision",
-        expect(anonymous=LOGIN, advisor=303, other_advisor=HIDDEN),
+        expect(anonymous=LOGIN, other_student=HIDDEN, advisor=303, other_advisor=HIDDEN),
         setup=_submitted,
         data={"action": "return", "comment": "Please add your reflection."},
     ),
-    Rule("GET", "/advisor/credits", expect(advisor=200)),
-    Rule("POST", "/advisor/credits/bulk-approve", expect(advisor=303), data={}),
+    Rule(
+        "GET",
+        "/advisor/credits",
+        expect(student=301, advisor=301, registrar=301, staff=301),
+    ),
+    Rule("GET", "/approvals", expect(advisor=200, registrar=200, admin=DENIED)),
+    Rule("POST", "/approvals/bulk-approve", expect(advisor=303, registrar=303, admin=DENIED), data={}),
+    Rule("GET", "/me/away", expect(advisor=200, registrar=200, admin=DENIED)),
+    Rule(
+        "POST",
+        "/me/away",
+        expect(advisor=ALLOWED, registrar=ALLOWED, admin=DENIED),
+        data=lambda w: {"delegate": w.other_advisor.campus_id, "starts_on": "2026-12-20", "ends_on": "2027-01-03"},
+    ),
+    Rule(
+        "POST",
+        "/me/away/{delegation_id}/end",
+        expect(student=HIDDEN, advisor=303, other_advisor=HIDDEN, registrar=HIDDEN, staff=HIDDEN),
+        setup=_delegation,
+        data={},
+    ),
+    Rule("POST", "/me/approval-notices", expect(advisor=303, registrar=303, admin=DENIED), data={"notices": "digest"}),
+    Rule(
+        "GET",
+        "/students/{campus_id}",
+        expect(student=200, other_student=HIDDEN, advisor=200, other_advisor=HIDDEN, registrar=200, staff=200),
+        setup=_record,
+    ),
     Rule("GET", "/registrar/awards", expect(registrar=200)),
     Rule("GET", "/registrar/awards/{award_id}", expect(registrar=200), setup=_posted),
     Rule(
@@ -67,6 +105,6 @@ RULES = [
         "/registrar/awards/{award_id}/rescind",
         expect(registrar=303),
         setup=_posted,
-        data={"reason": "Awarded in error: duplicate of a transfer credit."},
+        data={"reason": "Awarded in error: duplicate of a transfer credit.", "confirmed": "yes"},
     ),
 ]

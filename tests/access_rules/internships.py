@@ -56,6 +56,7 @@ RULES = [
         "/experiences/{experience_id}/signoff/withdraw",
         expect(student=302, other_student=HIDDEN),
         setup=_awaiting,
+        data={"confirmed": "yes"},
     ),
     # The supervisor has no account: the token is the key, whoever holds it.
     Rule("GET", "/signoff/{token}", public(200), setup=_awaiting),

@@ -22,3 +22,32 @@ RULES = [
     # The staff page listing API clients (read-only).
     Rule("GET", "/registrar/api-clients", expect(registrar=200)),
 ]
+
+# Issue 21: records that leave the building (PESC XML; webhooks under webhooks:manage).
+RULES += [
+    Rule(
+        "GET",
+        "/api/v1/students/{campus_id}/pesc-transcript.xml",
+        API,
+        setup=lambda w: {"campus_id": w.student.campus_id},
+    ),
+    Rule("GET", "/api/v1/webhooks", API),
+    Rule("POST", "/api/v1/webhooks", API, data={}),
+    Rule("GET", "/api/v1/webhooks/{subscription_id}", API, setup=lambda w: {"subscription_id": 1}),
+    Rule("DELETE", "/api/v1/webhooks/{subscription_id}", API, setup=lambda w: {"subscription_id": 1}),
+    Rule("GET", "/api/v1/webhooks/{subscription_id}/deliveries", API, setup=lambda w: {"subscription_id": 1}),
+    Rule(
+        "POST",
+        "/api/v1/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver",
+        API,
+        setup=lambda w: {"subscription_id": 1, "delivery_id": 1},
+        data={},
+    ),
+    Rule(
+        "POST",
+        "/api/v1/webhooks/{subscription_id}/rotate-secret",
+        API,
+        setup=lambda w: {"subscription_id": 1},
+        data={},
+    ),
+]

@@ -36,7 +36,13 @@ RULES = [
         "/transcripts/{transcript_id}/revoke",
         expect(registrar=302),
         setup=lambda w: {"transcript_id": _transcript(w)["id"]},
-        data={"reason": "Issued in error"},
+        data={"reason": "Issued in error", "confirm": "y", "confirmed": "yes"},
+    ),
+    Rule(
+        "POST",
+        "/transcripts/{transcript_id}/reissue",
+        expect(student=302, other_student=HIDDEN, advisor=DENIED, registrar=302),
+        setup=lambda w: {"transcript_id": _transcript(w)["id"]},
     ),
     Rule("GET", "/registrar/transcripts", expect(registrar=200)),
     Rule(

@@ -77,7 +77,8 @@ def test_student_downloads_and_a_verifier_checks(committed_db: Any, page: Any, t
         page.goto(f"{server.url}/verify/credential")
         check_accessibility(page)
         page.get_by_role("button", name="Check").click()  # nothing given
-        expect(page.get_by_text("Paste a credential, or choose a file to upload.")).to_be_visible()
+        expect(page.locator("#credential-error")).to_have_text("Paste a credential, or choose a file to upload.")
+        expect(page.locator("[data-error-summary]")).to_be_focused()
         check_accessibility(page)
         page.get_by_label("Credential (JSON or JWT)").fill(saved.read_text())
         page.get_by_role("button", name="Check").click()

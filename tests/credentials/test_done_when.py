@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import jsonschema
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from careercenter import signals
 from careercenter.audit.service import Actor
 from careercenter.credentials import proof, statuslist
+from careercenter.credentials import status as credential_status
 from careercenter.credentials.multibase import decode_ed25519_public
 from careercenter.credits.models import AwardStatus
 
@@ -65,12 +64,13 @@ def test_done_when(
         assert not revoked(credential)
     assert not revoked(clr)
 
-    # The registrar revokes the transcript that showed all three records.
-    transcript = SimpleNamespace(
-        id=1, student_id=student.id, snapshot={"experience_ids": [e1.id, e2.id], "award_ids": [award.id]}
-    )
-    signals.transcript_revoked.send(
-        "transcripts", session=session, transcript=transcript, actor=Actor.system("registrar"), reason="error"
+    # The records are withdrawn (issue 18: revoking a transcript, a document, would change none).
+    credential_status.revoke_records(
+        session,
+        experience_ids=[e1.id, e2.id],
+        award_ids=[award.id],
+        actor=Actor.system("registrar"),
+        reason="withdrawn",
     )
     session.commit()
     assert all(revoked(credential) for credential in nested)

@@ -46,16 +46,31 @@ def record(session: Any, make_student: Any, verified_experience: Any, make_award
     return SimpleNamespace(student=student, e1=e1, e2=e2, award=award, clr=clr, rows=rows)
 
 
-def test_transcript_revocation_revokes_the_records_it_showed(app: Any, session: Any, record: Any) -> None:
-    rows = record.rows
-    assert not any(_bit(app, session, r) for r in rows.values())
+def test_a_revoked_transcript_changes_no_credential(app: Any, session: Any, record: Any) -> None:
+    """One status per record, not per document: revoking a transcript (lost, issued in error)
+    leaves the credentials of the records it showed as they are."""
     transcript = SimpleNamespace(
         id=77,
         student_id=record.student.id,
-        snapshot={"experience_ids": [record.e1.id], "award_ids": [record.award.id]},
+        snapshot={"experiences": [{"id": record.e1.id}], "awards": [{"id": record.award.id}]},
     )
     signals.transcript_revoked.send(
         "transcripts", session=session, transcript=transcript, actor=Actor.system("registrar"), reason="issued in error"
+    )
+    assert {r.state for r in record.rows.values()} == {CredentialState.ISSUED}
+    assert record.clr.state is CredentialState.ISSUED
+    assert not any(_bit(app, session, r) for r in record.rows.values())
+
+
+def test_withdrawn_records_are_revoked_everywhere(app: Any, session: Any, record: Any) -> None:
+    rows = record.rows
+    assert not any(_bit(app, session, r) for r in rows.values())
+    credential_status.revoke_records(
+        session,
+        experience_ids=[record.e1.id],
+        award_ids=[record.award.id],
+        actor=Actor.system("registrar"),
+        reason="sign-off annulled by an amendment",
     )
     assert rows["e1"].state is CredentialState.REVOKED
     assert rows["award"].state is CredentialState.REVOKED
@@ -78,13 +93,6 @@ def test_transcript_revocation_revokes_the_records_it_showed(app: Any, session: 
     assert fresh.id != record.clr.id and fresh.included == [rows["e2"].credential_id]
     # Revocation is final for the record: asking again does not issue a new credential.
     assert issuance.issue_for_experience(session, record.e1, app.config).state is CredentialState.REVOKED
-
-
-def test_snapshot_listing_records_as_objects(app: Any, session: Any, record: Any) -> None:
-    transcript = SimpleNamespace(id=78, snapshot={"experiences": [{"id": record.e2.id}], "awards": []})
-    credential_status.on_transcript_revoked(None, session=session, transcript=transcript, actor=None, reason="x")
-    assert record.rows["e2"].state is CredentialState.REVOKED
-    assert record.rows["e1"].state is CredentialState.ISSUED
 
 
 def test_award_rescinded_revokes_its_credential(app: Any, session: Any, record: Any, make_person: Any) -> None:

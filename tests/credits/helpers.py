@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from careercenter.audit.service import Actor
-from careercenter.credits import decisions, rule_versions
+from careercenter.credits import approvals, rule_versions
 from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import CreditAward, CreditRequest, CreditRule
 from careercenter.credits.rules import parse_rules_text
@@ -60,7 +60,8 @@ def posted_award(session: Any, request: CreditRequest, advisor: Any) -> CreditAw
     from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus
     from careercenter.statemachine import move
 
-    award = decisions.approve_request(session, request, advisor, "Good work.")
+    award = approvals.approve(session, request, advisor, "Good work.").award
+    assert award is not None
     award.sis_reference = "SIS-1"
     award.posted_at = utcnow()
     move(

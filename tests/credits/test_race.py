@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from careercenter.credits import decisions
+from careercenter.credits import approvals
 from careercenter.credits import requests as credit_requests
+from careercenter.credits.approval_models import ApprovalDecision
 from careercenter.credits.models import CreditAward, CreditRequest, RequestState
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db
@@ -61,9 +62,11 @@ def test_two_advisors_at_once_exactly_one_wins(committed_db: Any, second: str) -
                 version = request.version_id
                 loaded.wait()  # both have read the submitted request before either decides
                 if action == "approve":
-                    decisions.approve_request(db.session, request, advisor, "Yes.", expected_version=version)
+                    approvals.approve(db.session, request, advisor, "Yes.", expected_version=version)
                 else:
-                    decisions.deny_request(db.session, request, advisor, "No.", expected_version=version)
+                    approvals.send_back(
+                        db.session, request, advisor, "No.", RequestState.DENIED, expected_version=version
+                    )
                 db.session.commit()
                 outcomes[index] = "won"
             except Conflict as exc:
@@ -94,8 +97,11 @@ def test_two_advisors_at_once_exactly_one_wins(committed_db: Any, second: str) -
         request = db.session.get(CreditRequest, request_id)
         assert request is not None
         awards = db.session.execute(sa.select(CreditAward)).scalars().all()
-        mails = db.session.execute(sa.select(OutboxMessage)).scalars().all()
-        assert len(mails) == 1  # one decision, one email
+        mails = db.session.execute(
+            sa.select(OutboxMessage).where(OutboxMessage.to_address == "racestudent@example.edu")
+        ).scalars()
+        assert len(list(mails)) == 1  # one decision, one email to the student
+        assert len(db.session.execute(sa.select(ApprovalDecision)).scalars().all()) == 1
         if request.state is RequestState.APPROVED:
             assert len(awards) == 1
         else:
@@ -134,7 +140,7 @@ def test_two_requests_of_one_student_approved_at_once_stay_within_the_term_cap(c
                 assert request is not None and request.computed_credits == 2
                 loaded.wait()
                 # As the form sends it: the 2 credits the page showed.
-                decisions.approve_request(db.session, request, advisor, "Yes.", credits=request.computed_credits)
+                approvals.approve(db.session, request, advisor, "Yes.", credits=request.computed_credits)
                 db.session.commit()
                 outcomes.append("approved")
             except ValidationFailed as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from html import unescape
 from typing import Any
 
 import pytest
@@ -182,3 +183,15 @@ def test_unknown_rules_and_versions_are_404(client: Any, login: Any, staff: Any,
     login(staff)
     assert client.get("/rules/NOPE-1/edit").status_code == 404
     assert client.get("/rules/INTR-295/v9").status_code == 404
+
+
+def test_a_route_step_nobody_can_decide_is_not_published(
+    client: Any, login: Any, staff: Any, rule: CreditRule, session: Any
+) -> None:
+    login(staff)
+    text = _text(client) + "approval:\n- {step: Department chair, by: {pool: math-chairs}}\n"
+    response = client.post("/rules/INTR-295/edit", data={"text": text, "action": "publish"})
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert 'INTR-295: step "Department chair" (nobody can decide it): nobody can decide this step today' in html
+    assert session.execute(sa.select(sa.func.count()).select_from(CreditRule)).scalar_one() == 1

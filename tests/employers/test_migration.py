@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from careercenter.employers import service
 from careercenter.extensions import db
 
-BEFORE = "156c1a5a3f34"
+BEFORE = "a6efc3d88565"
 EMPLOYERS = "8b4d1c95726b"
 
 

@@ -38,6 +38,7 @@ def events(session: Any, action: str | None = None) -> list[AuditEvent]:
 
 def error_beside(html: str, field: str) -> str:
     """The error message rendered beside `field` (by the `field()` macro's id)."""
-    match = re.search(rf'<p class="error" id="{re.escape(field)}-error">([^<]*)</p>', html)
+    prefix = '(?:<span class="visually-hidden">Error:</span> )?'
+    match = re.search(rf'<p class="error" id="{re.escape(field)}-error">{prefix}([^<]*)</p>', html)
     assert match, f"no error beside {field}"
     return match.group(1).replace("&#39;", "'")

@@ -8,16 +8,19 @@ import sqlalchemy as sa
 
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.notify.models import OutboxMessage
+from careercenter.sso.models import Person
 from tests.internships.helpers import LINK
 
 
 def test_demo_has_every_state_and_working_links(runner: Any, session: Any, client: Any) -> None:
     result = runner.invoke(args=["seed-demo", "--no-history"])
     assert result.exit_code == 0, result.output
-    assert "micro-internships: 13 (4 awaiting signoff, 1 disputed, 3 draft, 5 verified)" in result.output
+    assert "micro-internships: 15 (4 awaiting signoff, 2 disputed, 4 draft, 5 verified)" in result.output
     experiences = list(session.execute(sa.select(Experience)).scalars())
     assert {e.state for e in experiences} == set(ExperienceState)
-    assert len({e.student_id for e in experiences}) == 8  # every demo student has one
+    demo_students = {p.id for p in session.execute(sa.select(Person).where(Person.is_demo.is_(True))).scalars()}
+    with_experience = {e.student_id for e in experiences} & demo_students
+    assert len(with_experience) == 11  # every demo student has one
     credit_union = next(e for e in experiences if e.employer == "Cedar Valley Credit Union")
     assert credit_union.state is ExperienceState.VERIFIED and str(credit_union.verified_hours) == "15.00"
     assert credit_union.skill_ratings and credit_union.supervisor_feedback

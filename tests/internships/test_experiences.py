@@ -106,7 +106,7 @@ def test_add_a_draft(client: Any, login: Any, make_student: Any, session: Any) -
         ({"supervisor_email": "renee@"}, "supervisor_email", "Enter a valid email address"),
         ({"supervisor_email": "not an email"}, "supervisor_email", "Enter a valid email address"),
         ({"employer": "  "}, "employer", "Enter the employer."),
-        ({"start_date": "14/03/2026"}, "start_date", "Enter a date like"),
+        ({"start_date": "14/03/2026"}, "start_date", "Enter a complete date: day, month and year."),
     ],
 )
 def test_bad_input_is_explained_beside_the_field_and_changes_nothing(
@@ -193,7 +193,9 @@ def test_a_verified_experience_is_frozen(
         experiences.update_experience(session, experience, experiences.ExperienceInput(**_input()), actor(student))
     with pytest.raises(IllegalTransition):
         request_signoff(session, experience, actor(student))
-    response = client.post(f"/experiences/{experience.id}/signoff/withdraw", follow_redirects=True)
+    response = client.post(
+        f"/experiences/{experience.id}/signoff/withdraw", data={"confirmed": "yes"}, follow_redirects=True
+    )
     assert "There is no sign-off request waiting" in response.get_data(as_text=True)
     assert experience.state is ExperienceState.VERIFIED
 

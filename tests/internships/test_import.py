@@ -156,7 +156,8 @@ def test_import_page_for_staff(client: Any, login: Any, make_person: Any, sessio
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Imported <strong>2</strong>, already there <strong>0</strong>, rejected <strong>1</strong>" in html
-    assert "<td>4</td><td>end_date: The end date is before the start date.</td>" in html
+    reason = "end_date: The end date is before the start date."
+    assert f'<td data-label="Line">4</td><td data-label="Reason">{reason}</td>' in html
     assert _count(session) == 2
     empty = client.post("/registrar/internships/import", data={}, content_type="multipart/form-data")
     assert "Choose a CSV or JSON file." in empty.get_data(as_text=True)

@@ -190,7 +190,9 @@ def test_an_expired_link_does_nothing(client: Any, session: Any, asked: Any) -> 
 def test_withdrawing_kills_every_link(client: Any, session: Any, asked: Any, login: Any) -> None:
     experience, token = asked
     login(experience.student)
-    response = client.post(f"/experiences/{experience.id}/signoff/withdraw", follow_redirects=True)
+    response = client.post(
+        f"/experiences/{experience.id}/signoff/withdraw", data={"confirmed": "yes"}, follow_redirects=True
+    )
     invalid = _invalid_page(client)
     assert "The request is withdrawn" in response.get_data(as_text=True)
     session.refresh(experience)

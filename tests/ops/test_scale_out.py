@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from careercenter.audit.models import AuditEvent
 from careercenter.audit.service import Actor
-from careercenter.credits import decisions
+from careercenter.credits import approvals
 from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
 from careercenter.extensions import db
@@ -263,7 +263,8 @@ def seed(app: Any, *, links: int, requests_to_decide: int, awards: int, pairs: i
             first, second = _verified(student, 200 + 2 * i), _verified(student, 201 + 2 * i)
             request_pairs.append((_submit(student, first).id, _submit(student, second).id))
         award_ids = [
-            decisions.approve_request(db.session, r, advisors[0], "Good work.").id for r in requests_made[:awards]
+            approvals.approve(db.session, r, advisors[0], "Good work.").award.id  # type: ignore[union-attr]
+            for r in requests_made[:awards]
         ]
         tokens, experience_ids = [], []
         for i, student in enumerate(students[:links]):
@@ -497,7 +498,7 @@ def plan_decisions(burst: Burst, seeded: Seeded, advisors: list[requests.Session
         )
         location = answer.headers.get("Location", "")
         result = {422: "refused"}.get(answer.status_code, "?")
-        if answer.status_code == 303 and location.endswith("/advisor/credits"):
+        if answer.status_code == 303 and location.endswith("/approvals"):
             result = "won"
         elif answer.status_code == 303 and location.endswith(f"/credits/requests/{request_id}"):
             result = "lost"

@@ -65,18 +65,30 @@ def test_award_json_is_exactly_as_documented(
         "experiences",
         "approved_by",
         "approved_at",
+        "approvals",
         "status",
         "sis_reference",
         "posted_at",
         "updated_at",
     }
+    assert body["approvals"] == []  # made directly, not through a route (see tests/credits/test_routes_api.py)
     assert body["student"] == {"campus_id": "S1001", "name": "Maya Okafor", "email": "maya@students.example.edu"}
     assert body["course"] == {"subject": "INTR", "number": "295", "title": "Micro-internship Practicum"}
     assert body["credits"] == "1.50"
     assert body["grading_basis"] == "P/NP" and body["term"] == "2026FA"
     assert body["rule"] == {"code": "INTR295", "version": 1}
     assert [e["hours"] for e in body["experiences"]] == ["20.00", "25.50"]
-    assert set(body["experiences"][0]) == {"id", "employer", "title", "hours", "start_date", "end_date", "verified_at"}
+    assert set(body["experiences"][0]) == {
+        "id",
+        "employer",
+        "title",
+        "hours",
+        "start_date",
+        "end_date",
+        "verified_at",
+        "statements_of_disagreement",
+    }
+    assert body["experiences"][0]["statements_of_disagreement"] == []
     assert re.match(r"^\d{4}-\d{2}-\d{2}$", body["experiences"][0]["start_date"])
     assert body["approved_by"] == "Dana Whitfield"
     assert body["status"] == "pending" and body["sis_reference"] is None and body["posted_at"] is None

@@ -80,7 +80,7 @@ def test_demo_prints_a_working_api_client(committed_db: Any) -> None:
         db.session.commit()
         client_id, _ = _credentials(summary)
         client = db.session.execute(sa.select(ApiClient)).scalar_one()
-        assert client.client_id == client_id and client.scopes == "credits:read credits:write"
+        assert client.client_id == client_id and client.scopes == "credits:read credits:write webhooks:manage"
         db.session.remove()
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jsonschema
 from schemathesis.specs.openapi.definitions import OPENAPI_31
+
+#: The blueprints of the registrar machine API (issue 21 added PESC XML and webhooks).
+API_BLUEPRINTS = {"registrar", "registrar_pesc", "registrar_webhooks"}
 
 API_OPERATIONS = [
     ("get", "/api/v1/credit-awards"),
@@ -28,7 +32,7 @@ def test_document_is_valid_openapi_3_1(client: Any) -> None:
     jsonschema.Draft202012Validator(OPENAPI_31).validate(document)
     flows = document["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]
     assert flows["tokenUrl"] == "http://careers.test/oauth/token"
-    assert set(flows["scopes"]) == {"credits:read", "credits:write"}
+    assert set(flows["scopes"]) == {"credits:read", "credits:write", "webhooks:manage"}
 
 
 def test_every_api_operation_documents_its_errors_as_problems(client: Any) -> None:
@@ -52,8 +56,8 @@ def test_every_api_operation_documents_its_errors_as_problems(client: Any) -> No
 def test_every_registrar_route_is_described(app: Any, client: Any) -> None:
     document = _document(client)
     routes = {
-        rule.rule.replace("<int:award_id>", "{id}").replace("<campus_id>", "{campus_id}")
+        re.sub(r"<(?:int:)?(\w+)>", r"{\1}", re.sub(r"<int:(award|subscription)_id>", "{id}", rule.rule))
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("registrar.")
+        if rule.endpoint.split(".")[0] in API_BLUEPRINTS
     }
     assert routes == set(document["paths"])

@@ -35,7 +35,7 @@ def test_api_conforms_to_its_openapi_document(
     student = make_student(campus_id="S5001")
     for status in AwardStatus:  # records for the generated calls to find, in every state
         make_award(student, status=status)
-    headers = bearer("credits:read credits:write")
+    headers = bearer("credits:read credits:write webhooks:manage")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.label for op in operations} >= {
@@ -47,6 +47,9 @@ def test_api_conforms_to_its_openapi_document(
         "POST /oauth/token",
     }
     for operation in operations:
+        negatable = operation.path_parameters or operation.query or operation.headers or operation.body
+        if mode is schemathesis.GenerationMode.NEGATIVE and not negatable:
+            continue  # nothing to make invalid (e.g. GET /api/v1/webhooks): the positive pass covers it
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))

@@ -37,6 +37,9 @@ def test_demo_issues_signed_transcripts_and_revokes_one(
     revoked = [t for t in transcripts if t.state is TranscriptState.REVOKED]
     assert len(revoked) == 1 and revoked[0].revocation_reason == REVOKE_REASON
     assert any("revoked one of" in line for line in lines)
+    superseded = [t for t in transcripts if t.state is TranscriptState.SUPERSEDED]
+    assert len(superseded) == 1 and superseded[0].student_id == first.id
+    assert f"transcripts: a superseded one to check: /verify/{superseded[0].verification_code}" in lines
     pdf = tmp_path / "demo.pdf"
     pdf.write_bytes(transcripts[0].pdf)
     assert "Signature is Valid." in run_tool("pdfsig", str(pdf))

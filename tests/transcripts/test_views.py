@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from careercenter.audit.models import Disclosure
 from careercenter.credits.models import AwardStatus
+from careercenter.dates import format_date
 from careercenter.extensions import limiter
 from careercenter.sso.models import Role
 from careercenter.transcripts.models import Transcript, TranscriptState
@@ -118,24 +119,38 @@ def test_revoke_form_needs_a_reason_then_verification_says_revoked(
     login(people["registrar"])
     page = client.get(f"/transcripts/{transcript.id}").get_data(as_text=True)
     assert "Reason for revoking" in page
+    assert "does <strong>not</strong> affect" in page and "reissue" in page  # replaced → reissue instead
+    unconfirmed = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": "Hours were misreported"})
+    assert unconfirmed.status_code == 422 and 'id="confirm-error"' in unconfirmed.get_data(as_text=True)
     bad = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": ""})
     assert bad.status_code == 422
     assert 'id="reason-error"' in bad.get_data(as_text=True)
     session.refresh(transcript)
     assert transcript.state is TranscriptState.ISSUED
 
-    ok = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": "Hours were misreported"})
+    # Without JavaScript the first post asks first (changing nothing); the confirmed one revokes.
+    ask = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": "Hours were misreported", "confirm": "y"})
+    assert ask.status_code == 200 and "Revoke this transcript?" in ask.get_data(as_text=True)
+    assert 'name="confirmed" value="yes"' in ask.get_data(as_text=True)
+    session.refresh(transcript)
+    assert transcript.state is TranscriptState.ISSUED
+    ok = client.post(
+        f"/transcripts/{transcript.id}/revoke",
+        data={"reason": "Hours were misreported", "confirm": "y", "confirmed": "yes"},
+    )
     assert ok.status_code == 302
     session.refresh(transcript)
     assert transcript.state is TranscriptState.REVOKED
 
-    again = client.post(f"/transcripts/{transcript.id}/revoke", data={"reason": "Once more, please"})
+    again = client.post(
+        f"/transcripts/{transcript.id}/revoke", data={"reason": "Once more, please", "confirm": "y", "confirmed": "yes"}
+    )
     assert again.status_code == 409
 
     client.post("/logout")
     verify = client.get(f"/verify/{transcript.verification_code}").get_data(as_text=True)
     assert "Revoked" in verify
-    assert f"revoked on {transcript.revoked_at.date().isoformat()}" in verify
+    assert f"revoked on {format_date(transcript.revoked_at)}" in verify
     assert "Hours were misreported" in verify
     data = client.get(f"/verify/{transcript.verification_code}.json").get_json()
     assert data["status"] == "revoked"
@@ -171,6 +186,7 @@ def test_public_verification_shows_what_was_stated_and_nothing_more(
         "status",
         "code",
         "issued_at",
+        "superseded_at",
         "revoked_at",
         "revocation_reason",
         "pdf_sha256",

@@ -1,0 +1,1 @@
+"""Webhooks to registrar systems: Standard Webhooks signatures, an outbox table, a worker."""

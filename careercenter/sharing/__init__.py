@@ -1,0 +1,1 @@
+"""Share links a student makes under recorded FERPA consent (34 CFR 99.30)."""

@@ -1,0 +1,220 @@
+"""What waits for each person, newest first, each item linking to where it is done.
+
+A fixed number of queries per role, whatever the number of items (tests/test_todo.py counts
+them): one query per kind of item (at most :data:`LIMIT` rows each) and one COUNT per kind.
+The role homes show the list; the top navigation shows the count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import url_for
+from sqlalchemy.orm import Session, joinedload
+
+from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
+from careercenter.internships.models import Experience, ExperienceState
+from careercenter.notify.models import OutboxMessage, OutboxState
+from careercenter.sso.models import AdvisorAssignment, Person, Role
+
+#: At most this many items of each kind are listed; the count says how many there are.
+LIMIT = 25
+
+_STUDENT_STATES = (ExperienceState.DRAFT, ExperienceState.DISPUTED, ExperienceState.AWAITING_SIGNOFF)
+_AWARD_STATES = (AwardStatus.PENDING, AwardStatus.REJECTED_BY_REGISTRAR)
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """One thing to do: what, where it is done, and since when it has waited."""
+
+    text: str
+    url: str
+    since: datetime | None
+    action: str
+
+
+@dataclass(frozen=True)
+class TodoList:
+    items: list[TodoItem]
+    total: int
+
+    @property
+    def more(self) -> int:
+        """How many are not listed (beyond :data:`LIMIT` of a kind)."""
+        return self.total - len(self.items)
+
+
+def _newest_first(items: list[TodoItem]) -> list[TodoItem]:
+    return sorted(items, key=lambda i: (i.since is not None, i.since or datetime.min), reverse=True)
+
+
+# ---- students -----------------------------------------------------------------------------------
+
+
+def _student_experiences(student: Person) -> sa.Select[tuple[Experience]]:
+    return sa.select(Experience).where(Experience.student_id == student.id, Experience.state.in_(_STUDENT_STATES))
+
+
+def _returned_requests(student: Person) -> sa.Select[tuple[CreditRequest]]:
+    return sa.select(CreditRequest).where(
+        CreditRequest.student_id == student.id, CreditRequest.state == RequestState.RETURNED
+    )
+
+
+def _experience_item(e: Experience) -> TodoItem:
+    url = url_for("internships.show_experience", experience_id=e.id)
+    if e.state == ExperienceState.DISPUTED:
+        return TodoItem(
+            f"Correct “{e.title}” ({e.employer}): {e.supervisor_name} disputed it",
+            url_for("internships.edit_experience", experience_id=e.id),
+            e.updated_at,
+            "Correct it",
+        )
+    if e.state == ExperienceState.DRAFT:
+        return TodoItem(
+            f"Ask {e.supervisor_name} to sign off “{e.title}” ({e.employer})", url, e.updated_at, "Ask for sign-off"
+        )
+    return TodoItem(
+        f"“{e.title}” ({e.employer}) awaits {e.supervisor_name}'s sign-off: send the link again if needed",
+        url,
+        e.updated_at,
+        "See the request",
+    )
+
+
+def student_todo(session: Session, student: Person) -> TodoList:
+    experiences = session.scalars(
+        _student_experiences(student).order_by(Experience.updated_at.desc()).limit(LIMIT)
+    ).all()
+    returned = session.scalars(
+        _returned_requests(student)
+        .options(joinedload(CreditRequest.rule))
+        .order_by(CreditRequest.decided_at.desc())
+        .limit(LIMIT)
+    ).all()
+    items = [_experience_item(e) for e in experiences]
+    items += [
+        TodoItem(
+            f"Change and resubmit your request for {r.rule.course_label}: your advisor returned it",
+            url_for("credits.edit_request", request_id=r.id),
+            r.decided_at,
+            "Change it",
+        )
+        for r in returned
+    ]
+    return TodoList(_newest_first(items), student_count(session, student))
+
+
+def student_count(session: Session, student: Person) -> int:
+    return _count(session, _student_experiences(student)) + _count(session, _returned_requests(student))
+
+
+# ---- approvers (advisors) -------------------------------------------------------------------------
+
+
+def _waiting_requests(advisor: Person) -> sa.Select[tuple[CreditRequest]]:
+    return (
+        sa.select(CreditRequest)
+        .join(AdvisorAssignment, AdvisorAssignment.student_id == CreditRequest.student_id)
+        .where(AdvisorAssignment.advisor_id == advisor.id, CreditRequest.state == RequestState.SUBMITTED)
+    )
+
+
+def advisor_todo(session: Session, advisor: Person) -> TodoList:
+    requests = session.scalars(
+        _waiting_requests(advisor)
+        .options(joinedload(CreditRequest.rule), joinedload(CreditRequest.student))
+        .order_by(CreditRequest.submitted_at.desc())
+        .limit(LIMIT)
+    ).all()
+    items = [
+        TodoItem(
+            f"Decide {r.student.display_name}'s request for {r.rule.course_label}",
+            url_for("credits.request_detail", request_id=r.id),
+            r.submitted_at,
+            "Decide",
+        )
+        for r in requests
+    ]
+    return TodoList(_newest_first(items), advisor_count(session, advisor))
+
+
+def advisor_count(session: Session, advisor: Person) -> int:
+    return _count(session, _waiting_requests(advisor))
+
+
+# ---- registrar staff ------------------------------------------------------------------------------
+
+
+def _open_awards() -> sa.Select[tuple[CreditAward]]:
+    return sa.select(CreditAward).where(CreditAward.status.in_(_AWARD_STATES))
+
+
+def _failed_mail() -> sa.Select[tuple[OutboxMessage]]:
+    return sa.select(OutboxMessage).where(OutboxMessage.state == OutboxState.FAILED)
+
+
+def registrar_todo(session: Session) -> TodoList:
+    awards = session.scalars(
+        _open_awards()
+        .options(joinedload(CreditAward.student), joinedload(CreditAward.rule))
+        .order_by(CreditAward.approved_at.desc())
+        .limit(LIMIT)
+    ).all()
+    failed = session.scalars(_failed_mail().order_by(OutboxMessage.created_at.desc()).limit(LIMIT)).all()
+    items = []
+    for a in awards:
+        url = url_for("registrar_awards.award_detail", award_id=a.id)
+        if a.status == AwardStatus.PENDING:
+            text = f"Post award {a.id}: {a.student.display_name}, {a.rule.course_label} (the SIS has not posted it)"
+            items.append(TodoItem(text, url, a.approved_at, "See the award"))
+        else:
+            text = f"Award {a.id} of {a.student.display_name} was rejected by the SIS: resolve it"
+            items.append(TodoItem(text, url, a.updated_at, "See the award"))
+    items += [
+        TodoItem(
+            f"Mail to {m.to_address} failed: “{m.subject}”",
+            url_for("notify.outbox"),
+            m.last_attempt_at or m.created_at,
+            "Queue it again",
+        )
+        for m in failed
+    ]
+    return TodoList(_newest_first(items), registrar_count(session))
+
+
+def registrar_count(session: Session) -> int:
+    return _count(session, _open_awards()) + _count(session, _failed_mail())
+
+
+# ---- per person ------------------------------------------------------------------------------------
+
+
+def todo_for(session: Session, person: Person, role: Role) -> TodoList | None:
+    """The to-do list of `person`'s home for `role` (None for a role without one)."""
+    if role == Role.STUDENT:
+        return student_todo(session, person)
+    if role == Role.ADVISOR:
+        return advisor_todo(session, person)
+    if role in (Role.REGISTRAR, Role.ADMIN) and person.has_role(Role.REGISTRAR, Role.ADMIN):
+        return registrar_todo(session)
+    return None
+
+
+def todo_count(session: Session, person: Person) -> int:
+    """Everything waiting for `person`, over their roles (the number in the top navigation)."""
+    total = 0
+    if person.has_role(Role.STUDENT):
+        total += student_count(session, person)
+    if person.has_role(Role.ADVISOR):
+        total += advisor_count(session, person)
+    if person.has_role(Role.REGISTRAR, Role.ADMIN):
+        total += registrar_count(session)
+    return total
+
+
+def _count(session: Session, query: sa.Select) -> int:  # type: ignore[type-arg]
+    return session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()

@@ -1,0 +1,65 @@
+"""A campus with approval routes: a rules file with routes, CS students, an advisor, two chairs
+(one of another program), a faculty sponsor and registrar staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from careercenter.credits.rules import parse_rules_text
+from careercenter.sso.models import ClassLevel, Role
+from tests.credits.helpers import load_test_rules
+
+ROUTE_RULES = """
+rules:
+  - code: CSCI-397
+    name: Computing practicum
+    course: {subject: CSCI, number: "397", title: Computing Practicum}
+    grading_basis: S/U
+    hours_per_credit: 20
+    credit_increment: 1
+    min_credits: 1
+    max_credits: 3
+    open_from: 2020FA
+    programs: [Computer Science]
+    approval:
+      - {step: Advisor review, by: advisor}
+      - {step: Department chair, by: {pool: csci-chairs, match_program: true}, deadline_days: 4, escalate_to: registrar}
+      - {step: Registrar check, by: registrar}
+  - code: BUS-390
+    name: Business field experience
+    course: {subject: BUS, number: "390", title: Business Field Experience}
+    grading_basis: P/NP
+    hours_per_credit: 45
+    min_credits: 1
+    max_credits: 3
+    open_from: 2020FA
+    approval:
+      - {step: Faculty sponsor, by: sponsor}
+      - {step: Advisor review, by: advisor}
+"""
+
+
+def route_campus(session: Any, make_person: Any, make_student: Any, make_advisor: Any) -> dict[str, Any]:
+    maya = make_student(name="Maya Okafor", email="maya@students.example.edu")
+    zoe = make_student(name="Zoe Martin", email="zoe@students.example.edu")
+    dana = make_advisor([maya, zoe], name="Dana Whitfield", email="dana@example.edu")
+    raj = make_advisor([maya], name="Raj Patel", email="raj@example.edu")
+    priya = make_person(
+        Role.FACULTY, name="Priya Raman", email="priya@example.edu", program="Computer Science", class_level=None
+    )
+    priya.set_pools({"csci-chairs"})
+    omar = make_person(
+        Role.FACULTY, name="Omar Chair", email="omar@example.edu", program="Mathematics", class_level=None
+    )
+    omar.set_pools({"csci-chairs"})  # in the pool, but not of the student's program
+    marcus = make_person(
+        Role.FACULTY, name="Marcus Bell", email="marcus@example.edu", program="Business", class_level=None
+    )
+    karen = make_person(Role.REGISTRAR, name="Karen Mbeki", email="karen@example.edu", program=None, class_level=None)
+    session.flush()
+    rules = load_test_rules(session, ROUTE_RULES)
+    assert parse_rules_text(ROUTE_RULES)[0].route[1].match_program
+    return {
+        "maya": maya, "zoe": zoe, "dana": dana, "raj": raj, "priya": priya, "omar": omar,
+        "marcus": marcus, "karen": karen, "rules": rules, "level": ClassLevel.JUNIOR,
+    }  # fmt: skip
