@@ -5,17 +5,15 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from careercenter.db import enum_column, utcnow
+from careercenter.employers.models import Employer
 from careercenter.extensions import db
 from careercenter.sso.models import Person
-
-if TYPE_CHECKING:
-    from careercenter.employers.models import Employer
 
 
 class ExperienceState(enum.StrEnum):

@@ -199,8 +199,11 @@ def test_self_rating_sits_beside_the_supervisors(
     session.commit()
     login(advisor)
     html = client.get(f"/experiences/{experience.id}").get_data(as_text=True)
-    assert "Student&#39;s own rating" in html or "Student's own rating" in html
-    assert "<td>Teamwork</td><td>5 of 5</td><td>3 of 5</td>" in html
+    assert "Student's own rating" in html
+    assert (
+        '<td data-label="Competency">Teamwork</td><td data-label="Supervisor\'s rating">5 of 5</td>'
+        '<td data-label="Student\'s own rating">3 of 5</td>'
+    ) in html
 
 
 @pytest.mark.parametrize("path", ["/employers", "/employers/{id}"])
