@@ -92,12 +92,21 @@ def logout() -> Response:
     return redirect(target or url_for("main.index"))
 
 
-def _home(role: Role, template: str) -> str:
+def _home(role: Role, template: str, extra_errors: list[tuple[str, str]] | None = None) -> str:
     person = current_person()
     assert person is not None
     return render_template(
-        template, panels=render_panels(role, person), role=role, todo=todo_for(db.session, person, role)
+        template,
+        panels=render_panels(role, person),
+        role=role,
+        todo=todo_for(db.session, person, role),
+        extra_errors=extra_errors,
     )
+
+
+def render_admin_home(extra_errors: list[tuple[str, str]]) -> str:
+    """The admin's home again, with errors of one of its forms in the error summary."""
+    return _home(Role.ADMIN, "main/home.html", extra_errors)
 
 
 @bp.get("/student")

@@ -6,7 +6,7 @@ Both end sessions on the server (`careercenter.sso.sessions`), so they hold on e
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from careercenter.audit.service import Actor
@@ -30,12 +30,17 @@ def end_all() -> Response:
 
 @bp.post("/admin/people/deactivate")
 @roles_required(Role.ADMIN)
-def deactivate() -> Response:
+def deactivate() -> Response | tuple[str, int]:
     """Deactivate a person by campus ID: they can no longer sign in, and every session ends now."""
+    from careercenter.views import render_admin_home
+
     campus_id = (request.form.get("campus_id") or "").strip()
     person = db.session.execute(sa.select(Person).where(Person.campus_id == campus_id)).scalar_one_or_none()
     if person is None:
-        abort(404)
+        message = (
+            "Enter the campus ID of a person to deactivate." if not campus_id else ("No person has that campus ID.")
+        )
+        return render_admin_home([("deactivate-campus-id", message)]), 422
     if person.id == me().id:
         flash("You cannot deactivate yourself.", "error")
         return redirect(url_for("main.admin_home"))

@@ -79,7 +79,10 @@ def test_admin_deactivates_a_person(app: Any, client: Any, make_person: Any, mak
     assert response.status_code == 302
     assert "session(s) ended" in client.get("/admin").get_data(as_text=True)
     assert victim_browser.get("/student").status_code == 302
-    assert client.post("/admin/people/deactivate", data={"campus_id": "nobody"}).status_code == 404
+    unknown = client.post("/admin/people/deactivate", data={"campus_id": "nobody"})
+    assert unknown.status_code == 422 and "No person has that campus ID." in unknown.get_data(as_text=True)
+    empty = client.post("/admin/people/deactivate", data={"campus_id": ""}).get_data(as_text=True)
+    assert "<title>Error: " in empty and 'href="#deactivate-campus-id"' in empty
 
 
 def test_last_seen_is_written_at_most_once_a_minute(client: Any, session: Any, make_student: Any, login: Any) -> None:
