@@ -33,6 +33,10 @@ def register_blueprints(app: Flask) -> None:
     from careercenter.internships.views import bp as internships_bp
 
     app.register_blueprint(internships_bp)
+    # -- employers --
+    from careercenter.employers.views import bp as employers_bp
+
+    app.register_blueprint(employers_bp)
     # -- notify --
     from careercenter.notify.views import bp as notify_bp
 

@@ -23,6 +23,10 @@ def register_cli(app: Flask) -> None:
     from careercenter.internships.cli import internships_cli
 
     app.cli.add_command(internships_cli)
+    # -- employers --
+    from careercenter.employers.cli import employers_cli
+
+    app.cli.add_command(employers_cli)
     # -- notify --
     from careercenter.notify.cli import outbox_cli
 

@@ -21,6 +21,8 @@ HISTORY_STEP = "careercenter.reports.demo:seed"
 
 #: "module:function" steps run after the people exist, in this order.
 DEMO_STEPS: list[str] = [
+    # -- employers (before internships: the directory and the forms the sign-offs use) --
+    "careercenter.employers.demo:seed",
     # -- internships --
     "careercenter.internships.demo:seed",
     # -- credits --
@@ -38,6 +40,8 @@ DEMO_STEPS: list[str] = [
     "careercenter.sharing.demo:seed",
     # -- reports --
     HISTORY_STEP,
+    # -- employers: records for the generated history's employers --
+    "careercenter.employers.demo:attach_history",
 ]
 
 

@@ -6,6 +6,13 @@ from careercenter.credentials.models import CredentialSubject, IssuedCredential,
 from careercenter.credentials.wallet_models import WalletExchange  # noqa: F401
 from careercenter.credits.approval_models import ApprovalDecision, ApprovalWait, Delegation  # noqa: F401
 from careercenter.credits.models import CreditAward, CreditRequest, CreditRule  # noqa: F401
+from careercenter.employers.models import (  # noqa: F401
+    Employer,
+    EmployerDomain,
+    EvaluationForm,
+    PlatformId,
+    SupervisorContact,
+)
 from careercenter.internships.models import Experience, SignoffRequest, SignoffToken  # noqa: F401
 from careercenter.jobs.models import Job  # noqa: F401
 from careercenter.notify.models import OutboxMessage  # noqa: F401

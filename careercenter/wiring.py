@@ -42,7 +42,9 @@ Registries, and what fills them:
 - Job handlers (`careercenter.jobs.service.add_handler`, run by `flask jobs run`): transcripts'
   `transcript.issue` (`transcripts/jobs.py`: render and sign off the request path).
 - Template globals: `is_personal_address` (internships' supervisor-address rules, issue 16), which
-  the advisor's credit request page (credits) uses to mark a free-mail supervisor.
+  the advisor's credit request page (credits) uses to mark a free-mail supervisor; and
+  `supervisor_badge` (employers, issue 20): "matches a verified domain of …" or "new domain" on
+  the request and experience pages.
 
 Blueprints, CLI groups and sign-in methods are registered in `blueprints.py`, `cli.py` and
 `sso/setup.py`; wiring is for what crosses domains. Everything here is idempotent: building many
@@ -63,6 +65,7 @@ from careercenter.credentials import status as credential_status
 from careercenter.credentials import views as credentials_views
 from careercenter.credits import metrics as credits_metrics
 from careercenter.credits import panels as credits_panels
+from careercenter.employers import badges as employer_badges
 from careercenter.internships import claim_checks
 from careercenter.internships import metrics as internships_metrics
 from careercenter.internships import views as internships_views
@@ -98,6 +101,7 @@ def wire(app: Flask) -> None:
     connect_signals()
     fill_registries()
     app.add_template_global(claim_checks.is_personal_address, "is_personal_address")
+    app.add_template_global(employer_badges.supervisor_badge, "supervisor_badge")
     app.extensions[_EXTENSION] = True
 
 

@@ -130,8 +130,10 @@ def experience_credential(
     credential_id: str,
     status: dict[str, Any],
     issued_at: datetime,
+    alignments: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """An AchievementCredential for one verified micro-internship."""
+    """An AchievementCredential for one verified micro-internship; `alignments` (OB 3.0
+    `Alignment` objects for the rated competencies) go on its achievement."""
     hours = experience.verified_hours or experience.hours
     ratings: dict[str, Any] = experience.skill_ratings or {}
     achievement_id = issuer.urn("achievement", "experience", experience.id)
@@ -198,6 +200,8 @@ def experience_credential(
     }
     if experience.category:
         achievement["fieldOfStudy"] = experience.category
+    if alignments:
+        achievement["alignment"] = alignments
     document = _envelope(
         credential_id=credential_id,
         types=["OpenBadgeCredential"],
@@ -338,6 +342,15 @@ def clr_credential(
         "identifier": subject.identifiers(),
         "verifiableCredential": credentials,
     }
+    aligned = [
+        c["credentialSubject"]["achievement"]
+        for c in credentials
+        if isinstance(c.get("credentialSubject"), dict)
+        and c["credentialSubject"].get("achievement", {}).get("alignment")
+    ]
+    if aligned:
+        # The same achievements, with their competency alignments, readable without opening each credential.
+        subject_node["achievement"] = aligned
     if associations:
         subject_node["association"] = [
             {"type": "Association", "associationType": kind, "sourceId": source, "targetId": target}

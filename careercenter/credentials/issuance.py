@@ -31,6 +31,7 @@ from careercenter.credentials.models import (
 )
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.db import utcnow
+from careercenter.employers import forms_service
 from careercenter.errors import Conflict
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.sso.models import Person, Role
@@ -189,9 +190,10 @@ def issue_for_experience(session: Session, experience: Experience, config: Confi
     student = experience.student
     subject = subject_for(session, student)
     info = issuer_info(config)
+    alignments = forms_service.alignments_for(session, experience)
 
     def build(**kw: Any) -> dict[str, Any]:
-        return builders.experience_credential(experience, issuer=info, subject=subject, **kw)
+        return builders.experience_credential(experience, issuer=info, subject=subject, alignments=alignments, **kw)
 
     return _issue(
         session, config, kind=CredentialKind.EXPERIENCE, student=student, build=build, experience_id=experience.id

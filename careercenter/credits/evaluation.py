@@ -18,6 +18,7 @@ from typing import Any
 
 from careercenter.credits.rules import RuleSpec
 from careercenter.credits.terms import DEFAULT_CALENDAR, Calendar
+from careercenter.employers.competencies import legacy_name
 from careercenter.formatting import all_of, format_decimal
 
 ZERO = Decimal(0)
@@ -42,6 +43,11 @@ class ExperienceFacts:
     skill_ratings: dict[str, int] = field(default_factory=dict)
     #: e.g. "credit request 12 (approved)" when another approved or pending request counts it.
     counted_in: str | None = None
+    #: The supervisor's address domain, its badge ("personal address", "new domain", …), and
+    #: whether it is a verified domain of the experience's employer (careercenter/employers).
+    supervisor_domain: str = ""
+    supervisor_badge: str = ""
+    supervisor_domain_verified: bool = False
 
     @property
     def average_rating(self) -> Decimal | None:
@@ -283,14 +289,17 @@ def _per_experience(rule: RuleSpec, exps: Sequence[ExperienceFacts], today: date
             + (f"{'; '.join(low)}." if low else f"all {len(exps)} are."),
         )
     if rule.required_skills:
-        rated = {skill.lower() for e in exps for skill in e.skill_ratings}
-        missing = [s for s in rule.required_skills if s.lower() not in rated]
+        # Old skill names ("technical skill") name the default form's competencies ("Technology").
+        rated = {legacy_name(skill).lower() for e in exps for skill in e.skill_ratings}
+        missing = [s for s in rule.required_skills if legacy_name(s).lower() not in rated]
         add(
             "required_skills",
             not missing,
             f"A supervisor must have rated {all_of(rule.required_skills)}; "
             + (f"no rating for {all_of(missing)}." if missing else "all were rated."),
         )
+    if rule.supervisor_domain_verified:
+        _supervisor_domains(exps, add)
     if rule.completed_within_days is not None:
         earliest = today - timedelta(days=rule.completed_within_days)
         outside = [
@@ -303,6 +312,20 @@ def _per_experience(rule: RuleSpec, exps: Sequence[ExperienceFacts], today: date
             f"the request (on or after {earliest.isoformat()}); "
             + (f"{'; '.join(outside)}." if outside else f"all {len(exps)} did."),
         )
+
+
+def _supervisor_domains(exps: Sequence[ExperienceFacts], add: Any) -> None:
+    unverified = [
+        f"{e.label} was signed from {e.supervisor_domain or 'no address'} ({e.supervisor_badge or 'new domain'})"
+        for e in exps
+        if not e.supervisor_domain_verified
+    ]
+    add(
+        "supervisor_domain_verified",
+        not unverified,
+        "Each supervisor must sign from a verified domain of their employer; "
+        + (f"{'; '.join(unverified)}." if unverified else f"all {len(exps)} did."),
+    )
 
 
 def _caps(
@@ -351,3 +374,15 @@ def _caps(
             f"awarded {_plural(uses, 'time')} so far.",
         )
     return credits
+
+
+def could_count(rule: RuleSpec, category: str, program: str | None, class_level: str | None) -> bool:
+    """Whether an experience in `category` could count toward `rule` for such a student
+    (the category, program and class-level limits only; hours and ratings come later)."""
+    if rule.retired:
+        return False
+    if rule.categories and category not in rule.categories:
+        return False
+    if rule.programs and program not in rule.programs:
+        return False
+    return not (rule.class_levels and class_level not in rule.class_levels)

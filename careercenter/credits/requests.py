@@ -28,6 +28,7 @@ from careercenter.credits.models import (
 from careercenter.credits.rule_versions import active_rule, calendar, spec_of
 from careercenter.credits.waits import start_route
 from careercenter.db import utcnow
+from careercenter.employers.badges import badge_for, domain_verified, email_domain
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.sso.models import Person
@@ -75,6 +76,9 @@ def experience_facts(
             end_date=e.end_date,
             skill_ratings={str(k): int(v) for k, v in (e.skill_ratings or {}).items()},
             counted_in=held.get(e.id),
+            supervisor_domain=email_domain(e.supervisor_email),
+            supervisor_badge=badge_for(e.supervisor_email, e.employer_record).text,
+            supervisor_domain_verified=domain_verified(e.supervisor_email, e.employer_record),
         )
         for e in experiences
     ]

@@ -38,6 +38,8 @@ def _per_experience(spec: RuleSpec) -> list[str]:
         )
     if spec.required_skills:
         out.append(f"A supervisor must have rated: {all_of(spec.required_skills)}.")
+    if spec.supervisor_domain_verified:
+        out.append("Each supervisor must sign from a verified web domain of their employer.")
     if spec.completed_within_days is not None:
         out.append(f"Work must have ended within {spec.completed_within_days} days before the request.")
     return out

@@ -66,6 +66,7 @@ class RuleSpec:
     lifetime_use_cap: int | None = None
     reflection_required: bool = False
     reflection_min_words: int = 0
+    supervisor_domain_verified: bool = False
     retired: bool = False
     #: The approval route; empty means the default (the student's advisor decides alone).
     approval: tuple[StepSpec, ...] = ()
@@ -147,6 +148,7 @@ _KINDS: dict[str, str] = {
     "lifetime_use_cap": "int?",
     "reflection_required": "bool",
     "reflection_min_words": "int",
+    "supervisor_domain_verified": "bool",
     "open_from": "term",
     "open_until": "term?",
     "retired": "bool",

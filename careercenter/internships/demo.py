@@ -178,7 +178,7 @@ EXPERIENCES: list[dict[str, Any]] = [
         "span": (60, 45),
         "hours": "22",
         "skills": ["technical skill", "teamwork", "time management"],
-        "supervisor": ("Dr. Elaine Park", "Laboratory Manager", "epark@northfieldclinic.example.org"),
+        "supervisor": ("Dr. Elaine Park", "Laboratory Manager", "elaine.park.lab@gmail.com"),
         "description": "Moved the lab's reagent inventory from spreadsheets into a small Airtable base with alerts.",
         "outcome": (
             "verified",

@@ -7,7 +7,7 @@ commits. The experience's own state machine (`EXPERIENCE_TRANSITIONS`) moves thr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor, record_event
 from careercenter.db import utcnow
+from careercenter.employers import service as employers
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.formatting import format_decimal
 from careercenter.internships.claim_checks import claim_problems
@@ -75,6 +76,10 @@ class ExperienceInput:
     category: str = ""
     skills: list[str] = field(default_factory=list)
     supervisor_title: str = ""
+    #: The employer record picked (careercenter/employers); None: by name, or a new one.
+    employer_id: int | None = None
+    #: The platform's own id for the employer (imports map it to the employer record).
+    employer_platform_id: str = ""
 
     def cleaned(self) -> ExperienceInput:
         return ExperienceInput(
@@ -89,6 +94,8 @@ class ExperienceInput:
             category=(self.category or "").strip(),
             skills=[s.strip() for s in self.skills if s and s.strip()],
             supervisor_title=(self.supervisor_title or "").strip(),
+            employer_id=self.employer_id,
+            employer_platform_id=(self.employer_platform_id or "").strip(),
         )
 
 
@@ -183,8 +190,16 @@ def _check_supervisor_email(data: ExperienceInput, student: Person, errors: dict
         errors["supervisor_email"] = "Enter your supervisor's email address, not your own."
 
 
-def validate_experience(data: ExperienceInput, student: Person, *, today: date, skills: list[str]) -> dict[str, str]:
-    """Check a claim; return {field: message} (empty when it is acceptable)."""
+def validate_experience(
+    data: ExperienceInput,
+    student: Person,
+    *,
+    today: date,
+    skills: list[str],
+    categories: Sequence[str] | None = None,
+) -> dict[str, str]:
+    """Check a claim; return {field: message} (empty when it is acceptable). `categories`: the
+    pick-list the form offered (the rules' categories and "Other"); None takes any category."""
     errors: dict[str, str] = {}
     _check_texts(data, errors)
     _check_dates(data, today, errors)
@@ -194,6 +209,8 @@ def validate_experience(data: ExperienceInput, student: Person, *, today: date, 
     if unknown:
         errors["skills"] = f"Choose skills from the list (not {', '.join(unknown)})."
     errors.update(claim_problems(data, student.email, errors))  # issue 16: one line; someone else
+    if categories is not None and "category" not in errors and data.category not in ("", *categories):
+        errors["category"] = "Choose a category from the list (or Other)."
     return errors
 
 
@@ -218,12 +235,29 @@ def _apply(experience: Experience, data: ExperienceInput) -> dict[str, Any]:
     return changed
 
 
-def _validated(data: ExperienceInput, student: Person, today: date | None) -> ExperienceInput:
+def _validated(
+    data: ExperienceInput, student: Person, today: date | None, categories: Sequence[str] | None = None
+) -> ExperienceInput:
     data = data.cleaned()
-    errors = validate_experience(data, student, today=today or utcnow().date(), skills=configured_skills())
+    errors = validate_experience(
+        data, student, today=today or utcnow().date(), skills=configured_skills(), categories=categories
+    )
     if errors:
         raise ValidationFailed("The micro-internship has problems; see the fields.", errors)
     return data
+
+
+def _attach_employer(
+    session: Session, experience: Experience, data: ExperienceInput, source: str, actor: Actor
+) -> None:
+    """The employer record (picked, mapped from the platform's id, or by name) and the supervisor contact."""
+    employer_id = data.employer_id
+    if employer_id is None and data.employer_platform_id and source != "manual":
+        mapped = employers.by_platform_id(session, source, data.employer_platform_id)
+        employer_id = mapped.id if mapped else None
+    employer = employers.attach(session, experience, employer_id, actor)
+    if data.employer_platform_id and source != "manual":
+        employers.map_platform_id(session, employer, source, data.employer_platform_id)
 
 
 def create_experience(
@@ -235,13 +269,16 @@ def create_experience(
     today: date | None = None,
     source: str = "manual",
     external_id: str | None = None,
+    categories: Sequence[str] | None = None,
 ) -> Experience:
-    """Record a draft micro-internship for `student`; raise `ValidationFailed` on a bad claim."""
-    data = _validated(data, student, today)
+    """Record a draft micro-internship for `student`; raise `ValidationFailed` on a bad claim.
+    `categories`: the pick-list the form offered (None for imports: any category)."""
+    data = _validated(data, student, today, categories)
     experience = Experience(student_id=student.id, source=source, external_id=external_id)
     _apply(experience, data)
     session.add(experience)
     session.flush()
+    _attach_employer(session, experience, data, source, actor)
     record_event(
         session,
         actor,
@@ -254,14 +291,21 @@ def create_experience(
 
 
 def update_experience(
-    session: Session, experience: Experience, data: ExperienceInput, actor: Actor, *, today: date | None = None
+    session: Session,
+    experience: Experience,
+    data: ExperienceInput,
+    actor: Actor,
+    *,
+    today: date | None = None,
+    categories: Sequence[str] | None = None,
 ) -> Experience:
     """Edit a draft, or correct a disputed experience (which makes it a draft again)."""
     if experience.state not in (ExperienceState.DRAFT, ExperienceState.DISPUTED):
         raise Conflict("Only a draft or a disputed micro-internship can be edited.")
-    data = _validated(data, experience.student, today)
+    data = _validated(data, experience.student, today, categories)
     changed = _apply(experience, data)
     session.flush()
+    _attach_employer(session, experience, data, experience.source, actor)
     if experience.state is ExperienceState.DISPUTED:
         move(
             session,

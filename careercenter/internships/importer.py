@@ -39,6 +39,7 @@ REQUIRED_COLUMNS = (
     "supervisor_email",
 )
 OPTIONAL_COLUMNS = (
+    "employer_id",
     "student_campus_id",
     "student_email",
     "description",
@@ -188,6 +189,7 @@ def _import_record(session: Session, record: dict[str, Any], actor: Actor, today
         supervisor_name=str(record.get("supervisor_name") or ""),
         supervisor_title=str(record.get("supervisor_title") or ""),
         supervisor_email=str(record.get("supervisor_email") or ""),
+        employer_platform_id=str(record.get("employer_id") or ""),
     )
     try:
         with session.begin_nested():

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from careercenter.db import enum_column, utcnow
+from careercenter.employers.models import Employer
 from careercenter.extensions import db
 from careercenter.sso.models import Person
 
@@ -68,6 +69,10 @@ class Experience(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
     employer: Mapped[str] = mapped_column(sa.String(200))
+    #: The employer record (careercenter/employers); `employer` keeps the name as shown.
+    employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employers.id", ondelete="SET NULL"), index=True)
+    #: The de-duplicated supervisor contact under that employer.
+    supervisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("supervisor_contacts.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     #: Field of work, e.g. "Software development", "Marketing", "Data analysis".
@@ -92,6 +97,12 @@ class Experience(db.Model):
     #: {skill: 1..5} as rated by the supervisor.
     skill_ratings: Mapped[dict[str, Any] | None]
     supervisor_feedback: Mapped[str | None] = mapped_column(sa.Text)
+    #: The evaluation form version the supervisor answered (careercenter/employers).
+    evaluation_form_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evaluation_forms.id", ondelete="RESTRICT"))
+    #: {question key: answer} for the form's yes/no, short-text and unaligned questions.
+    evaluation_answers: Mapped[dict[str, Any] | None]
+    #: {competency: 1..5} as the student rated themself when asking for sign-off.
+    self_ratings: Mapped[dict[str, Any] | None]
     willing_reference: Mapped[bool | None]
     #: The name the supervisor typed to attest.
     attested_name: Mapped[str | None] = mapped_column(sa.String(200))
@@ -100,6 +111,7 @@ class Experience(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     student: Mapped[Person] = relationship(foreign_keys=[student_id])
+    employer_record: Mapped[Employer | None] = relationship(foreign_keys=[employer_id])
 
     @property
     def is_frozen(self) -> bool:

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor, record_event
 from careercenter.db import utcnow
+from careercenter.employers import forms_service
+from careercenter.employers.forms_config import split_answers
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.formatting import format_decimal
 from careercenter.internships.experiences import TWO_PLACES
@@ -30,7 +32,7 @@ from careercenter.internships.models import (
     SignoffState,
     SignoffToken,
 )
-from careercenter.internships.signoff_checks import SignoffInput, dispute_errors, validate_signoff
+from careercenter.internships.signoff_checks import SignoffInput, dispute_errors, merged_answers, validate_signoff
 from careercenter.internships.signoff_mail import (
     hash_token,
     link_lifetime,
@@ -86,14 +88,25 @@ def latest_request(session: Session, experience: Experience) -> SignoffRequest |
 
 
 def request_signoff(
-    session: Session, experience: Experience, actor: Actor, *, now: datetime | None = None
+    session: Session,
+    experience: Experience,
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+    self_ratings: dict[str, int] | None = None,
 ) -> tuple[SignoffRequest, str]:
     """Ask the supervisor to sign off: the experience awaits sign-off and a link is mailed.
+    `self_ratings` ({competency: 1..5}, optional) is the student's own rating, kept beside the
+    supervisor's for reflection.
 
     Returns the request and the token (for the caller's tests; the token is never stored).
     """
     now = now or utcnow()
     config = current_app.config
+    if self_ratings is not None:
+        if any(not 1 <= int(v) <= 5 for v in self_ratings.values()):
+            raise ValidationFailed("Rate yourself from 1 to 5.", {"self_ratings": "Rate yourself from 1 to 5."})
+        experience.self_ratings = {str(k): int(v) for k, v in self_ratings.items()} or None
     move(
         session,
         experience,
@@ -262,14 +275,19 @@ def confirm_signoff(
     now = now or utcnow()
     request = find_request(session, token, now=now)
     experience = request.experience
-    errors = validate_signoff(experience, data)
+    spec = forms_service.spec_for(session, experience)  # reads only: a losing racer writes nothing
+    errors = validate_signoff(experience, data, spec)
     if errors:
         raise ValidationFailed("The sign-off has problems; see the fields.", errors)
     _use(session, request, "confirmed", ip, user_agent, now)
+    form = forms_service.form_for(session, experience)  # the version answered (stored if built in)
     assert data.hours_worked is not None
     experience.verified_hours = data.hours_worked.quantize(TWO_PLACES)
     experience.verified_at = now
-    experience.skill_ratings = {skill: int(value) for skill, value in data.ratings.items() if value is not None}
+    ratings, answers = split_answers(spec, merged_answers(spec, data))
+    experience.skill_ratings = ratings
+    experience.evaluation_answers = answers
+    experience.evaluation_form_id = form.id
     experience.supervisor_feedback = data.feedback.strip()
     experience.willing_reference = data.willing_reference
     experience.attested_name = data.full_name.strip()
@@ -287,6 +305,7 @@ def confirm_signoff(
             "supervisor_email": request.supervisor_email,
             "claimed_hours": format_decimal(experience.hours, places=2),
             "verified_hours": format_decimal(experience.verified_hours, places=2),
+            "evaluation_form": f"{form.code} v{form.version}",
             "ip": request.ip_address,
             "user_agent": request.user_agent,
             "at": now.isoformat(),

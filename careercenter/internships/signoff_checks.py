@@ -3,23 +3,24 @@ and a dispute's reason."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from careercenter.employers.competencies import legacy_name
+from careercenter.employers.forms_config import FormSpec, answer_errors
 from careercenter.formatting import format_decimal
-from careercenter.internships.experiences import TWO_PLACES, configured_skills, max_hours
+from careercenter.internships.experiences import TWO_PLACES, max_hours
 from careercenter.internships.models import Experience
 from careercenter.validation import single_line_errors
 
 
-def skills_to_rate(experience: Experience) -> list[str]:
-    """The skills the supervisor rates: those the student named, else the configured list."""
-    return list(experience.skills) or configured_skills()
-
-
 @dataclass
 class SignoffInput:
-    """What the supervisor answers on the confirm form, already parsed."""
+    """What the supervisor answers on the confirm form, already parsed.
+
+    `answers` holds the evaluation form's answers by question key (raw strings); `ratings`, by
+    competency (or old skill) name, is read for the rating questions `answers` leaves out.
+    """
 
     hours_worked: Decimal | None
     ratings: dict[str, int | None]
@@ -27,6 +28,19 @@ class SignoffInput:
     willing_reference: bool
     attested: bool
     full_name: str
+    answers: dict[str, str | None] = field(default_factory=dict)
+
+
+def merged_answers(form: FormSpec, data: SignoffInput) -> dict[str, str | None]:
+    """The form's answers by question key, ratings given by competency name filled in."""
+    out = dict(data.answers)
+    by_name = {legacy_name(k).casefold(): v for k, v in data.ratings.items() if v is not None}
+    for question in form.questions:
+        if not out.get(question.key) and question.competency is not None:
+            value = by_name.get(question.competency.name.casefold())
+            if value is not None:
+                out[question.key] = str(value)
+    return out
 
 
 def _hours_worked_problem(experience: Experience, hours: Decimal | None) -> str | None:
@@ -45,16 +59,13 @@ def _hours_worked_problem(experience: Experience, hours: Decimal | None) -> str 
     return None
 
 
-def validate_signoff(experience: Experience, data: SignoffInput) -> dict[str, str]:
-    """Check the supervisor's answer; return {field: message} (empty when it is acceptable)."""
+def validate_signoff(experience: Experience, data: SignoffInput, form: FormSpec) -> dict[str, str]:
+    """Check the supervisor's answer under `form`; return {field: message} (empty when acceptable)."""
     errors: dict[str, str] = {}
     problem = _hours_worked_problem(experience, data.hours_worked)
     if problem:
         errors["hours_worked"] = problem
-    for index, skill in enumerate(skills_to_rate(experience)):
-        value = data.ratings.get(skill)
-        if value is None or not 1 <= int(value) <= 5:
-            errors[f"rating_{index}"] = f"Rate {skill} from 1 to 5."
+    errors.update(answer_errors(form, merged_answers(form, data)))
     if not data.feedback.strip():
         errors["feedback"] = "Write a few words of feedback for the student."
     elif len(data.feedback) > 5000:

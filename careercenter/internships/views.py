@@ -16,13 +16,14 @@ from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import login_required, me, public, roles_required, student_visible_or_404
 from careercenter.confirm import ask_first
 from careercenter.db import utcnow
+from careercenter.employers import forms_service
+from careercenter.employers import service as employer_directory
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db, limiter
 from careercenter.internships import experiences as experiences_service
 from careercenter.internships import signoff as signoff_service
 from careercenter.internships.forms import DisputeForm, EmptyForm, ExperienceForm, SignoffForm
 from careercenter.internships.models import Experience, ExperienceState
-from careercenter.internships.signoff_checks import skills_to_rate
 from careercenter.sso.models import Person, Role
 
 bp = Blueprint("internships", __name__)
@@ -84,16 +85,49 @@ def list_experiences() -> str:
     )
 
 
+def _experience_form(experience: Experience | None = None) -> ExperienceForm:
+    form = ExperienceForm(
+        obj=experience,
+        skills=experiences_service.configured_skills(),
+        categories=forms_service.rule_categories(db.session),
+    )
+    if request.method == "GET" and experience is not None and experience.employer_id is not None:
+        form.employer_id.data = str(experience.employer_id)
+    typed = (form.employer.data or "").strip()
+    if typed:
+        form.offer_employers(employer_directory.search(db.session, typed, limit=10), typed)
+    return form
+
+
+def _render_form(form: ExperienceForm, experience: Experience | None, status: int = 200) -> Any:
+    student = experience.student if experience else me()
+    level = student.class_level.value if student.class_level else None
+    counts = {
+        c.value: forms_service.counts_toward(db.session, c.value, student.program, level)
+        for c in form.category.choices
+        if c.value
+    }
+    return render_template("internships/form.html", form=form, experience=experience, counts=counts), status
+
+
+def _searching() -> bool:
+    """The student pressed "Find employer": show the matches, save nothing."""
+    return "find_employer" in request.form
+
+
 @bp.route("/experiences/new", methods=["GET", "POST"])
 @roles_required(Role.STUDENT)
 def new_experience() -> str | Response | tuple[str, int]:
-    form = ExperienceForm(skills=experiences_service.configured_skills())
+    form = _experience_form()
+    if request.method == "POST" and _searching():
+        _form_checked(form)
+        return _render_form(form, None)
     if request.method == "POST" and _form_checked(form):
         errors = form.parse_errors()
         if not errors:
             try:
                 experience = experiences_service.create_experience(
-                    db.session, me(), form.to_input(), Actor.person(me())
+                    db.session, me(), form.to_input(), Actor.person(me()), categories=form.allowed_categories()
                 )
             except ValidationFailed as exc:
                 errors = exc.errors
@@ -101,8 +135,8 @@ def new_experience() -> str | Response | tuple[str, int]:
                 flash("Saved as a draft. When it is right, ask your supervisor to sign off.", "success")
                 return redirect(url_for("internships.show_experience", experience_id=experience.id))
         _show_errors(form, errors)
-        return render_template("internships/form.html", form=form, experience=None), 422
-    return render_template("internships/form.html", form=form, experience=None)
+        return _render_form(form, None, 422)
+    return _render_form(form, None)
 
 
 @bp.route("/experiences/<int:experience_id>/edit", methods=["GET", "POST"])
@@ -112,20 +146,25 @@ def edit_experience(experience_id: int) -> str | Response | tuple[str, int]:
     if experience.state not in (ExperienceState.DRAFT, ExperienceState.DISPUTED):
         flash("Only a draft or a disputed micro-internship can be edited.", "error")
         return redirect(url_for("internships.show_experience", experience_id=experience.id))
-    form = ExperienceForm(obj=experience, skills=experiences_service.configured_skills())
+    form = _experience_form(experience)
+    if request.method == "POST" and _searching():
+        _form_checked(form)
+        return _render_form(form, experience)
     if request.method == "POST" and _form_checked(form):
         errors = form.parse_errors()
         if not errors:
             try:
-                experiences_service.update_experience(db.session, experience, form.to_input(), Actor.person(me()))
+                experiences_service.update_experience(
+                    db.session, experience, form.to_input(), Actor.person(me()), categories=form.allowed_categories()
+                )
             except ValidationFailed as exc:
                 errors = exc.errors
             else:
                 flash("Your changes are saved.", "success")
                 return redirect(url_for("internships.show_experience", experience_id=experience.id))
         _show_errors(form, errors)
-        return render_template("internships/form.html", form=form, experience=experience), 422
-    return render_template("internships/form.html", form=form, experience=experience)
+        return _render_form(form, experience, 422)
+    return _render_form(form, experience)
 
 
 @bp.get("/experiences/<int:experience_id>")
@@ -139,9 +178,12 @@ def show_experience(experience_id: int) -> str:
     disclose_to_person(
         db.session, viewer, student, f"micro-internship #{experience.id}", "reviewing a student's micro-internship"
     )
+    level = student.class_level.value if student.class_level else None
     return render_template(
         "internships/show.html",
         experience=experience,
+        evaluation=forms_service.spec_for(db.session, experience),
+        counts_toward=forms_service.counts_toward(db.session, experience.category or "", student.program, level),
         signoff=signoff_service.open_request(db.session, experience),
         latest=signoff_service.latest_request(db.session, experience),
         is_owner=viewer.id == student.id,
@@ -166,10 +208,27 @@ def _action(experience_id: int, func: Any, done: str) -> Response:
     return redirect(url_for("internships.show_experience", experience_id=experience.id))
 
 
+def _self_ratings(experience: Experience) -> dict[str, int]:
+    """The student's optional self-rating from the sign-off button's form (`self_<key>` = 1..5)."""
+    spec = forms_service.spec_for(db.session, experience)
+    ratings = {}
+    for question in spec.questions:
+        raw = request.form.get(f"self_{question.key}", "")
+        if question.competency is not None and raw in {"1", "2", "3", "4", "5"}:
+            ratings[question.competency.name] = int(raw)
+    return ratings
+
+
 @bp.post("/experiences/<int:experience_id>/signoff")
 @roles_required(Role.STUDENT)
 def request_signoff(experience_id: int) -> Response:
-    return _action(experience_id, signoff_service.request_signoff, "A sign-off link is on its way to {email}.")
+    experience = _own_experience(experience_id)
+    ratings = _self_ratings(experience)
+
+    def ask(session: Any, record: Experience, actor: Actor) -> Any:
+        return signoff_service.request_signoff(session, record, actor, self_ratings=ratings)
+
+    return _action(experience_id, ask, "A sign-off link is on its way to {email}.")
 
 
 @bp.post("/experiences/<int:experience_id>/signoff/resend")
@@ -216,8 +275,7 @@ def _invalid_link() -> tuple[str, int]:
 
 
 def _signoff_forms(experience: Experience) -> tuple[SignoffForm, DisputeForm]:
-    skills = skills_to_rate(experience)
-    form_class = SignoffForm.for_skills(skills)
+    form_class = SignoffForm.for_form(forms_service.spec_for(db.session, experience))
     form = form_class(prefix="signoff")
     if request.method == "GET":
         form.hours_worked.data = str(experience.hours)

@@ -24,7 +24,7 @@ def _form(**overrides: Any) -> dict[str, Any]:
         "employer": "Cedar Valley Credit Union",
         "title": "Member marketing analytics",
         "description": "Segmented campaign results.",
-        "category": "Marketing analytics",
+        "category": "Other",
         "start_date": (TODAY - timedelta(days=20)).isoformat(),
         "end_date": (TODAY - timedelta(days=6)).isoformat(),
         "hours": "15",

@@ -47,8 +47,8 @@ def asked(session: Any, make_student: Any, make_experience: Any) -> Any:
 def _sign(**overrides: Any) -> dict[str, Any]:
     data = {
         "signoff-hours_worked": "14",
-        "signoff-rating_0": "5",
-        "signoff-rating_1": "4",
+        "signoff-q_communication": "5",
+        "signoff-q_problem_solving": "4",
         "signoff-feedback": "Maya found the pattern we had missed for a year.",
         "signoff-willing_reference": "y",
         "signoff-attested": "y",
@@ -117,7 +117,8 @@ def test_supervisor_signs_and_the_student_sees_it(client: Any, session: Any, ask
     session.refresh(experience)
     assert experience.state is ExperienceState.VERIFIED
     assert experience.verified_hours == Decimal("14.00")
-    assert experience.skill_ratings == {"communication": 5, "problem solving": 4}
+    assert experience.skill_ratings == {"Communication": 5, "Problem solving": 4}
+    assert experience.evaluation_form_id is not None and experience.evaluation_answers == {}
     assert experience.willing_reference is True and experience.attested_name == "Renee Castillo"
     request = session.execute(sa.select(SignoffRequest)).scalar_one()
     assert request.outcome == "confirmed" and request.used_at is not None
@@ -270,8 +271,12 @@ def test_a_worker_that_was_down_sends_one_reminder_not_two(session: Any, asked: 
         ({"signoff-hours_worked": "ten"}, "signoff-hours_worked", "Enter the hours worked as a number"),
         ({"signoff-hours_worked": "1000"}, "signoff-hours_worked", "That is more than 24 hours a day"),
         ({"signoff-feedback": ""}, "signoff-feedback", "Write a few words of feedback for the student."),
-        ({"signoff-rating_1": "9"}, "signoff-rating_1", "Rate problem solving from 1 to 5."),
-        ({"signoff-rating_0": None}, "signoff-rating_0", "Rate communication from 1 to 5."),
+        ({"signoff-q_problem_solving": "9"}, "signoff-q_problem_solving", "Rate Problem solving from 1 to 5."),
+        (
+            {"signoff-q_communication": None, "signoff-q_problem_solving": None},
+            "signoff-q_career_self_development",
+            "Rate at least 1 of the skills from 1 to 5.",
+        ),
     ],
 )
 def test_bad_sign_off_input_changes_nothing_and_keeps_the_link(

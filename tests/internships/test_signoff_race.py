@@ -18,8 +18,8 @@ from careercenter.sso.models import Person, Role
 
 FORM = {
     "signoff-hours_worked": "14",
-    "signoff-rating_0": "5",
-    "signoff-rating_1": "4",
+    "signoff-q_communication": "5",
+    "signoff-q_problem_solving": "4",
     "signoff-feedback": "Found the pattern we had missed for a year.",
     "signoff-willing_reference": "y",
     "signoff-attested": "y",

@@ -101,8 +101,8 @@ def test_signoff_name_is_one_line(session: Any, make_student: Any, make_experien
     session.commit()
     form = {
         "signoff-hours_worked": "14",
-        "signoff-rating_0": "5",
-        "signoff-rating_1": "4",
+        "signoff-q_communication": "5",
+        "signoff-q_problem_solving": "4",
         "signoff-feedback": "Good.",
         "signoff-attested": "y",
         "signoff-full_name": "Pat\r\nSupervisor",

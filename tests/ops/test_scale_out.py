@@ -442,8 +442,8 @@ def plan_signoffs(burst: Burst, seeded: Seeded) -> None:
                 {
                     "signoff-csrf_token": shown["signoff-csrf_token"],
                     "signoff-hours_worked": "18",
-                    "signoff-rating_0": "5",
-                    "signoff-rating_1": "4",
+                    "signoff-q_communication": "5",
+                    "signoff-q_problem_solving": "4",
                     "signoff-feedback": "Found the pattern we had missed for a year.",
                     "signoff-willing_reference": "y",
                     "signoff-attested": "y",

@@ -1,0 +1,2 @@
+"""Employers as records (names, web domains, platform ids, supervisor contacts), the supervisor
+address badge, evaluation forms as versioned data, and the competencies they rate."""
