@@ -71,7 +71,7 @@ TITLES = {
     "Research": "Literature review for a grant",
     "Operations": "Scheduling process map",
 }
-SKILLS = ("communication", "time management", "problem solving", "teamwork", "technical skill")
+SKILLS = ("Communication", "Time management", "Problem solving", "Teamwork", "Technology")  # default form competencies
 FIRST = ("Avery", "Jordan", "Riley", "Casey", "Morgan", "Quinn", "Harper", "Rowan", "Sage", "Emerson", "Kai", "Noor")
 LAST = ("Garcia", "Nguyen", "Smith", "Okoye", "Larsen", "Silva", "Kowalski", "Haddad", "Tanaka", "Moreau", "Ali")
 SUPERVISORS = ("Jamie Ortiz", "Pat Lindqvist", "Sam Adeyemi", "Robin Castell", "Lee Moreno", "Terry Walsh")

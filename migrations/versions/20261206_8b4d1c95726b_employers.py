@@ -4,7 +4,7 @@ employers become one record per distinct name (same-name variants are proposed t
 /employers, never merged here); existing ratings are renamed to the default form's competencies.
 
 Revision ID: 8b4d1c95726b
-Revises: a6efc3d88565
+Revises: 8d22b1e2f6a5
 Create Date: 2026-12-06 18:25:12.725437
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8b4d1c95726b'
-down_revision = 'a6efc3d88565'
+down_revision = '8d22b1e2f6a5'
 branch_labels = None
 depends_on = None
 

@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from careercenter.employers import service
 from careercenter.extensions import db
 
-BEFORE = "a6efc3d88565"
+BEFORE = "8d22b1e2f6a5"
 EMPLOYERS = "8b4d1c95726b"
 
 
