@@ -9,13 +9,14 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from careercenter.audit.service import Actor
 from careercenter.credits import approvals, delegation
-from careercenter.credits.approval_models import ApprovalWait
+from careercenter.credits.approval_models import ApprovalDecision, ApprovalWait
 from careercenter.credits.escalation import escalate_due
-from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus, CreditAward, RequestState
+from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus, CreditAward, CreditRequest, RequestState
 from careercenter.db import utcnow
 from careercenter.internships.models import Experience
 from careercenter.statemachine import move
@@ -63,6 +64,35 @@ def _post(session: Session, award: CreditAward | None, reference: str) -> None:
         data={"sis_reference": reference},
         attribute="status",
     )
+
+
+def _history_in_order(session: Session) -> None:
+    """Date the demo's finished decisions as they would have happened: each step a day after the
+    one before (the first a day after the submission), the award approved at the last step and
+    posted two days later — never before it was approved, never in the future."""
+    now = utcnow()
+    finished = session.scalars(
+        sa.select(CreditRequest).where(
+            CreditRequest.state != RequestState.SUBMITTED, CreditRequest.submitted_at.is_not(None)
+        )
+    ).all()
+    for request in finished:
+        at = request.submitted_at
+        steps = session.scalars(
+            sa.select(ApprovalDecision)
+            .where(ApprovalDecision.request_id == request.id)
+            .order_by(ApprovalDecision.pass_no, ApprovalDecision.step_index)
+        ).all()
+        for step in steps:
+            at = min(at + timedelta(days=1), now)
+            step.decided_at = at
+        if request.decided_at is not None:
+            request.decided_at = at
+        award = session.scalars(sa.select(CreditAward).where(CreditAward.request_id == request.id)).first()
+        if award is not None:
+            award.approved_at = at
+            if award.posted_at is not None:
+                award.posted_at = min(at + timedelta(days=2), now)
 
 
 def seed_routes(
@@ -132,6 +162,7 @@ def seed_routes(
     for_raj = submit("liam", "BUS-390", exps["liam"][0:2], reflections[0], days_ago=3, sponsor="marcus")
     approvals.approve(session, for_raj, p["marcus"], "A thoughtful reflection.")
     delegation.set_away(session, p["raj"], p["dana"].campus_id, today - timedelta(days=1), today + timedelta(days=10))
+    _history_in_order(session)
     session.flush()
     return [
         "credit requests: 10 waiting at route steps, 1 returned, 4 approved through their routes "
