@@ -178,7 +178,7 @@ def test_every_page_fits_a_phone_and_passes_axe(walk: Walk) -> None:
         "/experiences/{n}",
         "/credits/requests/{n}",
         "/transcripts/{n}",
-        "/advisor/credits",
+        "/approvals",
         "/registrar/awards/{n}",
         "/registrar/outbox",
         "/registrar/students",
@@ -260,10 +260,10 @@ def test_deny_asks_in_a_dialog_and_fewer_credits_need_a_reason(browser: Any, dem
     context = signed_in_context(browser, demo_server, "Dana Whitfield")
     page = context.new_page()
     try:
-        page.goto(demo_server.url + "/advisor/credits")
+        page.goto(demo_server.url + "/approvals")
         boxes = page.locator("input[name=request_id]")
         assert boxes.count() >= 1
-        page.get_by_label(re.compile(r"Select all \d+ eligible request")).check()
+        page.get_by_label(re.compile(r"Select all eligible")).check()
         assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
         eligible = page.locator("tr", has=page.locator("input[name=request_id]")).first
         eligible.get_by_role("link").click()
@@ -281,7 +281,7 @@ def test_deny_asks_in_a_dialog_and_fewer_credits_need_a_reason(browser: Any, dem
         assert "/credits/requests/" in page.url  # nothing was sent
         page.get_by_role("button", name="Deny").click()
         page.get_by_role("button", name="Yes, deny the request").click()
-        page.wait_for_url("**/advisor/credits")
+        page.wait_for_url("**/approvals")
         expect(page.locator(".flash-success")).to_contain_text("denied")
     finally:
         context.close()
