@@ -68,6 +68,10 @@ def _approver_notices() -> dict[str, object]:
 def queue() -> str:
     """Everything waiting at steps I may decide (mine and my delegators'), or what I decided."""
     _approver_or_403()
+    return _queue_page()
+
+
+def _queue_page(extra_errors: list[tuple[str, str]] | None = None) -> str:
     person = me()
     per_page = current_app.config.get("CREDITS_QUEUE_PAGE_SIZE", DEFAULT_PAGE_SIZE)
     if request.args.get("tab") == "decided":
@@ -92,12 +96,13 @@ def queue() -> str:
         waits=approval_queue.waits_for(db.session, page.items),
         evaluations={r.id: Evaluation.from_dict(r.evaluation) for r in page.items if r.evaluation},
         bulk_form=BulkApproveForm(),
+        extra_errors=extra_errors,
     )
 
 
 @bp.post("/approvals/bulk-approve")
 @login_required
-def bulk_approve() -> Response:
+def bulk_approve() -> Response | tuple[str, int]:
     _approver_or_403()
     form = BulkApproveForm()
     if not form.validate_on_submit():
@@ -110,8 +115,7 @@ def bulk_approve() -> Response:
         except ValueError:
             abort(400)
     if not ids:
-        flash("Select at least one eligible request to approve.", "error")
-        return redirect(url_for("approvals.queue"), code=303)
+        return _queue_page([("select-all", "Select at least one eligible request to approve.")]), 422
     approved, skipped = approvals.bulk_approve(db.session, me(), ids, form.comment.data or "")
     if approved:
         flash(f"Approved the waiting step of {len(approved)} request(s) at the credits allowed.", "success")

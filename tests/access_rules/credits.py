@@ -76,7 +76,7 @@ RULES = [
         expect(student=301, advisor=301, registrar=301, staff=301),
     ),
     Rule("GET", "/approvals", expect(advisor=200, registrar=200, admin=DENIED)),
-    Rule("POST", "/approvals/bulk-approve", expect(advisor=303, registrar=303, admin=DENIED), data={}),
+    Rule("POST", "/approvals/bulk-approve", expect(advisor=422, registrar=422, admin=DENIED), data={}),  # none chosen
     Rule("GET", "/me/away", expect(advisor=200, registrar=200, admin=DENIED)),
     Rule(
         "POST",
