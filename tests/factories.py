@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, CreditRule, RequestState
+from careercenter.credits.rules import RuleSpec
 from careercenter.db import utcnow
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.sso.models import Person, Role
@@ -87,7 +88,20 @@ def build_rule(
         course_number=number,
         course_title=title,
         grading_basis=grading_basis,
-        definition={"hours_per_credit": 45},
+        # a whole rule, as `flask credits load-rules` stores one (pages rebuild its spec)
+        definition=RuleSpec(
+            code=code,
+            name="Micro-internship practicum",
+            course_subject=subject,
+            course_number=number,
+            course_title=title,
+            grading_basis=grading_basis,
+            hours_per_credit=Decimal(45),
+            credit_increment=Decimal("0.5"),
+            min_credits=Decimal(1),
+            max_credits=Decimal(3),
+            open_from="2025FA",
+        ).definition(),
         content_hash=f"{code}-{version}".ljust(64, "0")[:64],
     )
     session.add(rule)

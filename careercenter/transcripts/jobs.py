@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from careercenter.audit.service import Actor
 from careercenter.errors import Conflict
 from careercenter.sso.models import Person
-from careercenter.transcripts import service
+from careercenter.transcripts import service, supersede
 
 KIND = "transcript.issue"
 
@@ -35,5 +35,6 @@ def issue_job(session: Session, payload: dict[str, Any], app: Flask) -> dict[str
     if student is None:
         raise LookupError(f"student {payload['student_id']} no longer exists")
     settings = service.settings_from_app(app)
-    transcript = service.issue_transcript(session, student, settings, actor=Actor.person(student), issued_by=student)
+    # a reissue: the transcripts it replaces become superseded, open reissue offers close (issue 18)
+    transcript = supersede.reissue(session, student, settings, actor=Actor.person(student), issued_by=student)
     return {"transcript_id": transcript.id}

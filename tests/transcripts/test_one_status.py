@@ -164,9 +164,17 @@ def test_migration_reinstates_credentials_revoked_only_by_a_transcript(
 
 
 def test_a_name_change_in_the_directory_offers_a_reissue(
-    app: Any, client: Any, session: Any, make_student: Any, verified_experience: Any, issue: Any, login: Any
+    app: Any,
+    client: Any,
+    session: Any,
+    make_student: Any,
+    verified_experience: Any,
+    issue: Any,
+    login: Any,
+    monkeypatch: Any,
 ) -> None:
     """Sign-in and `flask directory sync` both refresh people through `apply_entry`."""
+    monkeypatch.setitem(app.config, "JOBS_INLINE", True)  # the reissue is made in the request
     from careercenter.sso.entry import DirectoryEntry
     from careercenter.sso.models import Role
     from careercenter.sso.service import apply_entry
