@@ -48,6 +48,7 @@ def test_dump_and_restore_keeps_a_verifiable_audit_chain(
     with source.app_context():
         seed_demo(db.session, history=False)
         db.session.commit()
+        people = db.session.execute(sa.text("SELECT count(*) FROM people")).scalar_one()
     dump = tmp_path / "careercenter.dump"
     # Exactly the commands the README documents.
     subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={dump}", libpq(database_url)], check=True)
@@ -56,7 +57,7 @@ def test_dump_and_restore_keeps_a_verifiable_audit_chain(
     result = restored.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0 and result.output.strip().startswith("OK ") and result.output.strip() != "OK 0 events"
     with restored.app_context():
-        assert db.session.execute(sa.text("SELECT count(*) FROM people")).scalar_one() == 14
+        assert db.session.execute(sa.text("SELECT count(*) FROM people")).scalar_one() == people > 14
     readyz = restored.test_client().get("/readyz")
     assert readyz.status_code == 200
     # A transcript issued before the backup still verifies there, by code and by its exact file.

@@ -125,6 +125,8 @@ def launcher(database_url: str, tmp_path: Path) -> Iterator[Launcher]:
             "CAREERCENTER_PUBLIC_URL": "http://careers.test",
             "CAREERCENTER_PROXY_COUNT": "1",  # behind the load balancer: X-Forwarded-For names the client
             "CAREERCENTER_OUTBOX_POLL_SECONDS": "1",
+            # the web servers queue mail for the workers (not straight into the dev mailbox)
+            "CAREERCENTER_DEV_MAILBOX": "0",
             "PYTHONUNBUFFERED": "1",
         }
     )
