@@ -93,9 +93,17 @@ def _replica_sql(cluster: dict[str, str], sql: str) -> Any:
         return conn.execute(sql).fetchone()
 
 
+def _replica_awards(cluster: dict[str, str]) -> int | None:
+    """The replica's award count; None while the schema itself has not replayed there yet."""
+    try:
+        return _replica_sql(cluster, "SELECT count(*) FROM credit_awards")[0]
+    except psycopg.errors.UndefinedTable:
+        return None
+
+
 def _wait_for_awards(cluster: dict[str, str], count: int) -> None:
-    deadline = time.monotonic() + 30
-    while _replica_sql(cluster, "SELECT count(*) FROM credit_awards")[0] != count:
+    deadline = time.monotonic() + 60
+    while _replica_awards(cluster) != count:
         assert time.monotonic() < deadline, "the replica did not catch up"
         time.sleep(0.1)
 

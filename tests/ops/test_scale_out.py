@@ -489,6 +489,7 @@ def plan_decisions(burst: Burst, seeded: Seeded, advisors: list[requests.Session
             "credits": shown["credits"],
             "action": action,
             "comment": "Well done." if action == "approve" else "This does not fit the practicum.",
+            "confirmed": "yes",  # a deny asks first; this is the confirmed post
         }
         if barrier is not None:
             barrier.wait()
