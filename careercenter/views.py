@@ -147,6 +147,21 @@ def me() -> str:
     return render_template("main/me.html", sessions=sessions, this_session=g.get("web_session"))
 
 
+def render_me(extra_errors: list[tuple[str, str]]) -> str:
+    """`/me` again, with the errors of one of its forms in the error summary."""
+    person = current_person()
+    assert person is not None
+    sessions = open_sessions(
+        db.session,
+        person.id,
+        idle=timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]),
+        absolute=timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]),
+    )
+    return render_template(
+        "main/me.html", sessions=sessions, this_session=g.get("web_session"), extra_errors=extra_errors
+    )
+
+
 @bp.get("/favicon.ico")
 @public
 def favicon() -> Response:

@@ -188,12 +188,16 @@ def end_away(delegation_id: int) -> Response:
 
 @bp.post("/me/approval-notices")
 @login_required
-def notices() -> Response:
+def notices() -> Response | tuple[str, int]:
     """One email per step, or one daily digest (the choice shown on /me)."""
+    from careercenter.views import render_me
+
     _approver_or_403()
     form = NoticeChoiceForm()
     if not form.validate_on_submit() or form.notices.data not in ("each", "digest"):
-        abort(400)
+        if form.errors.get("csrf_token"):
+            abort(400)
+        return render_me([("notices-0", "Choose one email per request or one daily digest.")]), 422
     delegation.set_digest(db.session, me(), form.notices.data == "digest")
     flash(
         "You will get one daily digest." if form.notices.data == "digest" else "You will get one email per request.",

@@ -113,10 +113,12 @@ def _check_layout(page: Any, who: str, path: str, problems: list[str]) -> None:
 
 
 def _fillable_forms(page: Any) -> list[bool]:
-    """For each POST form in <main>: whether it has a field a person fills in."""
+    """For each POST form in <main>: whether it has a field a person must fill in (a form whose
+    fields are all optional, marked `data-optional-fields`, is a valid action when sent empty)."""
     return page.evaluate(
         """() => [...document.querySelectorAll('main form[method=post]')].map(form =>
-             [...form.elements].some(e => ['INPUT','TEXTAREA','SELECT'].includes(e.tagName)
+             !form.hasAttribute('data-optional-fields')
+             && [...form.elements].some(e => ['INPUT','TEXTAREA','SELECT'].includes(e.tagName)
                && !['hidden','submit','button'].includes(e.type)))"""
     )
 
