@@ -59,7 +59,9 @@ def test_wallet_page_is_accessible(committed_db: Any, live_server: Any, page: An
     sign_in("Maya Okafor")
     page.goto(f"{live_server.url}/me/credentials")
     check_accessibility(page)
+    from playwright.sync_api import expect
+
     page.get_by_role("button", name="Add my whole record to a wallet").click()
-    assert page.get_by_role("img", name="QR code of the wallet link below").is_visible()
+    expect(page.get_by_role("img", name="QR code of the wallet link below")).to_be_visible()
     assert page.get_by_role("link", name="Open in my wallet").get_attribute("href").startswith("https://lcw.app/")
     check_accessibility(page)
