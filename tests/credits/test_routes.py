@@ -207,6 +207,23 @@ def test_a_step_is_decided_once(session: Any, campus: dict[str, Any]) -> None:
     session.rollback()
 
 
+def test_a_stale_form_after_the_step_moved_on_is_told_so_not_refused(
+    client: Any, login: Any, session: Any, campus: dict[str, Any]
+) -> None:
+    request = _csci(session, campus["maya"])
+    shown_version = request.version_id  # Raj opens the request page now ...
+    approvals.approve(session, request, campus["dana"], "")  # ... and Dana decides the step first
+    login(campus["raj"])
+    data = {"action": "approve", "version": str(shown_version), "comment": ""}
+    stale = client.post(f"/credits/requests/{request.id}/decision", data=data)
+    assert stale.status_code == 303 and stale.headers["Location"].endswith(f"/credits/requests/{request.id}")
+    page = client.get(stale.headers["Location"]).get_data(as_text=True)
+    assert "Someone else decided this step a moment ago" in page
+    assert [d.decided_by.display_name for d in approvals.trail(session, request)] == ["Dana Whitfield"]
+    # Without a stale version (nothing shown to them was decided) it is still a refusal.
+    assert client.post(f"/credits/requests/{request.id}/decision", data={"action": "approve"}).status_code == 403
+
+
 def test_return_at_a_later_step_starts_a_new_pass_at_step_one(session: Any, campus: dict[str, Any]) -> None:
     c = campus
     request = _csci(session, c["maya"])
