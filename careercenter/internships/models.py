@@ -64,6 +64,13 @@ class Experience(db.Model):
         sa.CheckConstraint("end_date >= start_date", name="dates_ordered"),
         sa.CheckConstraint("verified_hours IS NULL OR verified_hours > 0", name="verified_hours_positive"),
         sa.UniqueConstraint("source", "external_id", name="uq_experiences_source_external_id"),
+        # The reports read a period's verified experiences (see the migration c3f1a9e07b2d).
+        sa.Index(
+            "ix_experiences_state_end_date",
+            "state",
+            "end_date",
+            postgresql_include=["student_id", "verified_hours", "employer"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

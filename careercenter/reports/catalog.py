@@ -8,7 +8,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from careercenter.reports import queries
+from careercenter.reports import queries, volume
 from careercenter.reports.charts import ChartSpec
 from careercenter.reports.queries import Scope
 from careercenter.reports.tables import Table, suppress_small_cells
@@ -34,35 +34,35 @@ REPORTS: tuple[Report, ...] = (
         "credits-by-term",
         "Credits awarded and verified hours by term",
         "Credits of awards that stand (pending or posted) and supervisor-verified hours, term by term.",
-        queries.credits_by_term,
+        volume.credits_by_term,
         ChartSpec("bar", (1,), secondary=(3,)),
     ),
     Report(
         "credits-by-program",
         "Credits awarded and verified hours by program",
         "The same figures by the student's program.",
-        queries.credits_by_program,
+        volume.credits_by_program,
         ChartSpec("hbar", (1,), secondary=(3,)),
     ),
     Report(
         "credits-by-rule",
         "Credits awarded by rule and course",
         "Awards and credits under each credit rule.",
-        queries.credits_by_rule,
+        volume.credits_by_rule,
         ChartSpec("bar", (3,)),
     ),
     Report(
         "top-employers-by-experiences",
         "Top employers by verified micro-internships",
         "The ten employers with the most verified micro-internships in the period.",
-        partial(queries.top_employers, by="experiences"),
+        partial(volume.top_employers, by="experiences"),
         ChartSpec("hbar", (1,)),
     ),
     Report(
         "top-employers-by-hours",
         "Top employers by verified hours",
         "The ten employers whose micro-internships added up to the most verified hours.",
-        partial(queries.top_employers, by="hours"),
+        partial(volume.top_employers, by="hours"),
         ChartSpec("hbar", (2,)),
     ),
     Report(
@@ -97,14 +97,14 @@ REPORTS: tuple[Report, ...] = (
         "skill-ratings",
         "Supervisors' skill ratings",
         "How many times each skill was rated at each level from 1 (lowest) to 5 (highest).",
-        queries.skill_ratings,
+        volume.skill_ratings,
         ChartSpec("stacked", (1, 2, 3, 4, 5)),
     ),
     Report(
         "students-served",
         "Students served by program and class level",
         "Distinct students with a micro-internship (past its draft) ending in the period.",
-        queries.students_served,
+        volume.students_served,
         ChartSpec("stacked", (1, 2, 3, 4, 5, 6)),
         cross=True,
     ),
