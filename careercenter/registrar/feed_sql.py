@@ -60,8 +60,8 @@ def _decimal(expr: str) -> str:
 
 def _object(fields: dict[str, str]) -> str:
     """SQL giving a JSON object's text with its keys sorted, as Flask's `jsonify` writes it."""
-    parts = [f"""'"{key}":' || {fields[key]}""" for key in sorted(fields)]
-    return "'{' || " + " || ',' || ".join(parts) + " || '}'"
+    parts = [f"""'{"," if n else "{"}"{key}":', {fields[key]}""" for n, key in enumerate(sorted(fields))]
+    return "concat(" + ", ".join(parts) + ", '}')"
 
 
 EXPERIENCE_FIELDS = {
@@ -84,22 +84,24 @@ EXPERIENCE_FIELDS = {
     " WHERE m.experience_id = e.id AND m.statement IS NOT NULL)",
 }
 
-#: The experiences of the award's request, in the relationship's order (start date, then id).
+#: The experiences of each request of the page, in the relationship's order (start date, then
+#: id): one aggregate over the page (a hash join), not one subquery per award.
 #: (S608: built from this module's constants; every value is a bound parameter.)
-_EXPERIENCES = (
-    "(SELECT '[' || coalesce(string_agg("  # noqa: S608
+_EXPERIENCES_CTE = (
+    "experiences_of AS (SELECT c.request_id, '[' || string_agg("  # noqa: S608
     + _object(EXPERIENCE_FIELDS)
-    + ", ',' ORDER BY e.start_date, e.id), '')"
-    " || ']' FROM credit_request_experiences c JOIN experiences e ON e.id = c.experience_id"
-    " WHERE c.request_id = a.request_id)"
+    + ", ',' ORDER BY e.start_date, e.id) || ']' AS doc"
+    " FROM shown a JOIN credit_request_experiences c ON c.request_id = a.request_id"
+    " JOIN experiences e ON e.id = c.experience_id GROUP BY c.request_id)"
 )
 
 #: The decisions of the pass that made the award (its request's last pass), in route order, as
 #: `approval_models.award_trail` picks them.
 _TRAIL_FROM = (
-    "FROM approval_decisions d LEFT JOIN people db ON db.id = d.decided_by_id"
-    " LEFT JOIN people dob ON dob.id = d.on_behalf_of_id WHERE d.request_id = a.request_id"
-    " AND d.pass_no = (SELECT max(d2.pass_no) FROM approval_decisions d2 WHERE d2.request_id = a.request_id)"
+    "FROM (SELECT d.*, max(d.pass_no) OVER (PARTITION BY d.request_id) AS last_pass"
+    " FROM shown a JOIN approval_decisions d ON d.request_id = a.request_id) d"
+    " LEFT JOIN people db ON db.id = d.decided_by_id LEFT JOIN people dob ON dob.id = d.on_behalf_of_id"
+    " WHERE d.pass_no = d.last_pass GROUP BY d.request_id"
 )
 APPROVAL_FIELDS = {
     "step": _str("d.step_label"),
@@ -108,10 +110,11 @@ APPROVAL_FIELDS = {
     "decided_at": _time("d.decided_at"),
     "on_behalf_of": _str("dob.display_name"),
 }
-_APPROVALS = (
-    "(SELECT '[' || coalesce(string_agg("  # noqa: S608
+#: The page's approval trails, one aggregate over the page like the experiences.
+_APPROVALS_CTE = (
+    "trail_of AS (SELECT d.request_id, '[' || string_agg("  # noqa: S608
     + _object(APPROVAL_FIELDS)
-    + ", ',' ORDER BY d.step_index), '') || ']' "
+    + ", ',' ORDER BY d.step_index) || ']' AS doc "
     + _TRAIL_FROM
     + ")"
 )
@@ -127,10 +130,10 @@ AWARD_FIELDS = {
     "grading_basis": _str("a.grading_basis"),
     "term": _str("a.term"),
     "rule": _object({"code": _str("r.code"), "version": "r.version::text"}),
-    "experiences": _EXPERIENCES,
+    "experiences": "coalesce(x.doc, '[]')",
     "approved_by": _str("ap.display_name"),
     "approved_at": _time("a.approved_at"),
-    "approvals": _APPROVALS,
+    "approvals": "coalesce(t.doc, '[]')",
     "status": _str("a.status"),
     "sis_reference": _str("a.sis_reference"),
     "posted_at": _time("a.posted_at"),
@@ -182,6 +185,12 @@ _JOINS = """JOIN people s ON s.id = a.student_id JOIN credit_rules r ON r.id = a
 LEFT JOIN people ap ON ap.id = a.approved_by_id"""
 
 
+#: The page's aggregates (`experiences_of`, `trail_of`) beside each award.
+_PAGE_JOINS = (
+    "LEFT JOIN experiences_of x ON x.request_id = a.request_id LEFT JOIN trail_of t ON t.request_id = a.request_id"
+)
+
+
 def _disclosure_params(client: ApiClient, how: str) -> dict[str, Any]:
     return {
         "now": utcnow(),
@@ -196,9 +205,10 @@ def _disclosure_params(client: ApiClient, how: str) -> dict[str, Any]:
 def _page_statement(where: str) -> str:
     return f"""WITH page AS (
   SELECT a.* FROM credit_awards a WHERE {where} ORDER BY a.updated_at, a.id LIMIT :limit + 1
-), shown AS (SELECT * FROM page ORDER BY updated_at, id LIMIT :limit), {_LOGGED}
+), shown AS (SELECT * FROM page ORDER BY updated_at, id LIMIT :limit), {_LOGGED},
+{_EXPERIENCES_CTE}, {_APPROVALS_CTE}
 SELECT (SELECT '[' || coalesce(string_agg({_object(AWARD_FIELDS)}, ',' ORDER BY a.updated_at, a.id), '') || ']'
-        FROM shown a {_JOINS}) AS data,
+        FROM shown a {_JOINS} {_PAGE_JOINS}) AS data,
        (SELECT count(*) FROM page) AS matched,
        (SELECT updated_at FROM shown ORDER BY updated_at DESC, id DESC LIMIT 1) AS last_at,
        (SELECT id FROM shown ORDER BY updated_at DESC, id DESC LIMIT 1) AS last_id,
@@ -264,8 +274,19 @@ def _cell(expr: str, *, safe: bool = False) -> str:
     )
 
 
-_CSV_EXPERIENCES = (
-    "FROM credit_request_experiences c JOIN experiences e ON e.id = c.experience_id WHERE c.request_id = a.request_id"
+#: Each request's experiences (ids, hours) and last pass's trail, aggregated once per batch.
+_CSV_AGGREGATES = (
+    "csv_experiences AS (SELECT c.request_id,"  # noqa: S608 (module constants only)
+    " string_agg(e.id::text, ' ' ORDER BY e.start_date, e.id) AS ids,"
+    # `verified_hours or hours`, as the ORM row sums them (0 verified hours count the claimed ones)
+    " sum(coalesce(nullif(e.verified_hours, 0), e.hours)) AS hours FROM shown a"
+    " JOIN credit_request_experiences c ON c.request_id = a.request_id JOIN experiences e ON e.id = c.experience_id"
+    " GROUP BY c.request_id), "
+    # `schemas.approvals_summary`: "Step: decision by Name (for Name) 2026-…Z; …"
+    "csv_trail AS (SELECT d.request_id, string_agg(d.step_label || ': ' || d.decision || ' by '"
+    " || coalesce(db.display_name, 'a former approver') || coalesce(' (for ' || dob.display_name || ')', '')"
+    " || ' ' || to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+    " '; ' ORDER BY d.step_index) AS summary " + _TRAIL_FROM + ")"
 )
 
 #: One SQL cell per `schemas.CSV_COLUMNS` entry, in that order.
@@ -282,26 +303,12 @@ CSV_FIELDS = {
     "term": _cell("a.term"),
     "rule_code": _cell("r.code"),
     "rule_version": "r.version::text",
-    "experience_ids": "coalesce((SELECT string_agg(e.id::text, ' ' ORDER BY e.start_date, e.id) "
-    + _CSV_EXPERIENCES
-    + "), '')",
-    # `verified_hours or hours`, as the ORM row sums them (0 verified hours count the claimed ones)
-    "experience_hours": "(SELECT coalesce(sum(coalesce(nullif(e.verified_hours, 0), e.hours)), 0)"
-    "::numeric(14, 2)::text "
-    + _CSV_EXPERIENCES
-    + ")",
+    "experience_ids": "coalesce(x.ids, '')",
+    "experience_hours": "coalesce(x.hours, 0)::numeric(14, 2)::text",
     "approved_by": _cell("ap.display_name", safe=True),
     "approved_at": "to_char(a.approved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
     # `schemas.approvals_summary`: "Step: decision by Name (for Name) 2026-…Z; …"
-    "approvals": _cell(
-        "(SELECT string_agg(d.step_label || ': ' || d.decision || ' by '"
-        " || coalesce(db.display_name, 'a former approver') || coalesce(' (for ' || dob.display_name || ')', '')"
-        " || ' ' || to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-        " '; ' ORDER BY d.step_index) "
-        + _TRAIL_FROM
-        + ")",
-        safe=True,
-    ),
+    "approvals": _cell("t.summary", safe=True),
     "status": _cell("a.status"),
     "sis_reference": _cell("a.sis_reference", safe=True),
     "posted_at": "coalesce(to_char(a.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')",
@@ -318,8 +325,10 @@ def _csv_statement(where: str) -> str:
     line = " || ',' || ".join(CSV_FIELDS.values())
     return f"""COPY (WITH shown AS (
   SELECT a.* FROM credit_awards a WHERE {where} ORDER BY a.updated_at, a.id LIMIT :batch
-), {_LOGGED}
-SELECT {line} FROM shown a {_JOINS} ORDER BY a.updated_at, a.id) TO STDOUT"""  # noqa: S608 (as above)
+), {_LOGGED}, {_CSV_AGGREGATES}
+SELECT {line} FROM shown a {_JOINS}
+LEFT JOIN csv_experiences x ON x.request_id = a.request_id LEFT JOIN csv_trail t ON t.request_id = a.request_id
+ORDER BY a.updated_at, a.id) TO STDOUT"""  # noqa: S608 (as above)
 
 
 def _copy_params(params: dict[str, Any], client: ApiClient) -> dict[str, Any]:
