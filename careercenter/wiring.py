@@ -77,8 +77,8 @@ from careercenter.registrar.webhooks import receivers as webhook_receivers
 from careercenter.sso import doctor_checks as sso_checks
 from careercenter.sso.models import Role
 from careercenter.transcripts import jobs as transcript_jobs
+from careercenter.transcripts import panels as transcripts_panels
 from careercenter.transcripts import receivers as transcripts_receivers
-from careercenter.transcripts import views as transcripts_views
 
 _EXTENSION = "careercenter.wiring"
 
@@ -86,11 +86,11 @@ _EXTENSION = "careercenter.wiring"
 _HOME_PANELS: tuple[tuple[Role, homepanels.PanelFunc, int], ...] = (
     (Role.STUDENT, internships_views.student_panel, 10),
     (Role.STUDENT, credits_panels.student_panel, 40),
-    (Role.STUDENT, transcripts_views._student_panel, 60),
+    (Role.STUDENT, transcripts_panels.student_panel, 60),
     (Role.STUDENT, credentials_views.student_panel, 80),
     (Role.ADVISOR, credits_panels.advisor_panel, 20),
     (Role.REGISTRAR, credits_panels.registrar_panel, 30),
-    (Role.REGISTRAR, transcripts_views._registrar_panel, 60),
+    (Role.REGISTRAR, transcripts_panels.registrar_panel, 60),
     (Role.REGISTRAR, amendment_panels.registrar_panel, 65),
     (Role.ADMIN, admin_views.admin_panel, 5),
 )

@@ -18,7 +18,6 @@ from flask import (
     request,
     url_for,
 )
-from markupsafe import Markup
 
 from careercenter import transaction
 from careercenter.audit.service import Actor, disclose_to_person
@@ -395,20 +394,3 @@ def verify_code_json(code: str) -> tuple[Response, int]:
     response.headers["Cache-Control"] = "no-store"
     return response, 404 if transcript is None else 200
 
-
-# ---- home panels ---------------------------------------------------------------------------
-
-
-def _student_panel(person: Person) -> Markup:
-    transcripts = service.transcripts_of(db.session, person.id)
-    html = render_template(
-        "transcripts/_panel_student.html",
-        transcripts=transcripts[:3],
-        count=len(transcripts),
-        offers=supersede.open_offers(db.session, person.id),
-    )
-    return Markup(html)  # noqa: S704 (an autoescaped template's output)
-
-
-def _registrar_panel(person: Person) -> Markup:
-    return Markup(render_template("transcripts/_panel_registrar.html"))  # noqa: S704 (autoescaped template)
