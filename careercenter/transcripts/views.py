@@ -409,4 +409,3 @@ def verify_code_json(code: str) -> tuple[Response, int]:
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, 404 if transcript is None else 200
-
