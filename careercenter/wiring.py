@@ -36,7 +36,8 @@ Registries, and what fills them:
   and statements of disagreement (`amendments.service.export_section`).
 - Queue gauges on /metrics (`careercenter.observability.GAUGES`): the outbox
   (`notify/metrics.py`), sign-offs waiting (`internships/metrics.py`), awards waiting to be
-  posted (`credits/metrics.py`).
+  posted (`credits/metrics.py`), background jobs by state and the oldest queued job's age
+  (`jobs/metrics.py`).
 - The state-move recorder (`careercenter.statemachine.use_recorder`): the audit chain's
   `audit.service.record_event`.
 - Job handlers (`careercenter.jobs.service.add_handler`, run by `flask jobs run`): transcripts'
@@ -69,14 +70,15 @@ from careercenter.employers import badges as employer_badges
 from careercenter.internships import claim_checks
 from careercenter.internships import metrics as internships_metrics
 from careercenter.internships import views as internships_views
+from careercenter.jobs import metrics as jobs_metrics
 from careercenter.jobs import service as jobs
 from careercenter.notify import metrics as notify_metrics
 from careercenter.registrar.webhooks import receivers as webhook_receivers
 from careercenter.sso import doctor_checks as sso_checks
 from careercenter.sso.models import Role
 from careercenter.transcripts import jobs as transcript_jobs
+from careercenter.transcripts import panels as transcripts_panels
 from careercenter.transcripts import receivers as transcripts_receivers
-from careercenter.transcripts import views as transcripts_views
 
 _EXTENSION = "careercenter.wiring"
 
@@ -84,11 +86,11 @@ _EXTENSION = "careercenter.wiring"
 _HOME_PANELS: tuple[tuple[Role, homepanels.PanelFunc, int], ...] = (
     (Role.STUDENT, internships_views.student_panel, 10),
     (Role.STUDENT, credits_panels.student_panel, 40),
-    (Role.STUDENT, transcripts_views._student_panel, 60),
+    (Role.STUDENT, transcripts_panels.student_panel, 60),
     (Role.STUDENT, credentials_views.student_panel, 80),
     (Role.ADVISOR, credits_panels.advisor_panel, 20),
     (Role.REGISTRAR, credits_panels.registrar_panel, 30),
-    (Role.REGISTRAR, transcripts_views._registrar_panel, 60),
+    (Role.REGISTRAR, transcripts_panels.registrar_panel, 60),
     (Role.REGISTRAR, amendment_panels.registrar_panel, 65),
     (Role.ADMIN, admin_views.admin_panel, 5),
 )
@@ -126,5 +128,10 @@ def fill_registries() -> None:
     export.add_section(transcripts_receivers.export_section())
     export.add_section(amendments_service.export_section())
     jobs.add_handler(transcript_jobs.KIND, transcript_jobs.issue_job)
-    for gauges in (notify_metrics.outbox_gauges, internships_metrics.signoff_gauges, credits_metrics.award_gauges):
+    for gauges in (
+        notify_metrics.outbox_gauges,
+        internships_metrics.signoff_gauges,
+        credits_metrics.award_gauges,
+        jobs_metrics.job_gauges,
+    ):
         observability.add_gauges(gauges)

@@ -198,12 +198,12 @@ def test_create_app_wires_every_receiver_and_registry_once(app: Flask, make_app:
     assert receivers.on_name_changed in _receivers(signals.name_changed)
     assert before["checks"] == [*CORE_CHECKS, check_saml, check_cas]
     assert before["sections"] == ["transcripts", "amendment_requests"]
-    assert [g.__name__ for g in before["gauges"]] == ["outbox_gauges", "signoff_gauges", "award_gauges"]
+    assert [g.__name__ for g in before["gauges"]] == ["outbox_gauges", "signoff_gauges", "award_gauges", "job_gauges"]
     assert before["recorder"] == [record_event]
     panel_names = {role.value: [p.__name__ for _, p in panels] for role, panels in before["panels"].items()}
-    assert panel_names["student"] == ["student_panel", "student_panel", "_student_panel", "student_panel"]
+    assert panel_names["student"] == ["student_panel", "student_panel", "student_panel", "student_panel"]
     assert panel_names["advisor"] == ["advisor_panel"]
-    assert panel_names["registrar"] == ["registrar_panel", "_registrar_panel", "registrar_panel"]
+    assert panel_names["registrar"] == ["registrar_panel", "registrar_panel", "registrar_panel"]
     assert panel_names["admin"] == ["admin_panel"]  # the admin home: its own cards (issue 23)
 
     make_app()

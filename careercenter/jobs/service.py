@@ -160,6 +160,14 @@ def run_due(session: Session, app: Flask, *, limit: int | None = None) -> dict[s
     return counts
 
 
+def progress(job: Job) -> str:
+    """How far a job has got, for the person waiting on it: "queued" (no worker has taken it yet),
+    "running" (a worker has it, or it waits to be retried after a failed attempt), "done" or "failed"."""
+    if job.state is JobState.QUEUED:
+        return "running" if job.attempts else "queued"
+    return job.state.value
+
+
 def job_of(session: Session, job_id: int, owner_id: int) -> Job | None:
     """The job if `owner_id` asked for it."""
     job = session.get(Job, job_id)

@@ -18,7 +18,6 @@ from flask import (
     request,
     url_for,
 )
-from markupsafe import Markup
 
 from careercenter import transaction
 from careercenter.audit.service import Actor, disclose_to_person
@@ -138,17 +137,33 @@ def _run_inline(job: Job) -> dict[str, Any]:
         raise CannotIssue(_CANNOT_ISSUE) from None
 
 
-@bp.get("/transcripts/requests/<int:job_id>")
-@roles_required(Role.STUDENT)
-def preparing(job_id: int) -> Response | str:
-    """ "Preparing your transcript…", refreshing itself until the worker is done; then the transcript."""
+def _own_job(job_id: int) -> Job:
+    """The student's own transcript request; 404 for anyone else's, as for one that does not exist."""
     job = jobs.job_of(db.session, job_id, me().id)
     if job is None:
         abort(404)
+    return job
+
+
+@bp.get("/transcripts/requests/<int:job_id>")
+@roles_required(Role.STUDENT)
+def preparing(job_id: int) -> Response | str:
+    """ "Preparing your transcript…" until the worker is done, then the transcript: with JavaScript
+    the page polls `preparing_status`; without, a meta refresh reloads it every two seconds."""
+    job = _own_job(job_id)
     if job.state is JobState.DONE and job.result:
         flash("Your transcript is ready: it is signed, and its verification code is on every page.", "success")
         return redirect(url_for("transcripts.show", transcript_id=job.result["transcript_id"]), code=303)
     return render_template("transcripts/preparing.html", job=job, failed=job.state is JobState.FAILED)
+
+
+@bp.get("/transcripts/requests/<int:job_id>.json")
+@roles_required(Role.STUDENT)
+def preparing_status(job_id: int) -> Response:
+    """The request's state for the page's script: queued, running, ready (with the PDF's URL) or failed."""
+    response = jsonify(transcript_jobs.request_status(_own_job(job_id)))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/transcripts/<int:transcript_id>")
@@ -394,21 +409,3 @@ def verify_code_json(code: str) -> tuple[Response, int]:
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, 404 if transcript is None else 200
-
-
-# ---- home panels ---------------------------------------------------------------------------
-
-
-def _student_panel(person: Person) -> Markup:
-    transcripts = service.transcripts_of(db.session, person.id)
-    html = render_template(
-        "transcripts/_panel_student.html",
-        transcripts=transcripts[:3],
-        count=len(transcripts),
-        offers=supersede.open_offers(db.session, person.id),
-    )
-    return Markup(html)  # noqa: S704 (an autoescaped template's output)
-
-
-def _registrar_panel(person: Person) -> Markup:
-    return Markup(render_template("transcripts/_panel_registrar.html"))  # noqa: S704 (autoescaped template)

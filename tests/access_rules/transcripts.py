@@ -43,6 +43,12 @@ RULES = [
         expect(student=200, other_student=HIDDEN, advisor=DENIED, registrar=DENIED),
         setup=_job,
     ),
+    Rule(
+        "GET",
+        "/transcripts/requests/{job_id}.json",
+        expect(student=200, other_student=HIDDEN, advisor=DENIED, registrar=DENIED),
+        setup=_job,
+    ),
     Rule("GET", "/transcripts/{transcript_id}", OWN, setup=lambda w: {"transcript_id": _transcript(w)["id"]}),
     Rule("GET", "/transcripts/{transcript_id}/pdf", OWN, setup=lambda w: {"transcript_id": _transcript(w)["id"]}),
     Rule(

@@ -51,7 +51,8 @@ def test_request_queues_a_job_the_page_prepares_then_shows_the_transcript(
     page = client.get(location)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Preparing your transcript…" in html
-    assert '<meta http-equiv="refresh" content="2">' in html  # refreshes itself without JavaScript
+    # refreshes itself without JavaScript; with it, static/js/app.js polls instead (tests/e2e)
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in html
     assert "<script>" not in html  # no inline script: the page refreshes itself without JavaScript
     # another student cannot watch it
     login(make_student())

@@ -132,6 +132,63 @@
     if (narrow.addEventListener) { narrow.addEventListener("change", sync); }
   }
 
+  // "Preparing your transcript…": ask the server for the request's state (every 2 s, slowing to
+  // every 10 s), then show the result in place and say it in the live region. Without JavaScript
+  // the page reloads itself (a meta refresh inside <noscript>).
+  function wirePolling() {
+    var box = document.querySelector("[data-poll-url]");
+    if (!box || !window.fetch) { return; }
+    var url = box.getAttribute("data-poll-url");
+    var delay = 2000;
+    function again() {
+      window.setTimeout(check, delay);
+      delay = Math.min(10000, Math.round(delay * 1.25));
+    }
+    function check() {
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
+        .then(function (response) {
+          var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+          if (response.ok && json && !response.redirected) { return response.json().then(update); }
+          if (response.redirected || (response.status >= 400 && response.status < 500 && response.status !== 429)) {
+            window.location.reload();  // signed out, or no longer ours: the page itself says what to do
+            return undefined;
+          }
+          again();  // the server is busy or restarting: ask later
+          return undefined;
+        })
+        .catch(again);
+    }
+    function update(status) {
+      if (status.state === "ready" || status.state === "failed") {
+        show(status);
+      } else {
+        again();
+      }
+    }
+    function show(status) {
+      var template = box.querySelector("template[data-poll-when='" + status.state + "']");
+      var heading = box.querySelector("[data-poll-heading]");
+      var live = box.querySelector("[data-poll-live]");
+      var actions = box.querySelector("[data-poll-actions]");
+      if (!template || !heading || !live || !actions) { window.location.reload(); return; }
+      var parts = Array.prototype.slice.call(template.content.cloneNode(true).children);
+      var links = parts[2].querySelectorAll("a[data-poll-href]");
+      Array.prototype.forEach.call(links, function (link) {
+        var href = status[link.getAttribute("data-poll-href")];
+        if (href) { link.setAttribute("href", href); }
+      });
+      var hadFocus = actions.contains(document.activeElement);
+      heading.textContent = parts[0].textContent;
+      live.textContent = parts[1].textContent;
+      parts[2].setAttribute("data-poll-actions", "");
+      actions.replaceWith(parts[2]);
+      var dot = document.title.indexOf(" · ");
+      document.title = template.getAttribute("data-poll-title") + (dot >= 0 ? document.title.slice(dot) : "");
+      if (hadFocus) { heading.focus(); }
+    }
+    again();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     wireMenu();
     focusErrorSummary();
@@ -139,5 +196,6 @@
     wireConfirmations();
     wireSelectAll();
     wireFewerCredits();
+    wirePolling();
   });
 }());
