@@ -49,8 +49,9 @@ class Healthz(HttpUser):
 
 
 def run_locust(
-    locustfile: str, base: str, users: int, seconds: int, prefix: str, env: dict[str, str]
+    locustfile: str, base: str, users: int, seconds: int, prefix: str, env: dict[str, str], service: Any = None
 ) -> dict[str, Any]:
+    """Run locust headless; `service()` (when given) reads the service processes' CPU seconds."""
     locust = str(Path(sys.executable).parent / "locust")
     csv_prefix = str(RESULTS / prefix)
     command = [
@@ -58,9 +59,14 @@ def run_locust(
         "--spawn-rate", str(max(1, users // 2)), "--run-time", f"{seconds}s", "--stop-timeout", "10",
         "--csv", csv_prefix, "--only-summary", "--loglevel", "WARNING",
     ]  # fmt: skip
+    busy_before, children_before = _machine_busy_seconds(), _children_cpu_seconds()
+    service_before = service() if service else {}
     done = subprocess.run(
         command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=seconds + 90
     )
+    busy, locust_cpu = _machine_busy_seconds() - busy_before, _children_cpu_seconds() - children_before
+    service_after = service() if service else {}
+    service_cpu = sum(t - service_before.get(pid, 0.0) for pid, t in service_after.items())
     rows = list(csv.DictReader(open(csv_prefix + "_stats.csv")))  # noqa: SIM115
     failures = list(csv.DictReader(open(csv_prefix + "_failures.csv")))  # noqa: SIM115
 
@@ -76,7 +82,18 @@ def run_locust(
         }
 
     total = next(r for r in rows if r["Name"] == "Aggregated")
+    requests = max(1, int(total["Request Count"]))
     return {
+        # The whole machine's busy CPU and the load generator's own, per request served: what a
+        # request costs the service (app + database) is the difference. Read beside the load average.
+        "cpu": {
+            "machine_busy_seconds": round(busy, 1),
+            "locust_seconds": round(locust_cpu, 1),
+            "service_seconds": round(service_cpu, 1),
+            "machine_ms_per_request": round(1000 * busy / requests, 1),
+            "locust_ms_per_request": round(1000 * locust_cpu / requests, 1),
+            "service_ms_per_request": round(1000 * service_cpu / requests, 1),
+        },
         "locust_exit_code": done.returncode,
         "users": users,
         "seconds": seconds,
@@ -84,6 +101,50 @@ def run_locust(
         "by_request": {f"{r['Type']} {r['Name']}": figures(r) for r in rows if r["Name"] != "Aggregated"},
         "failures": [{k: r[k] for k in ("Method", "Name", "Error", "Occurrences")} for r in failures],
     }
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy since boot (all cores; /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(pid: int, *, reaped: bool = False) -> float:
+    """A process's CPU seconds (utime + stime; with its reaped children's when asked); 0 if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def service_cpu_probe(url: str, master: int, workers: list[subprocess.Popen[bytes]]) -> Any:
+    """A function reading the CPU seconds of every process serving the load: gunicorn's master
+    (with the workers it recycled) and its live workers, the jobs workers, and the PostgreSQL
+    backends connected to the bench database. Other tenants of the machine are not counted."""
+    import psycopg
+
+    from bench.common import libpq_url, worker_pids
+
+    def read() -> dict[int, float]:
+        cpu = {master: _cpu_of(master, reaped=True)} | {pid: _cpu_of(pid) for pid in worker_pids(master)}
+        cpu |= {w.pid: _cpu_of(w.pid, reaped=True) for w in workers}
+        with psycopg.connect(libpq_url(url)) as conn:
+            backends = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        return cpu | {pid: _cpu_of(pid) for (pid,) in backends}
+
+    return read
+
+
+def _children_cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def audit_verify(url: str) -> dict[str, Any]:
@@ -252,7 +313,8 @@ def main() -> None:
                 drain["queued"] = queue_depth(url)
                 started = time.perf_counter()
             sampler = memory_sampler(server["pid"], args.memory_at)
-            mixed = run_locust("bench/locustfile.py", base, users, args.seconds, "load", env)
+            probe = service_cpu_probe(url, server["pid"], workers)
+            mixed = run_locust("bench/locustfile.py", base, users, args.seconds, "load", env, probe)
             memory = sampler()
             if args.rush:
                 drain["left_after_run"] = queue_depth(url)
@@ -294,6 +356,15 @@ def main() -> None:
         )
     for failure in mixed["failures"]:
         print(f"  failure: {failure}")
+    cpu = mixed["cpu"]
+    per_request = cpu["service_ms_per_request"] + cpu["locust_ms_per_request"]
+    print(
+        f"  CPU per request: the service (gunicorn, jobs workers, its PostgreSQL backends)"
+        f" {cpu['service_ms_per_request']} ms, locust {cpu['locust_ms_per_request']} ms"
+        " (the whole machine, other tenants included:"
+        f" {cpu['machine_ms_per_request']} ms); {os.cpu_count()} cores serve at most"
+        f" {round(1000 * (os.cpu_count() or 1) / max(per_request, 0.1))} req/s at the service's and locust's cost"
+    )
     if drain:
         print(f"rush: {drain}")
     if memory:
