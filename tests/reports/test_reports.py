@@ -258,6 +258,46 @@ def test_the_funnel_counts_withdrawn_requests_by_term_and_by_the_step_they_waite
     assert "Withdrawn" in labels
 
 
+def test_the_demo_history_has_requests_withdrawn_at_the_first_and_at_later_steps(
+    runner: Any, client: Any, login: Any, session: Any
+) -> None:
+    import sqlalchemy as sa
+
+    from careercenter.credits.models import CreditAward
+    from careercenter.sso.models import Person
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\d+ credit requests \((\d+) withdrawn by their students\)", result.output)
+    generated = sa.select(CreditRequest).join(Person, Person.id == CreditRequest.student_id)
+    generated = generated.where(Person.is_demo.is_(False))
+    total = len(session.execute(generated).scalars().all())
+    withdrawn = session.execute(generated.where(CreditRequest.state == RequestState.WITHDRAWN)).scalars().all()
+    assert 0.01 * total < len(withdrawn) < 0.06 * total  # a few percent
+    rows = session.execute(
+        sa.select(ApprovalDecision).where(ApprovalDecision.request_id.in_([r.id for r in withdrawn]))
+    ).scalars()
+    last = {}
+    for row in rows:
+        if row.decision is StepDecision.WITHDRAWN:
+            assert row.decided_by_id == row.request.student_id and row.credits is None
+            last[row.request_id] = row.step_index
+        else:
+            assert row.decision is StepDecision.APPROVED
+    assert set(last) == {r.id for r in withdrawn}  # each withdrawn at the step it waited at
+    assert 0 in last.values() and any(index > 0 for index in last.values())
+    ids = [r.id for r in withdrawn]
+    assert session.execute(sa.select(CreditAward).where(CreditAward.request_id.in_(ids))).first() is None
+
+    staff = session.execute(sa.select(Person).where(Person.display_name == "Priya Shah")).scalar_one()
+    login(staff)
+    tables = _tables(client.get("/reports").get_data(as_text=True))
+    column = tables["request-funnel"][0].index("Withdrawn")
+    assert sum(int(row[column]) for row in tables["request-funnel"][1:]) > 0
+    column = tables["request-funnel-steps"][0].index("Withdrawn")
+    assert sum(int(row[column]) for row in tables["request-funnel-steps"][1:]) > 0
+
+
 def test_query_count_does_not_grow_with_the_data(
     client: Any, login: Any, staff: Any, session: Any, make_student: Any, make_experience: Any
 ) -> None:
