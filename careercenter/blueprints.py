@@ -45,10 +45,12 @@ def register_blueprints(app: Flask) -> None:
     from careercenter.credits.approval_views import bp as approvals_bp
     from careercenter.credits.student_views import bp as student_record_bp
     from careercenter.credits.views import bp as credits_bp
+    from careercenter.credits.withdraw_views import bp as withdrawal_bp
 
     app.register_blueprint(credits_bp)
     app.register_blueprint(approvals_bp)
     app.register_blueprint(student_record_bp)
+    app.register_blueprint(withdrawal_bp)
     # -- transcripts --
     from careercenter.transcripts.views import bp as transcripts_bp
 

@@ -169,7 +169,9 @@ def _sqlite_begin(conn: sa.Connection) -> None:
     # (busy_timeout does not help). So a transaction that will write takes the write lock up
     # front with BEGIN IMMEDIATE, waiting up to busy_timeout for it: writers queue, the second
     # one reads what the first committed, and a race has a winner and answers, not 500s.
-    if conn.dialect.name == "sqlite":
+    # An AUTOCOMMIT connection (a migration's `autocommit_block`, e.g. for `PRAGMA foreign_keys`,
+    # which SQLite ignores inside a transaction) begins none.
+    if conn.dialect.name == "sqlite" and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
         conn.exec_driver_sql("BEGIN IMMEDIATE" if intends_to_write() else "BEGIN")
 
 

@@ -21,6 +21,9 @@ class StepDecision(enum.StrEnum):
     APPROVED = "approved"
     RETURNED = "returned"
     DENIED = "denied"
+    #: Not an approver's decision: the student withdrew the request while it waited at this step
+    #: (`decided_by` is the student). Kept here so that the step's one row says how it ended.
+    WITHDRAWN = "withdrawn"
 
 
 class ApprovalWait(db.Model):

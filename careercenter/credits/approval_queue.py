@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from careercenter.credits.approval_models import ApprovalDecision, ApprovalWait
+from careercenter.credits.approval_models import ApprovalDecision, ApprovalWait, StepDecision
 from careercenter.credits.eligibility import decidable_clause
 from careercenter.credits.models import CreditRequest, CreditRule, RequestState
 from careercenter.db import Page, paginate
@@ -123,7 +123,11 @@ def decided(session: Session, person: Person, *, page: int = 1, per_page: int = 
         .join(CreditRequest, CreditRequest.id == ApprovalDecision.request_id)
         .join(Person, Person.id == CreditRequest.student_id)
         .join(CreditRule, CreditRule.id == CreditRequest.rule_id)
-        .where(ApprovalDecision.decided_by_id == person.id)
+        .where(
+            ApprovalDecision.decided_by_id == person.id,
+            # a student's own withdrawal is not a decision they made as an approver
+            ApprovalDecision.decision != StepDecision.WITHDRAWN,
+        )
     )
     return paginate(
         session,

@@ -56,3 +56,9 @@ class NoticeChoiceForm(FlaskForm):
 
 class RescindForm(FlaskForm):
     reason = TextAreaField("Reason for rescinding", validators=[Required(), Optional(), Length(max=2000)])
+
+
+class WithdrawForm(FlaskForm):
+    """The student's "Withdraw request" (shown with prefix "withdraw": the request page's own fields stay apart)."""
+
+    reason = TextAreaField("Why you withdraw it (optional)", validators=[Optional(), Length(max=2000)])

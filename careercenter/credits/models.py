@@ -65,14 +65,19 @@ class RequestState(enum.StrEnum):
     APPROVED = "approved"
     DENIED = "denied"
     RETURNED = "returned"
+    #: The student gave the request up (while it waited at a step, or after it was returned).
+    WITHDRAWN = "withdrawn"
 
 
 REQUEST_TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
     RequestState.DRAFT: frozenset({RequestState.SUBMITTED}),
-    RequestState.SUBMITTED: frozenset({RequestState.APPROVED, RequestState.DENIED, RequestState.RETURNED}),
-    RequestState.RETURNED: frozenset({RequestState.SUBMITTED}),
+    RequestState.SUBMITTED: frozenset(
+        {RequestState.APPROVED, RequestState.DENIED, RequestState.RETURNED, RequestState.WITHDRAWN}
+    ),
+    RequestState.RETURNED: frozenset({RequestState.SUBMITTED, RequestState.WITHDRAWN}),
     RequestState.APPROVED: frozenset(),
     RequestState.DENIED: frozenset(),
+    RequestState.WITHDRAWN: frozenset(),
 }
 
 request_experiences = sa.Table(

@@ -15,11 +15,11 @@ from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import login_required, me, roles_required
 from careercenter.config import ConfigError
 from careercenter.confirm import ask_first
-from careercenter.credits import approvals, decisions, rule_versions
+from careercenter.credits import approvals, decisions, rule_versions, withdrawal
 from careercenter.credits import requests as credit_requests
 from careercenter.credits import timeline as route_timeline
 from careercenter.credits.evaluation import Evaluation, credit_words
-from careercenter.credits.forms import CreditRequestForm, DecisionForm
+from careercenter.credits.forms import CreditRequestForm, DecisionForm, WithdrawForm
 from careercenter.credits.interest import interest_in
 from careercenter.credits.models import CreditRequest, CreditRule, RequestState
 from careercenter.credits.rule_text import requirements
@@ -245,6 +245,8 @@ def _render_request(
             wait=approvals.waiting_step(db.session, credit_request),
             timeline=route_timeline.timeline(db.session, credit_request),
             is_owner=viewer.id == credit_request.student_id,
+            withdraw_form=WithdrawForm(prefix="withdraw") if withdrawal.may_withdraw(viewer, credit_request) else None,
+            withdraw_consequence=withdrawal.consequence(credit_request),
         ),
         status,
     )

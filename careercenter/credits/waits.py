@@ -93,24 +93,40 @@ def _recipients(session: Session, request: CreditRequest, wait: ApprovalWait, wh
     return list(seen.values())
 
 
-def tell_approvers(session: Session, request: CreditRequest, wait: ApprovalWait, why: str) -> int:
-    """Email (or hold for the digest of) everyone who may decide the step now; return how many."""
-    base = current_app.config["PUBLIC_URL"]
+def _request_url(request: CreditRequest) -> str:
+    """The request page's address: the end of every digest line about the request."""
+    return f"/credits/requests/{request.id}"
+
+
+def _line(request: CreditRequest, wait: ApprovalWait) -> str:
+    """Who, which course and term, which step: one line of a notice or a digest."""
     rule = request.rule
-    line = (
+    return (
         f"{request.student.display_name} ({request.student.campus_id}), {rule.course_label} {rule.course_title}, "
-        f'{request.term}: step "{wait.step_label}" — {base}/credits/requests/{request.id}'
+        f'{request.term}: step "{wait.step_label}"'
     )
-    recipients = _recipients(session, request, wait, why)
-    digest = {
+
+
+def _digest_readers(session: Session, people: list[Person]) -> set[int]:
+    """Which of `people` take a daily digest instead of one email each."""
+    return {
         row.person_id
         for row in session.execute(
             sa.select(ApproverSettings).where(
-                ApproverSettings.person_id.in_([p.id for p in recipients] or [-1]),
+                ApproverSettings.person_id.in_([p.id for p in people] or [-1]),
                 ApproverSettings.daily_digest.is_(True),
             )
         ).scalars()
     }
+
+
+def tell_approvers(session: Session, request: CreditRequest, wait: ApprovalWait, why: str) -> int:
+    """Email (or hold for the digest of) everyone who may decide the step now; return how many."""
+    base = current_app.config["PUBLIC_URL"]
+    rule = request.rule
+    line = f"{_line(request, wait)} — {base}{_request_url(request)}"
+    recipients = _recipients(session, request, wait, why)
+    digest = _digest_readers(session, recipients)
     for person in recipients:
         if person.id in digest:
             session.add(DigestItem(person_id=person.id, line=f"{_SUBJECTS[why]}: {line}"))
@@ -137,6 +153,52 @@ def tell_approvers(session: Session, request: CreditRequest, wait: ApprovalWait,
         )
     session.flush()
     return len(recipients)
+
+
+def tell_withdrawn(session: Session, request: CreditRequest, wait: ApprovalWait) -> int:
+    """The student withdrew `request` while it waited at `wait`: take it out of every held
+    digest, and tell whoever may decide the step that it no longer waits for them (a digest
+    reader who had not yet heard of it hears nothing). Return how many were told."""
+    held = session.execute(
+        sa.select(DigestItem).where(DigestItem.line.endswith(_request_url(request), autoescape=True))
+    ).scalars()
+    unheard = set()
+    for item in list(held):
+        unheard.add(item.person_id)
+        session.delete(item)
+    recipients = _recipients(session, request, wait, "escalated" if wait.escalated_at else "reached")
+    digest = _digest_readers(session, recipients)
+    base = current_app.config["PUBLIC_URL"]
+    rule = request.rule
+    # No link: once withdrawn, the request page is no longer every approver's to open.
+    line = _line(request, wait)
+    told = 0
+    for person in recipients:
+        if person.id in digest:
+            if person.id not in unheard:
+                session.add(DigestItem(person_id=person.id, line=f"Withdrawn by the student: {line}"))
+                told += 1
+            continue
+        text = [
+            f"Hello {person.display_name},",
+            "",
+            "The student withdrew this credit request, so it no longer waits for you:",
+            "",
+            line,
+            "",
+            f"Everything waiting for you: {base}/approvals",
+            "",
+        ]
+        queue_message(
+            session,
+            to=person.email,
+            subject=f"Credit request withdrawn: {rule.course_label}, {request.student.display_name}",
+            text="\n".join(text),
+            kind="credits.step_withdrawn",
+        )
+        told += 1
+    session.flush()
+    return told
 
 
 def tell_student_step_passed(

@@ -8,7 +8,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from careercenter.reports import queries, volume
+from careercenter.reports import funnel, queries, volume
 from careercenter.reports.charts import ChartSpec
 from careercenter.reports.queries import Scope
 from careercenter.reports.tables import Table, suppress_small_cells
@@ -68,22 +68,24 @@ REPORTS: tuple[Report, ...] = (
     Report(
         "request-funnel",
         "Credit requests: the funnel by term",
-        "Requests submitted in each term, and how many are waiting, approved, returned or denied.",
-        queries.request_funnel,
-        ChartSpec("bar", (2, 3, 4, 5)),
+        "Requests submitted in each term, and how many are waiting, approved, returned, denied or withdrawn "
+        "by their students.",
+        funnel.request_funnel,
+        ChartSpec("bar", (2, 3, 4, 5, 6)),
     ),
     Report(
         "request-funnel-steps",
         "Credit requests: decisions by route step",
-        "At each step of the approval routes: how many requests wait there, and how it decided.",
-        queries.funnel_by_step,
-        ChartSpec("stacked", (1, 2, 3, 4)),
+        "At each step of the approval routes: how many requests wait there, how it decided, and how many "
+        "were withdrawn by their students while they waited there.",
+        funnel.funnel_by_step,
+        ChartSpec("stacked", (1, 2, 3, 4, 5)),
     ),
     Report(
         "turnaround",
         "Approval turnaround",
         "Days from a request reaching a step to that step's decision: median and 90th percentile.",
-        queries.turnaround,
+        funnel.turnaround,
         ChartSpec("bar", (2, 3)),
     ),
     Report(

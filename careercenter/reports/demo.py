@@ -178,7 +178,8 @@ def _request(
     last_day = max(e.verified_at for e in verified if e.verified_at)
     submitted = last_day + timedelta(days=rng.randint(1, 10))
     decided = submitted + timedelta(hours=rng.randint(6, 24 * rng.choice((1, 3, 6, 12, 20))))
-    state = rng.choices((RequestState.APPROVED, RequestState.RETURNED, RequestState.DENIED), weights=(80, 12, 5))[0]
+    state = rng.choices(_OUTCOMES, weights=(80, 12, 5, 4))[0]
+    withdrawn = state is RequestState.WITHDRAWN  # by the student, while it waited at a step
     evaluation = Evaluation(True, credits, hours, term, (Check("hours", True, f"{hours} verified hours"),))
     request = CreditRequest(
         student=student,
@@ -190,11 +191,12 @@ def _request(
         is_eligible=True,
         computed_credits=credits,
         submitted_at=submitted,
-        decided_by=advisor,
-        decided_at=decided,
-        decision_comment=None if state is RequestState.APPROVED else "Please add the project outcomes.",
+        decided_by=None if withdrawn else advisor,
+        decided_at=None if withdrawn else decided,
+        decision_comment="Please add the project outcomes." if state in _SENT_BACK else None,
         experiences=verified,
         created_at=submitted,
+        updated_at=decided,  # when it was decided or withdrawn: its last change
     )
     if state is not RequestState.APPROVED:
         return request, None
@@ -215,6 +217,9 @@ def _request(
     return request, award
 
 
+_OUTCOMES = (RequestState.APPROVED, RequestState.RETURNED, RequestState.DENIED, RequestState.WITHDRAWN)
+_SENT_BACK = (RequestState.RETURNED, RequestState.DENIED)
+
 _DECIDER_ROLE = {
     StepKind.ADVISOR: Role.ADVISOR,
     StepKind.SPONSOR: Role.FACULTY,
@@ -226,26 +231,39 @@ _DECIDER_ROLE = {
 def _step_decisions(
     rng: random.Random, request: CreditRequest, deciders: dict[Role, list[Person]]
 ) -> list[ApprovalDecision]:
-    """The route's step decisions that led to the request's outcome, each a while after the last."""
+    """The route's step decisions that led to the request's outcome, each a while after the last:
+    every step of an approved request, the first of a returned or denied one, and those of a
+    withdrawn one up to the step it waited at when its student withdrew it (any step)."""
     route = RuleSpec.from_definition(request.rule.definition).route
-    outcome = {RequestState.RETURNED: StepDecision.RETURNED, RequestState.DENIED: StepDecision.DENIED}
-    assert request.submitted_at is not None and request.decided_at is not None
-    steps = route if request.state is RequestState.APPROVED else route[:1]
-    spacing = (request.decided_at - request.submitted_at) / len(steps)
+    outcome = {
+        RequestState.RETURNED: StepDecision.RETURNED,
+        RequestState.DENIED: StepDecision.DENIED,
+        RequestState.WITHDRAWN: StepDecision.WITHDRAWN,
+    }
+    assert request.submitted_at is not None
+    ended = request.decided_at or request.updated_at
+    if request.state is RequestState.APPROVED:
+        steps = route
+    elif request.state is RequestState.WITHDRAWN:
+        steps = route[: rng.randrange(len(route)) + 1]
+    else:
+        steps = route[:1]
+    spacing = (ended - request.submitted_at) / len(steps)
     made = []
     for index, step in enumerate(steps):
-        people = deciders.get(_DECIDER_ROLE[step.kind]) or [request.decided_by]
         last = index == len(steps) - 1
+        decision = outcome.get(request.state, StepDecision.APPROVED) if last else StepDecision.APPROVED
+        people = deciders.get(_DECIDER_ROLE[step.kind]) or [request.decided_by]
         made.append(
             ApprovalDecision(
                 request=request,
                 pass_no=1,
                 step_index=index,
                 step_label=step.label,
-                decision=outcome.get(request.state, StepDecision.APPROVED) if last else StepDecision.APPROVED,
-                decided_by=rng.choice(people),
+                decision=decision,
+                decided_by=request.student if decision is StepDecision.WITHDRAWN else rng.choice(people),
                 decided_at=request.submitted_at + spacing * (index + 1) * rng.uniform(0.6, 1.0),
-                credits=request.computed_credits if request.state is RequestState.APPROVED else None,
+                credits=request.computed_credits if decision is StepDecision.APPROVED else None,
             )
         )
     return made
@@ -260,7 +278,7 @@ def seed(session: Session, demo: Any) -> list[str]:
     rules = {r.code: r for r in session.scalars(sa.select(CreditRule).where(CreditRule.status == RuleStatus.ACTIVE))}
     advisors = [p for p in demo.people.values() if Role.ADVISOR in p.roles]
     deciders = {role: [p for p in demo.people.values() if role in p.roles] for role in Role}
-    counts = {"experiences": 0, "requests": 0, "awards": 0}
+    counts = {"experiences": 0, "requests": 0, "withdrawn": 0, "awards": 0}
     for n in range(STUDENTS):
         student = _student(rng, n)
         session.add(student)
@@ -280,6 +298,7 @@ def seed(session: Session, demo: Any) -> list[str]:
                 session.add(request)
                 session.add_all(_step_decisions(rng, request, deciders))
                 counts["requests"] += 1
+                counts["withdrawn"] += request.state is RequestState.WITHDRAWN
                 if award is not None:
                     session.add(award)
                     counts["awards"] += 1
@@ -294,6 +313,7 @@ def seed(session: Session, demo: Any) -> list[str]:
     )
     return [
         f"reports: a year of history — {STUDENTS} generated students, {counts['experiences']} micro-internships, "
-        f"{counts['requests']} credit requests, {counts['awards']} awards over {terms[0][0]}–{terms[-1][0]}; "
+        f"{counts['requests']} credit requests ({counts['withdrawn']} withdrawn by their students), "
+        f"{counts['awards']} awards over {terms[0][0]}–{terms[-1][0]}; "
         "sign in as Priya Shah (career-center staff) and open /reports"
     ]

@@ -71,6 +71,24 @@ RULES = [
         data={"action": "return", "comment": "Please add your reflection."},
     ),
     Rule(
+        "POST",
+        "/credits/requests/{request_id}/withdraw",
+        # The student only, confirmed (the dialog's confirmed=yes): withdrawn, back to /credits.
+        # Those with an interest in the student are refused; anyone else finds nothing.
+        expect(
+            anonymous=LOGIN,
+            student=303,
+            other_student=HIDDEN,
+            advisor=DENIED,
+            other_advisor=HIDDEN,
+            registrar=DENIED,
+            admin=DENIED,
+            staff=DENIED,
+        ),
+        setup=_submitted,
+        data={"withdraw-reason": "Taking the course instead.", "confirmed": "yes"},
+    ),
+    Rule(
         "GET",
         "/advisor/credits",
         expect(student=301, advisor=301, registrar=301, staff=301),

@@ -180,9 +180,122 @@ def test_turnaround_median_and_90th_percentile(
     assert _row(tables["turnaround"], "Advisor review") == ["Advisor review", "7", "3.0", "10.0"]
     assert _row(tables["turnaround"], "Registrar check") == ["Registrar check", "1", "5.0", "5.0"]
     assert _row(tables["turnaround"], "Overall") == ["Overall", "8", "3.0", "10.0"]
-    assert _row(tables["request-funnel"], "2026SP") == ["2026SP", "7", "0", "6", "1", "0"]
+    assert _row(tables["request-funnel"], "2026SP") == ["2026SP", "7", "0", "6", "1", "0", "0"]
     steps = tables["request-funnel-steps"]
-    assert steps[1:] == [["Advisor review", "0", "6", "1", "0"], ["Registrar check", "0", "1", "0", "0"]]
+    assert steps[1:] == [["Advisor review", "0", "6", "1", "0", "0"], ["Registrar check", "0", "1", "0", "0", "0"]]
+
+
+def _with_steps(
+    session: Any, student: Any, rule: Any, state: RequestState, steps: list[tuple[str, StepDecision, float]]
+) -> None:
+    """A request of 2026SP in `state` whose first pass decided `steps` (label, decision, days after submission)."""
+    submitted = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    request = CreditRequest(
+        student_id=student.id,
+        rule_id=rule.id,
+        term="2026SP",
+        state=state,
+        reflection="",
+        evaluation={"eligible": True},
+        is_eligible=True,
+        computed_credits=Decimal("1"),
+        submitted_at=submitted,
+    )
+    session.add(request)
+    session.flush()
+    for index, (label, decision, days) in enumerate(steps):
+        session.add(
+            ApprovalDecision(
+                request_id=request.id,
+                pass_no=1,
+                step_index=index,
+                step_label=label,
+                decision=decision,
+                decided_at=submitted + timedelta(days=days),
+            )
+        )
+
+
+def test_the_funnel_counts_withdrawn_requests_by_term_and_by_the_step_they_waited_at(
+    client: Any, login: Any, staff: Any, session: Any, make_student: Any
+) -> None:
+    rule = build_rule(session)
+    approved, withdrawn = StepDecision.APPROVED, StepDecision.WITHDRAWN
+    _with_steps(session, make_student(), rule, RequestState.APPROVED, [("Advisor review", approved, 1)])
+    # withdrawn while waiting at step 1, and at step 2 after step 1 approved it
+    _with_steps(session, make_student(), rule, RequestState.WITHDRAWN, [("Advisor review", withdrawn, 2)])
+    _with_steps(
+        session,
+        make_student(),
+        rule,
+        RequestState.WITHDRAWN,
+        [("Advisor review", approved, 1), ("Registrar check", withdrawn, 4)],
+    )
+    # returned, then given up: withdrawn in the term's funnel, at no step
+    _with_steps(
+        session, make_student(), rule, RequestState.WITHDRAWN, [("Advisor review", StepDecision.RETURNED, 3)]
+    )
+    session.commit()
+    login(staff)
+    tables = _tables(client.get(f"/reports?{SPRING}").get_data(as_text=True))
+
+    funnel = tables["request-funnel"]
+    assert funnel[0] == ["Term", "Submitted", "Waiting", "Approved", "Returned", "Denied", "Withdrawn"]
+    assert _row(funnel, "2026SP") == ["2026SP", "4", "0", "1", "0", "0", "3"]
+    steps = tables["request-funnel-steps"]
+    assert steps[0] == ["Step", "Waiting", "Approved", "Returned", "Denied", "Withdrawn"]
+    assert steps[1:] == [["Advisor review", "0", "2", "1", "0", "1"], ["Registrar check", "0", "0", "0", "0", "1"]]
+    # A withdrawal is no approver's decision: turnaround counts the three that were (1, 1, 3 days).
+    assert _row(tables["turnaround"], "Advisor review") == ["Advisor review", "3", "1.0", "3.0"]
+    assert [row[0] for row in tables["turnaround"][1:]] == ["Advisor review", "Overall"]
+
+    for name in ("request-funnel", "request-funnel-steps"):
+        download = client.get(f"/reports/{name}.csv?{SPRING}")
+        assert download.status_code == 200
+        assert list(csv.reader(io.StringIO(download.get_data(as_text=True)))) == tables[name]
+    chart = client.get(f"/reports/request-funnel.svg?{SPRING}")
+    labels = " ".join(t.text or "" for t in etree.fromstring(chart.data).iter("{http://www.w3.org/2000/svg}text"))
+    assert "Withdrawn" in labels
+
+
+def test_the_demo_history_has_requests_withdrawn_at_the_first_and_at_later_steps(
+    runner: Any, client: Any, login: Any, session: Any
+) -> None:
+    import sqlalchemy as sa
+
+    from careercenter.credits.models import CreditAward
+    from careercenter.sso.models import Person
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\d+ credit requests \((\d+) withdrawn by their students\)", result.output)
+    generated = sa.select(CreditRequest).join(Person, Person.id == CreditRequest.student_id)
+    generated = generated.where(Person.is_demo.is_(False))
+    total = len(session.execute(generated).scalars().all())
+    withdrawn = session.execute(generated.where(CreditRequest.state == RequestState.WITHDRAWN)).scalars().all()
+    assert 0.01 * total < len(withdrawn) < 0.06 * total  # a few percent
+    rows = session.execute(
+        sa.select(ApprovalDecision).where(ApprovalDecision.request_id.in_([r.id for r in withdrawn]))
+    ).scalars()
+    last = {}
+    for row in rows:
+        if row.decision is StepDecision.WITHDRAWN:
+            assert row.decided_by_id == row.request.student_id and row.credits is None
+            last[row.request_id] = row.step_index
+        else:
+            assert row.decision is StepDecision.APPROVED
+    assert set(last) == {r.id for r in withdrawn}  # each withdrawn at the step it waited at
+    assert 0 in last.values() and any(index > 0 for index in last.values())
+    ids = [r.id for r in withdrawn]
+    assert session.execute(sa.select(CreditAward).where(CreditAward.request_id.in_(ids))).first() is None
+
+    staff = session.execute(sa.select(Person).where(Person.display_name == "Priya Shah")).scalar_one()
+    login(staff)
+    tables = _tables(client.get("/reports").get_data(as_text=True))
+    column = tables["request-funnel"][0].index("Withdrawn")
+    assert sum(int(row[column]) for row in tables["request-funnel"][1:]) > 0
+    column = tables["request-funnel-steps"][0].index("Withdrawn")
+    assert sum(int(row[column]) for row in tables["request-funnel-steps"][1:]) > 0
 
 
 def test_query_count_does_not_grow_with_the_data(
