@@ -305,9 +305,10 @@ def decide(request_id: int) -> tuple[str, int] | Response:
                 "error",
             )
             return redirect(url_for("credits.request_detail", request_id=request_id), code=303)
-        if _form_version(request.form.get("version")) not in (None, credit_request.version_id):
-            # The step shown on the page was decided meanwhile and the request moved on to a
-            # step that is not theirs: a conflict to explain, not a refusal.
+        if _form_version(request.form.get("version")) is not None:
+            # The form was shown (only a step's deciders get one) and the step was decided
+            # meanwhile — its version may even read as current when the decision committed
+            # between this request's reads: a conflict to explain, not a refusal.
             flash(approvals.TAKEN, "error")
             return redirect(url_for("credits.request_detail", request_id=request_id), code=303)
         abort(403)

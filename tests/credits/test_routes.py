@@ -220,7 +220,7 @@ def test_a_stale_form_after_the_step_moved_on_is_told_so_not_refused(
     page = client.get(stale.headers["Location"]).get_data(as_text=True)
     assert "Someone else decided this step a moment ago" in page
     assert [d.decided_by.display_name for d in approvals.trail(session, request)] == ["Dana Whitfield"]
-    # Without a stale version (nothing shown to them was decided) it is still a refusal.
+    # Without the form's version (no decision form was shown to them) it is still a refusal.
     assert client.post(f"/credits/requests/{request.id}/decision", data={"action": "approve"}).status_code == 403
 
 
