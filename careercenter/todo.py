@@ -1,7 +1,8 @@
 """What waits for each person, newest first, each item linking to where it is done.
 
 A fixed number of queries per role, whatever the number of items (tests/test_todo.py counts
-them): one query per kind of item (at most :data:`LIMIT` rows each) and one COUNT per kind.
+them): one query per kind of item (at most :data:`LIMIT` rows each) and one statement counting
+every kind, made once per request (the role home's list and the top navigation's count share it).
 The role homes show the list; the top navigation shows the count.
 """
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import has_request_context, request, url_for
 from sqlalchemy.orm import Session, joinedload
 
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
@@ -109,7 +110,7 @@ def student_todo(session: Session, student: Person) -> TodoList:
 
 
 def student_count(session: Session, student: Person) -> int:
-    return _count(session, _student_experiences(student)) + _count(session, _returned_requests(student))
+    return _count(session, ("student", student.id), _student_experiences(student), _returned_requests(student))
 
 
 # ---- approvers (advisors) -------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def advisor_todo(session: Session, advisor: Person) -> TodoList:
 
 
 def advisor_count(session: Session, advisor: Person) -> int:
-    return _count(session, _waiting_requests(advisor))
+    return _count(session, ("advisor", advisor.id), _waiting_requests(advisor))
 
 
 # ---- registrar staff ------------------------------------------------------------------------------
@@ -187,7 +188,7 @@ def registrar_todo(session: Session) -> TodoList:
 
 
 def registrar_count(session: Session) -> int:
-    return _count(session, _open_awards()) + _count(session, _failed_mail())
+    return _count(session, ("registrar", None), _open_awards(), _failed_mail())
 
 
 # ---- per person ------------------------------------------------------------------------------------
@@ -216,5 +217,13 @@ def todo_count(session: Session, person: Person) -> int:
     return total
 
 
-def _count(session: Session, query: sa.Select) -> int:  # type: ignore[type-arg]
-    return session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+def _count(session: Session, key: tuple[str, int | None], *queries: sa.Select) -> int:  # type: ignore[type-arg]
+    """The rows `queries` match together, counted in one statement, once per request under `key`."""
+    # Per request (its WSGI environ): an app context, and so `g`, may outlive one request in tests.
+    memo: dict[tuple[str, int | None], int] = (
+        request.environ.setdefault("careercenter.todo_counts", {}) if has_request_context() else {}
+    )
+    if key not in memo:
+        counts = [sa.select(sa.func.count()).select_from(q.subquery()).scalar_subquery() for q in queries]
+        memo[key] = sum(session.execute(sa.select(*counts)).one())
+    return memo[key]
