@@ -5,7 +5,7 @@ that asks for it (a rolled-back request queues nothing), on SQLite (the single-s
 and PostgreSQL alike. The well-kept queue libraries need a broker (Celery, RQ, Dramatiq: Redis or
 RabbitMQ, outside our transaction) or serve one database only (procrastinate and pgqueuer:
 PostgreSQL; huey's SQL storage: SQLite). So this is the outbox's claim-with-lease
-(`notify/worker.py`) generalised to any kind of work:
+(`careercenter/leases.py`) applied to any kind of work:
 
 - **claim**: one short unit of work leases the oldest due job (`run_at` pushed forward by the
   lease; on PostgreSQL picked with `FOR UPDATE SKIP LOCKED`);
@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from careercenter import leases
 from careercenter.db import utcnow
 from careercenter.jobs.models import JOB_TRANSITIONS, Job, JobState
 from careercenter.observability import log_event
@@ -38,6 +39,8 @@ Handler = Callable[[Session, dict[str, Any], Flask], dict[str, Any]]
 _HANDLERS: dict[str, Handler] = {}
 DEFAULT_LEASE_SECONDS = 300
 DEFAULT_MAX_ATTEMPTS = 5
+RETRY_BACKOFF = timedelta(seconds=10)  # after a failed attempt: 10 s, 20 s, 40 s…
+MAX_BACKOFF = timedelta(hours=1)
 
 
 def add_handler(kind: str, handler: Handler) -> None:
@@ -76,16 +79,9 @@ def lease_for(config: Mapping[str, Any]) -> timedelta:
 
 
 def _claim(session: Session, now: datetime, lease: timedelta) -> int | None:
-    due = sa.select(Job.id).where(Job.state == JobState.QUEUED, Job.run_at <= now).order_by(Job.run_at, Job.id).limit(1)
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    return session.execute(
-        sa.update(Job)
-        .where(Job.id == due.scalar_subquery(), Job.state == JobState.QUEUED)
-        .values(attempts=Job.attempts + 1, run_at=now + lease)
-        .returning(Job.id)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+    return leases.claim_due(
+        session, Job, due_column=Job.run_at, state_column=Job.state, due_state=JobState.QUEUED, now=now, lease=lease
+    )
 
 
 class _AlreadyDone(Exception):
@@ -130,7 +126,7 @@ def _record_failure(session: Session, job_id: int, error: BaseException, config:
             check_transition(Job, job.state, JobState.FAILED, JOB_TRANSITIONS)
             job.state, job.finished_at = JobState.FAILED, utcnow()
         else:
-            job.run_at = utcnow() + timedelta(seconds=min(3600, 10 * 2 ** (job.attempts - 1)))
+            job.run_at = utcnow() + leases.backoff(job.attempts, base=RETRY_BACKOFF, cap=MAX_BACKOFF)
         return job.state
 
 

@@ -1,9 +1,7 @@
 """The outbox worker: claim due messages, deliver them by SMTP, retry with exponential backoff.
 
-A message is claimed by one short unit of work that pushes its `next_attempt_at` forward by a
-lease (on PostgreSQL the row is picked with `SELECT … FOR UPDATE SKIP LOCKED`, so any number
-of workers claim different rows; on SQLite the single `UPDATE … RETURNING` is atomic by
-itself). The SMTP conversation then runs with no transaction open, and a second short unit
+A message is claimed with a lease (`careercenter/leases.py`: one short unit of work, `SKIP LOCKED`
+on PostgreSQL). The SMTP conversation then runs with no transaction open, and a second short unit
 records the outcome, moving the message by `OUTBOX_TRANSITIONS` (notify/models.py). Each unit
 is a `careercenter.transaction.unit_of_work`: it commits when it ends, rolls back if it raises.
 
@@ -23,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from careercenter import leases
 from careercenter.db import utcnow
 from careercenter.notify.delivery import DeliveryError, SmtpRelay, build_email
 from careercenter.notify.models import OUTBOX_TRANSITIONS, OutboxMessage, OutboxState
@@ -55,33 +54,22 @@ def lease_for(config: Mapping[str, Any]) -> timedelta:
 
 def backoff(attempts: int, config: Mapping[str, Any]) -> timedelta:
     """Wait before attempt `attempts + 1`: base, 2×base, 4×base… capped at six hours."""
-    base = int(config.get("OUTBOX_BACKOFF_SECONDS") or 60)
-    return min(timedelta(seconds=base * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
+    base = timedelta(seconds=int(config.get("OUTBOX_BACKOFF_SECONDS") or 60))
+    return leases.backoff(attempts, base=base, cap=MAX_BACKOFF)
 
 
 def _claim(session: Session, now: datetime, lease: timedelta) -> int | None:
     """Lease the oldest due message to this worker (one UPDATE); its id, or None when none is due."""
-    due = (
-        sa.select(OutboxMessage.id)
-        .where(OutboxMessage.state == OutboxState.QUEUED, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
+    return leases.claim_due(
+        session,
+        OutboxMessage,
+        due_column=OutboxMessage.next_attempt_at,
+        state_column=OutboxMessage.state,
+        due_state=OutboxState.QUEUED,
+        now=now,
+        lease=lease,
+        extra_values={"last_attempt_at": now},
     )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    return session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == due.scalar_subquery(), OutboxMessage.state == OutboxState.QUEUED)
-        .values(attempts=OutboxMessage.attempts + 1, last_attempt_at=now, next_attempt_at=now + lease)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-
-
-def _load(session: Session, message_id: int) -> OutboxMessage:
-    return session.execute(
-        sa.select(OutboxMessage).where(OutboxMessage.id == message_id).execution_options(populate_existing=True)
-    ).scalar_one()
 
 
 def claim_next(session: Session, now: datetime, lease: timedelta) -> OutboxMessage | None:
@@ -89,7 +77,7 @@ def claim_next(session: Session, now: datetime, lease: timedelta) -> OutboxMessa
     None when none is due."""
     with unit_of_work(session):
         claimed = _claim(session, now, lease)
-        return _load(session, claimed) if claimed is not None else None
+        return leases.load_claimed(session, OutboxMessage, claimed) if claimed is not None else None
 
 
 def _record_outcome(
@@ -164,7 +152,7 @@ def deliver_due(
             if claimed is None:
                 break
             with unit_of_work(session):  # a short read: no transaction stays open while we talk to the relay
-                message = _load(session, claimed)
+                message = leases.load_claimed(session, OutboxMessage, claimed)
                 message_id, attempts, kind = message.id, message.attempts, message.kind
                 mail, error = _build(message, config)
             if mail is not None:

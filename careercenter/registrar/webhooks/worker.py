@@ -1,10 +1,9 @@
 """The webhook worker: claim due deliveries, POST them signed, retry with exponential backoff.
 
-Claiming follows the mail outbox (`careercenter/notify/worker.py`): one short transaction
-pushes the row's `next_attempt_at` forward by a lease (`FOR UPDATE SKIP LOCKED` on
-PostgreSQL), the HTTP call runs with no transaction open, and a second short transaction
-records the outcome. A worker that dies mid-call leaves the row pending; after the lease
-another worker sends it again with the same `webhook-id`, which receivers use to drop repeats.
+A delivery is claimed with a lease (`careercenter/leases.py`: one short transaction, `SKIP
+LOCKED` on PostgreSQL), the HTTP call runs with no transaction open, and a second short
+transaction records the outcome. A worker that dies mid-call leaves the row pending; after the
+lease another worker sends it again with the same `webhook-id`, which receivers use to drop repeats.
 Each attempt is signed afresh (a new `webhook-timestamp`), so a retry hours later is not
 refused by the receiver's timestamp check.
 """
@@ -20,6 +19,7 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from careercenter import leases
 from careercenter.db import utcnow
 from careercenter.observability import log_event
 from careercenter.registrar.webhooks import signing
@@ -52,33 +52,26 @@ def lease_for(config: Mapping[str, Any]) -> timedelta:
 
 def backoff(attempts: int, config: Mapping[str, Any]) -> timedelta:
     """Wait before attempt `attempts + 1`: base, 2×base, 4×base… capped at six hours."""
-    base = int(config.get("WEBHOOK_BACKOFF_SECONDS") or 30)
-    return min(timedelta(seconds=base * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
+    base = timedelta(seconds=int(config.get("WEBHOOK_BACKOFF_SECONDS") or 30))
+    return leases.backoff(attempts, base=base, cap=MAX_BACKOFF)
 
 
 def claim_next(session: Session, now: datetime, lease: timedelta) -> WebhookDelivery | None:
     """Claim the oldest due delivery and commit the claim; None when none is due."""
-    due = (
-        sa.select(WebhookDelivery.id)
-        .where(WebhookDelivery.state == DeliveryState.PENDING, WebhookDelivery.next_attempt_at <= now)
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(1)
+    claimed = leases.claim_due(
+        session,
+        WebhookDelivery,
+        due_column=WebhookDelivery.next_attempt_at,
+        state_column=WebhookDelivery.state,
+        due_state=DeliveryState.PENDING,
+        now=now,
+        lease=lease,
+        extra_values={"last_attempt_at": now},
     )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    claimed = session.execute(
-        sa.update(WebhookDelivery)
-        .where(WebhookDelivery.id == due.scalar_subquery(), WebhookDelivery.state == DeliveryState.PENDING)
-        .values(attempts=WebhookDelivery.attempts + 1, last_attempt_at=now, next_attempt_at=now + lease)
-        .returning(WebhookDelivery.id)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
     session.commit()
     if claimed is None:
         return None
-    return session.execute(
-        sa.select(WebhookDelivery).where(WebhookDelivery.id == claimed).execution_options(populate_existing=True)
-    ).scalar_one()
+    return leases.load_claimed(session, WebhookDelivery, claimed)
 
 
 @dataclass(frozen=True)
