@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from careercenter.transcripts.service import MAX_REASON, MIN_REASON
@@ -33,10 +33,6 @@ class RevokeForm(FlaskForm):
                 message=f"Between {MIN_REASON} and {MAX_REASON} characters, please.",
             ),
         ],
-    )
-    confirm = BooleanField(
-        "I understand: this transcript will verify as revoked from now on; it was not merely replaced.",
-        validators=[DataRequired("Confirm that you mean to revoke it (a replaced transcript is reissued instead).")],
     )
 
 

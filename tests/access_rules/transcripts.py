@@ -56,7 +56,7 @@ RULES = [
         "/transcripts/{transcript_id}/revoke",
         expect(registrar=302),
         setup=lambda w: {"transcript_id": _transcript(w)["id"]},
-        data={"reason": "Issued in error", "confirm": "y", "confirmed": "yes"},
+        data={"reason": "Issued in error", "confirmed": "yes"},
     ),
     Rule(
         "POST",

@@ -6,7 +6,6 @@ and reports its status as revoked; a tampered one fails."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,26 +14,8 @@ import sqlalchemy as sa
 from careercenter.audit.service import Actor
 from careercenter.credentials import status
 from careercenter.credentials.models import CredentialKind, IssuedCredential
-from careercenter.demo import seed_demo
 from careercenter.extensions import db
-from tests.credentials.reference import free_port, verify_with_reference
-from tests.peers.live_server import LiveServer
-
-
-@pytest.fixture()
-def demo_server(committed_db: Any, make_app: Any) -> Iterator[tuple[Any, LiveServer]]:
-    """The demo campus served on 127.0.0.1, its public URL being the server's own."""
-    port = free_port()
-    app = make_app(PUBLIC_URL=f"http://127.0.0.1:{port}")
-    with app.app_context():
-        seed_demo(db.session, history=False)
-        db.session.commit()
-        db.session.remove()
-    server = LiveServer(app, port=port)
-    try:
-        yield app, server
-    finally:
-        server.stop()
+from tests.credentials.reference import verify_with_reference
 
 
 def _documents(app: Any, **where: Any) -> list[dict[str, Any]]:

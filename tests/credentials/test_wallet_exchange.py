@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
 from html import unescape
 from typing import Any
@@ -20,28 +19,12 @@ import sqlalchemy as sa
 
 from careercenter.credentials.models import IssuedCredential
 from careercenter.credentials.wallet_models import ExchangeState, WalletExchange
-from careercenter.demo import seed_demo
 from careercenter.extensions import db
 from careercenter.sso.models import Person
-from tests.credentials.reference import PROJECT, free_port, verify_with_reference
+from tests.credentials.reference import PROJECT, verify_with_reference
 from tests.peers.live_server import LiveServer
 
 WALLET = PROJECT / "tests" / "credentials" / "wallet.mjs"
-
-
-@pytest.fixture()
-def demo_server(committed_db: Any, make_app: Any) -> Iterator[tuple[Any, LiveServer]]:
-    port = free_port()
-    app = make_app(PUBLIC_URL=f"http://127.0.0.1:{port}")
-    with app.app_context():
-        seed_demo(db.session, history=False)
-        db.session.commit()
-        db.session.remove()
-    server = LiveServer(app, port=port)
-    try:
-        yield app, server
-    finally:
-        server.stop()
 
 
 def _start(server: LiveServer, app: Any, *, clr: bool = False) -> tuple[str, IssuedCredential]:

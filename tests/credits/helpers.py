@@ -1,7 +1,10 @@
-"""Building blocks for credit tests: a small rules file, and requests made through the service."""
+"""Building blocks for credit tests: a small rules file, requests made through the service, and
+the race tests' people and threads."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from careercenter.audit.service import Actor
@@ -10,7 +13,10 @@ from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import CreditAward, CreditRequest, CreditRule
 from careercenter.credits.rules import parse_rules_text
 from careercenter.db import utcnow
+from careercenter.errors import Conflict
+from careercenter.extensions import db
 from careercenter.internships.models import Experience
+from careercenter.sso.models import ClassLevel, Person, Role
 
 TEST_RULES = """
 rules:
@@ -74,3 +80,54 @@ def posted_award(session: Any, request: CreditRequest, advisor: Any) -> CreditAw
         attribute="status",
     )
     return award
+
+
+def race_person(key: str, role: Role, *, program: str = "Biology", pools: Iterable[str] = ()) -> Person:
+    """A demo person named after `key`, added to the session (the race tests commit it)."""
+    person = Person(
+        campus_id=key,
+        email=f"{key}@example.edu",
+        display_name=key.title(),
+        program=program,
+        class_level=ClassLevel.JUNIOR if role is Role.STUDENT else None,
+        is_demo=True,
+    )
+    person.set_roles({role})
+    person.set_pools(set(pools))
+    db.session.add(person)
+    return person
+
+
+def race(
+    app: Any,
+    *actions: Callable[[threading.Barrier], str],
+    lose_on: tuple[type[Exception], ...] = (Conflict,),
+    lost: Callable[[Any], str] = lambda exc: f"lost: {exc}",
+) -> list[str]:
+    """Run the actions at the same moment, each in its own thread, request context and database
+    connection; each action reads, waits on the barrier (so all have read before any writes), acts
+    and returns what it did, which is then committed. One outcome per action, in order: what it
+    returned, `lost(exc)` for an exception in `lose_on`, or "error: ..." for any other."""
+    ready = threading.Barrier(len(actions), timeout=10)
+    outcomes: list[str] = [""] * len(actions)
+
+    def run(index: int) -> None:
+        with app.test_request_context():
+            try:
+                outcomes[index] = actions[index](ready)
+                db.session.commit()
+            except lose_on as exc:
+                db.session.rollback()
+                outcomes[index] = lost(exc)
+            except Exception as exc:  # noqa: BLE001 - reported in the outcomes
+                db.session.rollback()
+                outcomes[index] = f"error: {exc!r}"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return outcomes

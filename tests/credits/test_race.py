@@ -4,35 +4,23 @@ two real connections in two threads; optimistic locking on `credit_requests.vers
 from __future__ import annotations
 
 import threading
+from functools import partial
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from careercenter.audit.service import Actor
 from careercenter.credits import approvals
 from careercenter.credits import requests as credit_requests
 from careercenter.credits.approval_models import ApprovalDecision
 from careercenter.credits.models import CreditAward, CreditRequest, RequestState
-from careercenter.errors import Conflict, ValidationFailed
+from careercenter.errors import ValidationFailed
 from careercenter.extensions import db
 from careercenter.notify.models import OutboxMessage
-from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
-from tests.credits.helpers import load_test_rules, submitted_request
+from careercenter.sso.models import AdvisorAssignment, Person, Role
+from tests.credits.helpers import load_test_rules, race, race_person, submitted_request
 from tests.factories import verified_experience
-
-
-def _person(key: str, role: Role) -> Person:
-    person = Person(
-        campus_id=key,
-        email=f"{key}@example.edu",
-        display_name=key.title(),
-        program="Biology",
-        class_level=ClassLevel.JUNIOR if role is Role.STUDENT else None,
-        is_demo=True,
-    )
-    person.set_roles({role})
-    db.session.add(person)
-    return person
 
 
 @pytest.mark.postgres_only
@@ -40,8 +28,8 @@ def _person(key: str, role: Role) -> Person:
 def test_two_advisors_at_once_exactly_one_wins(committed_db: Any, second: str) -> None:
     app = committed_db
     with app.test_request_context():
-        student = _person("racestudent", Role.STUDENT)
-        first_advisor, second_advisor = _person("advisorone", Role.ADVISOR), _person("advisortwo", Role.ADVISOR)
+        student = race_person("racestudent", Role.STUDENT)
+        first_advisor, second_advisor = race_person("advisorone", Role.ADVISOR), race_person("advisortwo", Role.ADVISOR)
         db.session.flush()
         for advisor in (first_advisor, second_advisor):
             db.session.add(AdvisorAssignment(advisor_id=advisor.id, student_id=student.id))
@@ -50,41 +38,21 @@ def test_two_advisors_at_once_exactly_one_wins(committed_db: Any, second: str) -
         advisor_ids = [first_advisor.id, second_advisor.id]
         db.session.commit()
 
-    loaded = threading.Barrier(2, timeout=10)
-    outcomes: dict[int, str] = {}
+    def decide(index: int, action: str, ready: threading.Barrier) -> str:
+        advisor = db.session.get(Person, advisor_ids[index])
+        request = db.session.get(CreditRequest, request_id)
+        assert request is not None and request.state is RequestState.SUBMITTED
+        version = request.version_id
+        ready.wait()  # both have read the submitted request before either decides
+        if action == "approve":
+            approvals.approve(db.session, request, advisor, "Yes.", expected_version=version)
+        else:
+            approvals.send_back(db.session, request, advisor, "No.", RequestState.DENIED, expected_version=version)
+        return "won"
 
-    def decide(index: int, action: str) -> None:
-        with app.test_request_context():
-            try:
-                advisor = db.session.get(Person, advisor_ids[index])
-                request = db.session.get(CreditRequest, request_id)
-                assert request is not None and request.state is RequestState.SUBMITTED
-                version = request.version_id
-                loaded.wait()  # both have read the submitted request before either decides
-                if action == "approve":
-                    approvals.approve(db.session, request, advisor, "Yes.", expected_version=version)
-                else:
-                    approvals.send_back(
-                        db.session, request, advisor, "No.", RequestState.DENIED, expected_version=version
-                    )
-                db.session.commit()
-                outcomes[index] = "won"
-            except Conflict as exc:
-                db.session.rollback()
-                outcomes[index] = f"lost: {exc}"
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                db.session.rollback()
-                outcomes[index] = f"error: {exc!r}"
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=decide, args=(0, "approve")), threading.Thread(target=decide, args=(1, second))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert sorted(v.split(":")[0] for v in outcomes.values()) == ["lost", "won"], outcomes
-    loser = next(v for v in outcomes.values() if v.startswith("lost"))
+    outcomes = race(app, partial(decide, 0, "approve"), partial(decide, 1, second))
+    assert sorted(v.split(":")[0] for v in outcomes) == ["lost", "won"], outcomes
+    loser = next(v for v in outcomes if v.startswith("lost"))
     # Both read the submitted request before either wrote; a decision takes the audit chain's
     # lock before it looks again, so the loser sees the winner's decision and is told who made it.
     winner = "Advisorone" if outcomes[0] == "won" else "Advisortwo"
@@ -116,8 +84,11 @@ def test_two_requests_of_one_student_approved_at_once_stay_within_the_term_cap(c
     advisors must not both be granted in full (each used to evaluate the cap without the other)."""
     app = committed_db
     with app.test_request_context():
-        student = _person("capstudent", Role.STUDENT)
-        first_advisor, second_advisor = _person("capadvisorone", Role.ADVISOR), _person("capadvisortwo", Role.ADVISOR)
+        student = race_person("capstudent", Role.STUDENT)
+        first_advisor, second_advisor = (
+            race_person("capadvisorone", Role.ADVISOR),
+            race_person("capadvisortwo", Role.ADVISOR),
+        )
         db.session.flush()
         for advisor in (first_advisor, second_advisor):
             db.session.add(AdvisorAssignment(advisor_id=advisor.id, student_id=student.id))
@@ -129,34 +100,22 @@ def test_two_requests_of_one_student_approved_at_once_stay_within_the_term_cap(c
         advisor_ids = [first_advisor.id, second_advisor.id]
         db.session.commit()
 
-    loaded = threading.Barrier(2, timeout=10)
-    outcomes: list[str] = []
+    def approve(index: int, ready: threading.Barrier) -> str:
+        advisor = db.session.get(Person, advisor_ids[index])
+        request = db.session.get(CreditRequest, request_ids[index])
+        assert request is not None and request.computed_credits == 2
+        ready.wait()
+        # As the form sends it: the 2 credits the page showed.
+        approvals.approve(db.session, request, advisor, "Yes.", credits=request.computed_credits)
+        return "approved"
 
-    def approve(index: int) -> None:
-        with app.test_request_context():
-            try:
-                advisor = db.session.get(Person, advisor_ids[index])
-                request = db.session.get(CreditRequest, request_ids[index])
-                assert request is not None and request.computed_credits == 2
-                loaded.wait()
-                # As the form sends it: the 2 credits the page showed.
-                approvals.approve(db.session, request, advisor, "Yes.", credits=request.computed_credits)
-                db.session.commit()
-                outcomes.append("approved")
-            except ValidationFailed as exc:
-                db.session.rollback()
-                outcomes.append(f"refused: {exc.errors.get('credits')}")
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                db.session.rollback()
-                outcomes.append(f"error: {exc!r}")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=approve, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    outcomes = race(
+        app,
+        partial(approve, 0),
+        partial(approve, 1),
+        lose_on=(ValidationFailed,),
+        lost=lambda exc: f"refused: {exc.errors.get('credits')}",
+    )
     assert sorted(outcomes) == [
         "approved",
         "refused: You can grant at most 1 credit: that is what the rule allows here.",
@@ -169,40 +128,24 @@ def test_two_requests_of_one_student_approved_at_once_stay_within_the_term_cap(c
 
 @pytest.mark.postgres_only
 def test_two_submissions_of_the_same_experience_at_once_make_one_request(committed_db: Any) -> None:
-    from careercenter.audit.service import Actor
-    from careercenter.errors import ValidationFailed
-
     app = committed_db
     with app.test_request_context():
-        student = _person("doublesubmit", Role.STUDENT)
+        student = race_person("doublesubmit", Role.STUDENT)
         db.session.flush()
         load_test_rules(db.session)
         student_id, exp_id = student.id, verified_experience(db.session, student, "60").id
         db.session.commit()
 
-    prepared = threading.Barrier(2, timeout=10)
-    outcomes: list[str] = []
+    def submit(ready: threading.Barrier) -> str:
+        person = db.session.get(Person, student_id)
+        draft = credit_requests.prepare_request(db.session, person, "INTR-295", [exp_id], "")
+        ready.wait()  # both saw the experience as free
+        credit_requests.submit_request(db.session, person, draft, Actor.person(person))
+        return "submitted"
 
-    def submit() -> None:
-        with app.test_request_context():
-            try:
-                person = db.session.get(Person, student_id)
-                draft = credit_requests.prepare_request(db.session, person, "INTR-295", [exp_id], "")
-                prepared.wait()  # both saw the experience as free
-                credit_requests.submit_request(db.session, person, draft, Actor.person(person))
-                db.session.commit()
-                outcomes.append("submitted")
-            except ValidationFailed as exc:
-                db.session.rollback()
-                outcomes.append(f"refused: {exc.errors['experiences']}")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    outcomes = race(
+        app, submit, submit, lose_on=(ValidationFailed,), lost=lambda exc: f"refused: {exc.errors['experiences']}"
+    )
     assert sorted(o.split(":")[0] for o in outcomes) == ["refused", "submitted"], outcomes
     with app.app_context():
         assert db.session.execute(sa.select(sa.func.count()).select_from(CreditRequest)).scalar_one() == 1

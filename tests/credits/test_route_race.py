@@ -4,6 +4,7 @@ servers): exactly one decision is kept (PostgreSQL, real concurrent transactions
 from __future__ import annotations
 
 import threading
+from functools import partial
 from typing import Any
 
 import pytest
@@ -14,33 +15,20 @@ from careercenter.credits.approval_models import ApprovalDecision, ApprovalWait
 from careercenter.credits.models import CreditRequest, RequestState
 from careercenter.errors import Conflict, NotAllowed
 from careercenter.extensions import db
-from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
-from tests.credits.helpers import load_test_rules, submitted_request
+from careercenter.sso.models import AdvisorAssignment, Person, Role
+from tests.credits.helpers import load_test_rules, race, race_person, submitted_request
 from tests.credits.routes_helpers import ROUTE_RULES
 from tests.factories import verified_experience
 
-
-def _person(key: str, role: Role, pools: set[str] = frozenset()) -> Person:  # type: ignore[assignment]
-    person = Person(
-        campus_id=key,
-        email=f"{key}@example.edu",
-        display_name=key.title(),
-        program="Computer Science",
-        class_level=ClassLevel.JUNIOR if role is Role.STUDENT else None,
-        is_demo=True,
-    )
-    person.set_roles({role})
-    person.set_pools(set(pools))
-    db.session.add(person)
-    return person
+CS = "Computer Science"
 
 
 def _setup(app: Any) -> tuple[int, list[int]]:
     with app.test_request_context():
-        student = _person("routestudent", Role.STUDENT)
-        advisor = _person("routeadvisor", Role.ADVISOR)
-        chairs = [_person(f"routechair{i}", Role.FACULTY, {"csci-chairs"}) for i in (1, 2)]
-        _person("routeregistrar", Role.REGISTRAR)
+        student = race_person("routestudent", Role.STUDENT, program=CS)
+        advisor = race_person("routeadvisor", Role.ADVISOR, program=CS)
+        chairs = [race_person(f"routechair{i}", Role.FACULTY, program=CS, pools={"csci-chairs"}) for i in (1, 2)]
+        race_person("routeregistrar", Role.REGISTRAR, program=CS)
         db.session.flush()
         db.session.add(AdvisorAssignment(advisor_id=advisor.id, student_id=student.id))
         load_test_rules(db.session, ROUTE_RULES)
@@ -57,40 +45,21 @@ def _setup(app: Any) -> tuple[int, list[int]]:
 def test_two_chairs_at_once_exactly_one_decision(committed_db: Any, with_version: bool) -> None:
     app = committed_db
     request_id, chair_ids = _setup(app)
-    loaded = threading.Barrier(2, timeout=10)
-    outcomes: dict[int, str] = {}
 
-    def decide(index: int) -> None:
-        with app.test_request_context():
-            try:
-                chair = db.session.get(Person, chair_ids[index])
-                request = db.session.get(CreditRequest, request_id)
-                assert request is not None and approvals.may_decide(db.session, chair, request) is not None
-                version = request.version_id if with_version else None
-                loaded.wait()  # both saw the chair step waiting before either decides
-                if index == 0:
-                    approvals.approve(db.session, request, chair, "Yes.", expected_version=version)
-                else:
-                    approvals.send_back(
-                        db.session, request, chair, "No.", RequestState.RETURNED, expected_version=version
-                    )
-                db.session.commit()
-                outcomes[index] = "won"
-            except (Conflict, NotAllowed) as exc:
-                db.session.rollback()
-                outcomes[index] = f"lost: {exc}"
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                db.session.rollback()
-                outcomes[index] = f"error: {exc!r}"
-            finally:
-                db.session.remove()
+    def decide(index: int, ready: threading.Barrier) -> str:
+        chair = db.session.get(Person, chair_ids[index])
+        request = db.session.get(CreditRequest, request_id)
+        assert request is not None and approvals.may_decide(db.session, chair, request) is not None
+        version = request.version_id if with_version else None
+        ready.wait()  # both saw the chair step waiting before either decides
+        if index == 0:
+            approvals.approve(db.session, request, chair, "Yes.", expected_version=version)
+        else:
+            approvals.send_back(db.session, request, chair, "No.", RequestState.RETURNED, expected_version=version)
+        return "won"
 
-    threads = [threading.Thread(target=decide, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert sorted(v.split(":")[0] for v in outcomes.values()) == ["lost", "won"], outcomes
+    outcomes = race(app, partial(decide, 0), partial(decide, 1), lose_on=(Conflict, NotAllowed))
+    assert sorted(v.split(":")[0] for v in outcomes) == ["lost", "won"], outcomes
 
     with app.app_context():
         chair_step = (
