@@ -66,7 +66,10 @@ def run_locust(
     )
     busy, locust_cpu = _machine_busy_seconds() - busy_before, _children_cpu_seconds() - children_before
     service_after = service() if service else {}
-    service_cpu = sum(t - service_before.get(pid, 0.0) for pid, t in service_after.items())
+    service_parts = {kind: 0.0 for kind, _ in service_after}
+    for key, seconds_used in service_after.items():
+        service_parts[key[0]] += seconds_used - service_before.get(key, 0.0)
+    service_cpu = sum(service_parts.values())
     rows = list(csv.DictReader(open(csv_prefix + "_stats.csv")))  # noqa: SIM115
     failures = list(csv.DictReader(open(csv_prefix + "_failures.csv")))  # noqa: SIM115
 
@@ -93,6 +96,7 @@ def run_locust(
             "machine_ms_per_request": round(1000 * busy / requests, 1),
             "locust_ms_per_request": round(1000 * locust_cpu / requests, 1),
             "service_ms_per_request": round(1000 * service_cpu / requests, 1),
+            "service_ms_per_request_by_part": {k: round(1000 * v / requests, 1) for k, v in service_parts.items()},
         },
         "locust_exit_code": done.returncode,
         "users": users,
@@ -128,14 +132,15 @@ def service_cpu_probe(url: str, master: int, workers: list[subprocess.Popen[byte
 
     from bench.common import libpq_url, worker_pids
 
-    def read() -> dict[int, float]:
-        cpu = {master: _cpu_of(master, reaped=True)} | {pid: _cpu_of(pid) for pid in worker_pids(master)}
-        cpu |= {w.pid: _cpu_of(w.pid, reaped=True) for w in workers}
+    def read() -> dict[tuple[str, int], float]:
+        cpu = {("app", master): _cpu_of(master, reaped=True)}
+        cpu |= {("app", pid): _cpu_of(pid) for pid in worker_pids(master)}
+        cpu |= {("jobs", w.pid): _cpu_of(w.pid, reaped=True) for w in workers}
         with psycopg.connect(libpq_url(url)) as conn:
             backends = conn.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
             ).fetchall()
-        return cpu | {pid: _cpu_of(pid) for (pid,) in backends}
+        return cpu | {("database", pid): _cpu_of(pid) for (pid,) in backends}
 
     return read
 
@@ -360,7 +365,8 @@ def main() -> None:
     per_request = cpu["service_ms_per_request"] + cpu["locust_ms_per_request"]
     print(
         f"  CPU per request: the service (gunicorn, jobs workers, its PostgreSQL backends)"
-        f" {cpu['service_ms_per_request']} ms, locust {cpu['locust_ms_per_request']} ms"
+        f" {cpu['service_ms_per_request']} ms {cpu['service_ms_per_request_by_part']},"
+        f" locust {cpu['locust_ms_per_request']} ms"
         " (the whole machine, other tenants included:"
         f" {cpu['machine_ms_per_request']} ms); {os.cpu_count()} cores serve at most"
         f" {round(1000 * (os.cpu_count() or 1) / max(per_request, 0.1))} req/s at the service's and locust's cost"
