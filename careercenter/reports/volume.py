@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from careercenter.credits.models import CreditAward, CreditRule
+from careercenter.employers.competencies import legacy_name
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.reports.queries import COUNTING_AWARDS, NO_PROGRAM, Scope, dialect
 from careercenter.reports.tables import Table
@@ -193,8 +194,11 @@ def skill_ratings(session: Session, scope: Scope) -> Table:
     counts: dict[str, list[int]] = {}
     for skill, rating, n in session.execute(query.group_by(pairs.c.key, level)):
         if rating in (1, 2, 3, 4, 5):
-            counts.setdefault(skill, [0] * 5)[rating - 1] += int(n)
-    rows = [[skill.capitalize(), *levels, sum(levels)] for skill, levels in sorted(counts.items())]
+            # Older records name the old global skills ("technical skill"): count them under the
+            # competency they became ("Technology"), one row per competency.
+            name = legacy_name(skill)
+            counts.setdefault(name[:1].upper() + name[1:], [0] * 5)[rating - 1] += int(n)
+    rows = [[skill, *levels, sum(levels)] for skill, levels in sorted(counts.items())]
     return Table("skill-ratings", ["Skill", "1", "2", "3", "4", "5", "Ratings"], rows)
 
 

@@ -104,6 +104,27 @@ def test_figures_are_aggregated_and_small_cells_withheld(
     assert all(cell == "<5" or cell == "0" or int(cell) >= 5 for cell in visible)
 
 
+def test_skill_ratings_count_old_skill_names_under_their_competency(
+    client: Any, login: Any, staff: Any, make_student: Any, make_experience: Any
+) -> None:
+    ratings = [{"communication": 4, "technical skill": 5}, {"Communication": 4, "Technology": 3}, {"Teamwork": 2}]
+    for rated in ratings:
+        make_experience(
+            make_student(),
+            state=ExperienceState.VERIFIED,
+            start_date=date(2026, 3, 1),
+            end_date=date(2026, 3, 20),
+            skill_ratings=rated,
+        )
+    login(staff)
+    table = _tables(client.get(f"/reports?{SPRING}").get_data(as_text=True))["skill-ratings"]
+    assert table[1:] == [
+        ["Communication", "0", "0", "0", "2", "0", "2"],
+        ["Teamwork", "0", "1", "0", "0", "0", "1"],
+        ["Technology", "0", "0", "1", "0", "1", "2"],
+    ]
+
+
 def test_csv_and_chart_say_what_the_table_says(client: Any, login: Any, staff: Any, spring_awards: Any) -> None:
     login(staff)
     page = _tables(client.get(f"/reports?{SPRING}").get_data(as_text=True))
