@@ -14,11 +14,11 @@ from careercenter.transcripts import service, supersede
 
 
 def student_panel(person: Person) -> Markup:
-    transcripts = service.transcripts_of(db.session, person.id)
+    count, newest = service.transcript_summary(db.session, person.id)
     html = render_template(
         "transcripts/_panel_student.html",
-        transcripts=transcripts[:3],
-        count=len(transcripts),
+        count=count,
+        newest=newest,
         offers=supersede.open_offers(db.session, person.id),
     )
     return Markup(html)  # noqa: S704 (an autoescaped template's output)

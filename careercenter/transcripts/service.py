@@ -7,6 +7,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -336,6 +337,17 @@ def revoke_for_rescinded_award(session: Session, award: CreditAward, *, actor: A
 def transcripts_of(session: Session, student_id: int) -> list[Transcript]:
     query = sa.select(Transcript).where(Transcript.student_id == student_id).order_by(Transcript.issued_at.desc())
     return list(session.execute(query).scalars())
+
+
+def transcript_summary(session: Session, student_id: int) -> tuple[int, datetime | None]:
+    """How many transcripts the student has and when the newest was issued (one aggregate: the
+    home panel must not load every transcript a student ever asked for)."""
+    count, newest = session.execute(
+        sa.select(sa.func.count(Transcript.id), sa.func.max(Transcript.issued_at)).where(
+            Transcript.student_id == student_id
+        )
+    ).one()
+    return int(count), newest
 
 
 def recent_transcripts(session: Session, *, campus_id: str | None = None, limit: int = 100) -> list[Transcript]:

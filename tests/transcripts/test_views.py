@@ -62,6 +62,29 @@ def test_student_requests_lists_and_downloads_the_same_bytes(
     assert session.execute(sa.select(sa.func.count()).select_from(Disclosure)).scalar_one() == 0
 
 
+def test_the_home_panel_counts_transcripts_without_loading_them(
+    client: Any, login: Any, people: Any, session: Any, issue: Any
+) -> None:
+    from datetime import timedelta
+
+    student = people["student"]
+    made = [issue(student) for _ in range(3)]
+    for days, transcript in zip((9, 5, 2), made, strict=True):  # the last made is the newest
+        transcript.issued_at = transcript.issued_at - timedelta(days=days)
+    session.commit()
+    login(student)
+    selects: list[str] = []
+    engine = session.get_bind().engine
+    listen = lambda *a: selects.append(a[2])  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listen)
+    try:
+        html = client.get("/student").get_data(as_text=True)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listen)
+    assert f"You have 3 transcripts; the newest was issued {format_date(made[2].issued_at)}." in html
+    assert not [s for s in selects if "transcripts.snapshot" in s], "the panel loaded whole transcripts"
+
+
 def test_request_without_verified_work_explains_and_makes_nothing(
     client: Any, login: Any, make_student: Any, session: Any, signing_pair: Any
 ) -> None:
