@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from careercenter.amendments import service as amendments
 from careercenter.audit.service import Actor, record_event
@@ -335,7 +335,13 @@ def revoke_for_rescinded_award(session: Session, award: CreditAward, *, actor: A
 
 
 def transcripts_of(session: Session, student_id: int) -> list[Transcript]:
-    query = sa.select(Transcript).where(Transcript.student_id == student_id).order_by(Transcript.issued_at.desc())
+    """The student's transcripts, newest first, for lists (their snapshots are not read)."""
+    query = (
+        sa.select(Transcript)
+        .options(defer(Transcript.snapshot, raiseload=True))
+        .where(Transcript.student_id == student_id)
+        .order_by(Transcript.issued_at.desc())
+    )
     return list(session.execute(query).scalars())
 
 
