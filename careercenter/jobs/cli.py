@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-from types import FrameType
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -14,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from careercenter.extensions import db
 from careercenter.jobs.service import run_due
 from careercenter.transaction import atomic_command
+from careercenter.workers import run_until_stopped
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
 
@@ -28,27 +25,16 @@ def _line(counts: dict[str, int]) -> str:
 def run_command(once: bool) -> None:
     """Run queued jobs. Without --once it loops until SIGTERM or Ctrl-C, polling every
     CAREERCENTER_JOBS_POLL_SECONDS (default 1). Each job commits its own units of work."""
-    stop = threading.Event()
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    if not once:
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
     poll = max(0.2, float(current_app.config.get("JOBS_POLL_SECONDS") or 1))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    while True:
+
+    def one_pass() -> list[str]:
         try:
             counts = run_due(db.session, app)
         except SQLAlchemyError as exc:  # a busy or briefly unreachable database: try again
             db.session.rollback()
             click.echo(f"jobs: database error, retrying: {type(exc).__name__}", err=True)
             counts = {"done": 0, "retrying": 0, "failed": 0}
-        if once:
-            click.echo(_line(counts))
-            return
-        if any(counts.values()):
-            click.echo(_line(counts))
-        if stop.wait(poll):
-            return
+        return [_line(counts)] if once or any(counts.values()) else []
+
+    run_until_stopped(one_pass, once=once, poll=poll)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
-from types import FrameType
 
 import click
 from flask import current_app
@@ -21,6 +18,7 @@ from careercenter.notify.models import OutboxMessage, OutboxState
 from careercenter.notify.service import requeue_message, undelivered_messages
 from careercenter.notify.worker import SmtpNotConfigured, deliver_due
 from careercenter.transaction import atomic_command, unit_of_work
+from careercenter.workers import run_until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +47,9 @@ def run_command(once: bool) -> None:
     Without --once it loops until SIGTERM or Ctrl-C, polling every CAREERCENTER_OUTBOX_POLL_SECONDS.
     Each pass commits its own units of work (`run_pass`); `@atomic_command` only ends the command.
     """
-    stop = threading.Event()
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    if not once:
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
     poll = max(1, int(current_app.config.get("OUTBOX_POLL_SECONDS") or 5))
-    while True:
+
+    def one_pass() -> list[str]:
         try:
             lines = run_pass()
         except SQLAlchemyError:
@@ -77,14 +68,9 @@ def run_command(once: bool) -> None:
                 err=True,
             )
             raise SystemExit(1) from None
-        if once or lines not in ([IDLE_LINE], []):
-            for line in lines:
-                click.echo(line)
-        if once:
-            return
-        db.session.remove()
-        if stop.wait(poll):
-            return
+        return lines if once or lines not in ([IDLE_LINE], []) else []
+
+    run_until_stopped(one_pass, once=once, poll=poll)
 
 
 @outbox_cli.command("list")

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
-from types import FrameType
 
 import click
 from flask import current_app
@@ -14,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from careercenter.extensions import db
 from careercenter.registrar.webhooks.worker import deliver_due
+from careercenter.workers import run_until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +27,9 @@ def run_command(once: bool) -> None:
 
     Without --once it loops until SIGTERM or Ctrl-C, polling every CAREERCENTER_WEBHOOK_POLL_SECONDS.
     """
-    stop = threading.Event()
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    if not once:
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
     poll = max(1, int(current_app.config.get("WEBHOOK_POLL_SECONDS") or 5))
-    while True:
+
+    def one_pass() -> list[str]:
         try:
             report = deliver_due(db.session, current_app.config)
             lines = [report.line(), *(f"  not delivered: {error}" for error in report.errors)]
@@ -49,11 +40,6 @@ def run_command(once: bool) -> None:
                 raise
             log.exception("webhooks pass failed; retrying in %s s", poll)
             lines = []
-        if once or lines not in ([IDLE_LINE], []):
-            for line in lines:
-                click.echo(line)
-        if once:
-            return
-        db.session.remove()
-        if stop.wait(poll):
-            return
+        return lines if once or lines not in ([IDLE_LINE], []) else []
+
+    run_until_stopped(one_pass, once=once, poll=poll)
