@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
+from careercenter.audit.models import AuditEvent
+from careercenter.credits.models import CreditRequest
 from careercenter.credits.rules import parse_rules_text
+from careercenter.notify.models import OutboxMessage
 from careercenter.sso.models import ClassLevel, Role
-from tests.credits.helpers import load_test_rules
+from tests.credits.helpers import load_test_rules, submitted_request
+from tests.factories import verified_experience
 
 ROUTE_RULES = """
 rules:
@@ -63,3 +69,21 @@ def route_campus(session: Any, make_person: Any, make_student: Any, make_advisor
         "maya": maya, "zoe": zoe, "dana": dana, "raj": raj, "priya": priya, "omar": omar,
         "marcus": marcus, "karen": karen, "rules": rules, "level": ClassLevel.JUNIOR,
     }  # fmt: skip
+
+
+def csci_request(session: Any, student: Any, hours: str = "60") -> CreditRequest:
+    """A CSCI-397 request (advisor → chair → registrar) of one verified micro-internship."""
+    return submitted_request(session, student, [verified_experience(session, student, hours)], code="CSCI-397")
+
+
+def mail_to(session: Any, person: Any) -> list[OutboxMessage]:
+    """The messages queued for `person`, oldest first."""
+    return list(
+        session.execute(
+            sa.select(OutboxMessage).where(OutboxMessage.to_address == person.email).order_by(OutboxMessage.id)
+        ).scalars()
+    )
+
+
+def audit_events(session: Any, action: str) -> list[AuditEvent]:
+    return list(session.execute(sa.select(AuditEvent).where(AuditEvent.action == action)).scalars())

@@ -16,19 +16,13 @@ from careercenter.credits import approvals
 from careercenter.credits.approval_models import ApprovalWait, ApproverSettings, Delegation
 from careercenter.credits.models import RequestState
 from careercenter.sso.models import AdvisorAssignment
-from tests.credits.helpers import submitted_request
-from tests.credits.routes_helpers import route_campus
-from tests.factories import verified_experience
+from tests.credits.routes_helpers import csci_request, route_campus
 from tests.test_query_counts import count_queries
 
 
 @pytest.fixture()
 def campus(session: Any, make_person: Any, make_student: Any, make_advisor: Any) -> dict[str, Any]:
     return route_campus(session, make_person, make_student, make_advisor)
-
-
-def _csci(session: Any, student: Any, hours: str = "60") -> Any:
-    return submitted_request(session, student, [verified_experience(session, student, hours)], code="CSCI-397")
 
 
 def test_old_queue_address_redirects(client: Any, login: Any, campus: dict[str, Any]) -> None:
@@ -41,9 +35,9 @@ def test_queue_search_sort_filters_and_steps(
     client: Any, login: Any, session: Any, campus: dict[str, Any], make_student: Any, make_advisor: Any
 ) -> None:
     c = campus
-    at_chair = _csci(session, c["maya"], "60")
+    at_chair = csci_request(session, c["maya"], "60")
     approvals.approve(session, at_chair, c["dana"], "")
-    small = _csci(session, c["zoe"], "25")
+    small = csci_request(session, c["zoe"], "25")
     session.commit()
     login(c["dana"])
     body = client.get("/approvals").get_data(as_text=True)
@@ -60,7 +54,10 @@ def test_queue_search_sort_filters_and_steps(
     assert "0 requests waiting" in client.get("/approvals").get_data(as_text=True)
     login(c["dana"])
     approvals.send_back(session, at_chair, c["priya"], "Redo.", RequestState.RETURNED)
-    more = [_csci(session, make_student(name=f"Student {i}", campus_id=f"Q{i}"), h) for i, h in ((1, "40"), (2, "60"))]
+    more = [
+        csci_request(session, make_student(name=f"Student {i}", campus_id=f"Q{i}"), h)
+        for i, h in ((1, "40"), (2, "60"))
+    ]
     for r in more:
         session.add(AdvisorAssignment(advisor_id=c["dana"].id, student_id=r.student_id))
     session.commit()
@@ -83,7 +80,7 @@ def test_bulk_approve_all_on_the_page_and_the_decided_tab(
     client: Any, login: Any, session: Any, campus: dict[str, Any]
 ) -> None:
     c = campus
-    first, second = _csci(session, c["maya"]), _csci(session, c["zoe"])
+    first, second = csci_request(session, c["maya"]), csci_request(session, c["zoe"])
     session.commit()
     login(c["dana"])
     page = client.get("/approvals").get_data(as_text=True)
@@ -108,7 +105,7 @@ def test_queue_query_count_does_not_grow(
     students = [make_student(name=f"Student {i:02d}", campus_id=f"QC{i}") for i in range(25)]
     for s in students:
         session.add(AdvisorAssignment(advisor_id=c["dana"].id, student_id=s.id))
-        _csci(session, s)
+        csci_request(session, s)
     today = datetime.date.today()
     session.add(Delegation(person_id=c["raj"].id, delegate_id=c["dana"].id, starts_on=today, ends_on=today))
     session.commit()
@@ -154,7 +151,7 @@ def test_student_record_page_for_those_with_a_legitimate_interest(
     client: Any, login: Any, session: Any, campus: dict[str, Any], make_person: Any
 ) -> None:
     c = campus
-    request = _csci(session, c["maya"])
+    request = csci_request(session, c["maya"])
     approvals.approve(session, request, c["dana"], "Good.")
     session.commit()
     url = f"/students/{c['maya'].campus_id}"

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from careercenter.audit.models import AuditEvent
 from careercenter.audit.service import Actor
 from careercenter.credits import approvals, delegation, waits
 from careercenter.credits import requests as credit_requests
@@ -20,32 +19,15 @@ from careercenter.credits.models import CreditAward, CreditRule, RequestState
 from careercenter.credits.rules import RuleFileError, parse_rules_text
 from careercenter.db import utcnow
 from careercenter.errors import Conflict, NotAllowed, ValidationFailed
-from careercenter.notify.models import OutboxMessage
 from careercenter.sso.models import Role
-from tests.credits.helpers import TEST_RULES, submitted_request
-from tests.credits.routes_helpers import ROUTE_RULES, route_campus
+from tests.credits.helpers import TEST_RULES
+from tests.credits.routes_helpers import ROUTE_RULES, audit_events, csci_request, mail_to, route_campus
 from tests.factories import verified_experience
 
 
 @pytest.fixture()
 def campus(session: Any, make_person: Any, make_student: Any, make_advisor: Any) -> dict[str, Any]:
     return route_campus(session, make_person, make_student, make_advisor)
-
-
-def _csci(session: Any, student: Any, hours: str = "60") -> Any:
-    return submitted_request(session, student, [verified_experience(session, student, hours)], code="CSCI-397")
-
-
-def _mail_to(session: Any, person: Any) -> list[OutboxMessage]:
-    return list(
-        session.execute(
-            sa.select(OutboxMessage).where(OutboxMessage.to_address == person.email).order_by(OutboxMessage.id)
-        ).scalars()
-    )
-
-
-def _events(session: Any, action: str) -> list[AuditEvent]:
-    return list(session.execute(sa.select(AuditEvent).where(AuditEvent.action == action)).scalars())
 
 
 # ---- routes are data ----------------------------------------------------------------------------
@@ -135,15 +117,13 @@ def test_advisor_then_chair_then_registrar_makes_the_award_only_at_the_last_step
     session: Any, campus: dict[str, Any]
 ) -> None:
     c = campus
-    request = _csci(session, c["maya"])
+    request = csci_request(session, c["maya"])
     assert request.computed_credits == Decimal("3")
     wait = session.get(ApprovalWait, request.id)
     assert (wait.step_label, wait.pass_no, wait.deadline_at) == ("Advisor review", 1, None)
     # Both assigned advisors are told; nobody else.
-    assert [m.subject for m in _mail_to(session, c["dana"])] == [
-        "Credit request waiting for you: CSCI 397, Maya Okafor"
-    ]
-    assert len(_mail_to(session, c["raj"])) == 1 and _mail_to(session, c["priya"]) == []
+    assert [m.subject for m in mail_to(session, c["dana"])] == ["Credit request waiting for you: CSCI 397, Maya Okafor"]
+    assert len(mail_to(session, c["raj"])) == 1 and mail_to(session, c["priya"]) == []
 
     with pytest.raises(NotAllowed):
         approvals.approve(session, request, c["priya"], "Too early for me.")
@@ -152,8 +132,8 @@ def test_advisor_then_chair_then_registrar_makes_the_award_only_at_the_last_step
     assert session.execute(sa.select(CreditAward)).first() is None
     wait = session.get(ApprovalWait, request.id)
     assert wait.step_label == "Department chair" and wait.deadline_at is not None
-    assert "Credit request step passed: CSCI 397" in [m.subject for m in _mail_to(session, c["maya"])]
-    assert len(_mail_to(session, c["priya"])) == 1 and _mail_to(session, c["omar"]) == []  # other program
+    assert "Credit request step passed: CSCI 397" in [m.subject for m in mail_to(session, c["maya"])]
+    assert len(mail_to(session, c["priya"])) == 1 and mail_to(session, c["omar"]) == []  # other program
     with pytest.raises(NotAllowed):
         approvals.approve(session, request, c["omar"], "")  # in the pool, not of Maya's program
     with pytest.raises(NotAllowed):
@@ -178,15 +158,15 @@ def test_advisor_then_chair_then_registrar_makes_the_award_only_at_the_last_step
         ("Department chair", "approved", "Priya Raman"),
         ("Registrar check", "approved", "Karen Mbeki"),
     ]
-    steps = [e.data["step"] for e in _events(session, "credit_request.step_approved")]
+    steps = [e.data["step"] for e in audit_events(session, "credit_request.step_approved")]
     assert steps == ["Advisor review", "Department chair"]
-    [final] = _events(session, "credit_request.approved")
+    [final] = audit_events(session, "credit_request.approved")
     assert final.data["step"] == "Registrar check" and final.actor_id == str(c["karen"].id)
-    assert "Credit request approved: CSCI 397" in [m.subject for m in _mail_to(session, c["maya"])]
+    assert "Credit request approved: CSCI 397" in [m.subject for m in mail_to(session, c["maya"])]
 
 
 def test_a_step_is_decided_once(session: Any, campus: dict[str, Any]) -> None:
-    request = _csci(session, campus["maya"])
+    request = csci_request(session, campus["maya"])
     approvals.approve(session, request, campus["dana"], "")
     with pytest.raises(NotAllowed):
         approvals.approve(session, request, campus["raj"], "")  # the other advisor, too late
@@ -210,7 +190,7 @@ def test_a_step_is_decided_once(session: Any, campus: dict[str, Any]) -> None:
 def test_a_stale_form_after_the_step_moved_on_is_told_so_not_refused(
     client: Any, login: Any, session: Any, campus: dict[str, Any]
 ) -> None:
-    request = _csci(session, campus["maya"])
+    request = csci_request(session, campus["maya"])
     shown_version = request.version_id  # Raj opens the request page now ...
     approvals.approve(session, request, campus["dana"], "")  # ... and Dana decides the step first
     login(campus["raj"])
@@ -226,7 +206,7 @@ def test_a_stale_form_after_the_step_moved_on_is_told_so_not_refused(
 
 def test_return_at_a_later_step_starts_a_new_pass_at_step_one(session: Any, campus: dict[str, Any]) -> None:
     c = campus
-    request = _csci(session, c["maya"])
+    request = csci_request(session, c["maya"])
     approvals.approve(session, request, c["dana"], "")
     with pytest.raises(ValidationFailed):
         approvals.send_back(session, request, c["priya"], " ", RequestState.RETURNED)
@@ -246,7 +226,7 @@ def test_return_at_a_later_step_starts_a_new_pass_at_step_one(session: Any, camp
         (1, "Department chair", "returned"),
         (2, "Advisor review", "denied"),
     ]
-    [returned] = _events(session, "credit_request.returned")
+    [returned] = audit_events(session, "credit_request.returned")
     assert returned.data["step"] == "Department chair" and returned.data["comment"] == "Say which course this replaces."
 
 
@@ -261,7 +241,7 @@ def test_sponsor_route_needs_a_faculty_sponsor(client: Any, login: Any, session:
     assert done.status_code == 303
     wait = session.execute(sa.select(ApprovalWait)).scalar_one()
     assert wait.step_label == "Faculty sponsor" and wait.request.sponsor_id == c["marcus"].id
-    assert len(_mail_to(session, c["marcus"])) == 1 and _mail_to(session, c["priya"]) == []
+    assert len(mail_to(session, c["marcus"])) == 1 and mail_to(session, c["priya"]) == []
     with pytest.raises(NotAllowed):
         approvals.approve(session, wait.request, c["priya"], "")  # faculty, but not the named sponsor
     assert approvals.approve(session, wait.request, c["marcus"], "").next_step == "Advisor review"
@@ -276,7 +256,7 @@ def test_a_delegate_decides_for_an_away_approver_and_is_named_so(
     c = campus
     liam = make_student(name="Liam Chen", email="liam@students.example.edu")
     raj_only = make_advisor([liam], name="Raj Away", email="rajaway@example.edu")
-    request = _csci(session, liam)
+    request = csci_request(session, liam)
     today = utcnow().date()
     with pytest.raises(ValidationFailed) as no_role:
         delegation.set_away(session, raj_only, c["marcus"].campus_id, today, today + timedelta(days=3))
@@ -299,7 +279,7 @@ def test_a_delegate_decides_for_an_away_approver_and_is_named_so(
         data={"action": "approve", "version": request.version_id, "credits": "3"},
     )
     assert decided.status_code == 303
-    [event] = _events(session, "credit_request.step_approved")
+    [event] = audit_events(session, "credit_request.step_approved")
     assert event.data["on_behalf_of"] == "Raj Away" and event.data["step"] == "Advisor review"
     assert event.data["decided_by"] == "Dana Whitfield (for Raj Away)"
     assert event.actor_id == str(c["dana"].id)
@@ -311,7 +291,7 @@ def test_a_delegate_decides_for_an_away_approver_and_is_named_so(
 
 def test_a_delegate_without_the_role_for_the_step_cannot_decide_it(session: Any, campus: dict[str, Any]) -> None:
     c = campus
-    request = _csci(session, c["maya"])
+    request = csci_request(session, c["maya"])
     approvals.approve(session, request, c["dana"], "")
     today = utcnow().date()
     # Priya (faculty) names Karen (registrar staff, no faculty role): refused for a faculty step.
@@ -329,24 +309,24 @@ def test_a_delegate_without_the_role_for_the_step_cannot_decide_it(session: Any,
 
 def test_reminder_at_half_the_deadline_then_escalation_once(session: Any, campus: dict[str, Any]) -> None:
     c = campus
-    request = _csci(session, c["maya"])
+    request = csci_request(session, c["maya"])
     approvals.approve(session, request, c["dana"], "")
     wait = session.get(ApprovalWait, request.id)
     start = wait.started_at
     assert escalate_due(session, start + timedelta(days=1)).lines()[-1] == "0 reminded, 0 escalated, 0 digest(s) sent"
     report = escalate_due(session, start + timedelta(days=2, minutes=1))
     assert report.reminded == [f'request {request.id} at "Department chair"']
-    assert [m.subject for m in _mail_to(session, c["priya"])][-1].startswith("Reminder: credit request waiting")
+    assert [m.subject for m in mail_to(session, c["priya"])][-1].startswith("Reminder: credit request waiting")
     assert escalate_due(session, start + timedelta(days=3)).reminded == []  # once
     with pytest.raises(NotAllowed):
         approvals.approve(session, request, c["karen"], "")  # not escalated yet
-    karen_before = len(_mail_to(session, c["karen"]))
+    karen_before = len(mail_to(session, c["karen"]))
     report = escalate_due(session, start + timedelta(days=4, minutes=1))
     assert report.escalated == [f'request {request.id} at "Department chair" → registrar']
-    assert _mail_to(session, c["priya"])[-1].subject.startswith("Overdue credit request")
-    assert len(_mail_to(session, c["karen"])) == karen_before + 1
+    assert mail_to(session, c["priya"])[-1].subject.startswith("Overdue credit request")
+    assert len(mail_to(session, c["karen"])) == karen_before + 1
     assert escalate_due(session, start + timedelta(days=5)).escalated == []  # idempotent
-    [event] = _events(session, "credit_request.step_escalated")
+    [event] = audit_events(session, "credit_request.step_escalated")
     assert event.data["step"] == "Department chair"
     outcome = approvals.approve(session, request, c["karen"], "Chair is away; approved.")
     assert outcome.decision.was_escalated and outcome.next_step == "Registrar check"
@@ -355,17 +335,17 @@ def test_reminder_at_half_the_deadline_then_escalation_once(session: Any, campus
 def test_daily_digest_instead_of_one_email_each(session: Any, campus: dict[str, Any]) -> None:
     c = campus
     delegation.set_digest(session, c["dana"], True)
-    _csci(session, c["maya"])
-    _csci(session, c["zoe"])
-    assert _mail_to(session, c["dana"]) == []
+    csci_request(session, c["maya"])
+    csci_request(session, c["zoe"])
+    assert mail_to(session, c["dana"]) == []
     assert len(session.execute(sa.select(DigestItem)).scalars().all()) == 2
     assert escalate_due(session).digests == 1
-    [digest] = _mail_to(session, c["dana"])
+    [digest] = mail_to(session, c["dana"])
     assert digest.subject == "Credit approvals: 2 item(s) today"
     assert "Maya Okafor" in digest.body_text and "Zoe Martin" in digest.body_text
-    _csci(session, make_third(session, c))
+    csci_request(session, make_third(session, c))
     assert escalate_due(session).digests == 0  # one a day
-    assert len(_mail_to(session, c["raj"])) == 1  # Raj kept one email per step (Maya)
+    assert len(mail_to(session, c["raj"])) == 1  # Raj kept one email per step (Maya)
 
 
 def make_third(session: Any, c: dict[str, Any]) -> Any:
@@ -389,7 +369,7 @@ def make_third(session: Any, c: dict[str, Any]) -> Any:
 def test_waits_route_is_pinned_with_the_rule_version(
     session: Any, campus: dict[str, Any], runner: Any, tmp_path: Any
 ) -> None:
-    request = _csci(session, campus["maya"])
+    request = csci_request(session, campus["maya"])
     path = tmp_path / "r.yaml"
     path.write_text(ROUTE_RULES.replace("      - {step: Registrar check, by: registrar}\n", ""))
     assert "CSCI-397 v2 loaded" in runner.invoke(args=["credits", "load-rules", str(path)]).output

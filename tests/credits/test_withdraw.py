@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from careercenter.audit.models import AuditEvent
 from careercenter.audit.service import Actor
 from careercenter.credits import approval_queue, approvals, delegation
 from careercenter.credits import requests as credit_requests
@@ -19,31 +18,12 @@ from careercenter.credits.escalation import escalate_due
 from careercenter.credits.models import CreditRequest, RequestState
 from careercenter.credits.withdrawal import withdraw_request
 from careercenter.errors import Conflict, NotAllowed, ValidationFailed
-from careercenter.notify.models import OutboxMessage
-from tests.credits.helpers import submitted_request
-from tests.credits.routes_helpers import route_campus
-from tests.factories import verified_experience
+from tests.credits.routes_helpers import audit_events, csci_request, mail_to, route_campus
 
 
 @pytest.fixture()
 def campus(session: Any, make_person: Any, make_student: Any, make_advisor: Any) -> dict[str, Any]:
     return route_campus(session, make_person, make_student, make_advisor)
-
-
-def _csci(session: Any, student: Any, hours: str = "60") -> CreditRequest:
-    return submitted_request(session, student, [verified_experience(session, student, hours)], code="CSCI-397")
-
-
-def _mail_to(session: Any, person: Any) -> list[OutboxMessage]:
-    return list(
-        session.execute(
-            sa.select(OutboxMessage).where(OutboxMessage.to_address == person.email).order_by(OutboxMessage.id)
-        ).scalars()
-    )
-
-
-def _events(session: Any, action: str) -> list[AuditEvent]:
-    return list(session.execute(sa.select(AuditEvent).where(AuditEvent.action == action)).scalars())
 
 
 def _queue_ids(session: Any, person: Any) -> list[int]:
@@ -58,10 +38,10 @@ def test_withdrawn_at_a_later_step_records_the_step_tells_its_approver_and_frees
     session: Any, campus: dict[str, Any]
 ) -> None:
     c = campus
-    request = _csci(session, c["maya"])
+    request = csci_request(session, c["maya"])
     approvals.approve(session, request, c["dana"], "Good work.")
     assert _queue_ids(session, c["priya"]) == [request.id]  # waiting at "Department chair"
-    mails_before = len(_mail_to(session, c["priya"]))
+    mails_before = len(mail_to(session, c["priya"]))
 
     row = withdraw_request(session, request, c["maya"], "  I am taking the course instead.  ")
 
@@ -76,7 +56,7 @@ def test_withdrawn_at_a_later_step_records_the_step_tells_its_approver_and_frees
         (1, 0, "Advisor review", StepDecision.APPROVED, c["dana"].id, "Good work."),
         (1, 1, "Department chair", StepDecision.WITHDRAWN, c["maya"].id, "I am taking the course instead."),
     ]
-    [event] = _events(session, "credit_request.withdrawn")
+    [event] = audit_events(session, "credit_request.withdrawn")
     assert event.actor_id == str(c["maya"].id) and event.subject_id == str(request.id)
     assert event.data == {
         "from": "submitted",
@@ -87,12 +67,12 @@ def test_withdrawn_at_a_later_step_records_the_step_tells_its_approver_and_frees
         "reason": "I am taking the course instead.",
     }
     # The chair is told and her queue no longer has it; Omar (another program) never heard of it.
-    [told] = _mail_to(session, c["priya"])[mails_before:]
+    [told] = mail_to(session, c["priya"])[mails_before:]
     assert told.subject == "Credit request withdrawn: CSCI 397, Maya Okafor"
     assert 'step "Department chair"' in told.body_text and "no longer waits for you" in told.body_text
     assert f"/credits/requests/{request.id}" not in told.body_text  # no longer hers to open
     assert _queue_ids(session, c["priya"]) == [] and approval_queue.counts(session, c["priya"]) == (0, 0)
-    assert _mail_to(session, c["omar"]) == []
+    assert mail_to(session, c["omar"]) == []
     # The experience counts toward nothing now: a new request may take it.
     experience = request.experiences[0]
     assert experience in credit_requests.claimable_experiences(session, c["maya"])
@@ -107,7 +87,7 @@ def test_withdrawn_at_a_later_step_records_the_step_tells_its_approver_and_frees
 
 def test_a_returned_request_is_withdrawn_without_a_step_row(session: Any, campus: dict[str, Any]) -> None:
     c = campus
-    request = _csci(session, c["maya"])
+    request = csci_request(session, c["maya"])
     approvals.send_back(session, request, c["dana"], "Add the project outcomes.", RequestState.RETURNED)
     rows_before = len(approvals.trail(session, request))
 
@@ -115,7 +95,7 @@ def test_a_returned_request_is_withdrawn_without_a_step_row(session: Any, campus
 
     assert request.state is RequestState.WITHDRAWN
     assert len(approvals.trail(session, request)) == rows_before  # it waited at no step
-    [event] = _events(session, "credit_request.withdrawn")
+    [event] = audit_events(session, "credit_request.withdrawn")
     assert event.data["from"] == "returned" and event.data["step"] is None and event.data["reason"] is None
     assert request.experiences[0] in credit_requests.claimable_experiences(session, c["maya"])
     with pytest.raises(Conflict):  # a withdrawn request cannot be resubmitted either
@@ -127,7 +107,7 @@ def test_a_returned_request_is_withdrawn_without_a_step_row(session: Any, campus
 
 def test_only_the_student_withdraws_and_only_an_undecided_request(session: Any, campus: dict[str, Any]) -> None:
     c = campus
-    request = _csci(session, c["maya"])
+    request = csci_request(session, c["maya"])
     for someone in (c["zoe"], c["dana"], c["karen"]):
         with pytest.raises(NotAllowed):
             withdraw_request(session, request, someone)
@@ -135,22 +115,22 @@ def test_only_the_student_withdraws_and_only_an_undecided_request(session: Any, 
         withdraw_request(session, request, c["maya"], "x" * 2001)
     assert "reason" in too_long.value.errors
     assert request.state is RequestState.SUBMITTED and session.get(ApprovalWait, request.id) is not None
-    assert _events(session, "credit_request.withdrawn") == []
+    assert audit_events(session, "credit_request.withdrawn") == []
 
-    denied = _csci(session, c["zoe"])
+    denied = csci_request(session, c["zoe"])
     approvals.send_back(session, denied, c["dana"], "Not a practicum.", RequestState.DENIED)
     with pytest.raises(Conflict, match="already denied"):
         withdraw_request(session, denied, c["zoe"])
     withdraw_request(session, request, c["maya"])
     with pytest.raises(Conflict, match="already withdrawn"):
         withdraw_request(session, request, c["maya"])
-    assert len(_events(session, "credit_request.withdrawn")) == 1
+    assert len(audit_events(session, "credit_request.withdrawn")) == 1
 
 
 def test_an_approver_deciding_the_step_meanwhile_wins_and_the_withdrawal_is_a_conflict(
     session: Any, campus: dict[str, Any]
 ) -> None:
-    request = _csci(session, campus["maya"])
+    request = csci_request(session, campus["maya"])
     wait = session.get(ApprovalWait, request.id)
     # The step's row written by another server just before the student's confirmation lands.
     session.add(
@@ -168,24 +148,22 @@ def test_an_approver_deciding_the_step_meanwhile_wins_and_the_withdrawal_is_a_co
     session.rollback()
 
 
-def test_a_digest_reader_loses_the_held_line_and_an_email_reader_is_told(
-    session: Any, campus: dict[str, Any]
-) -> None:
+def test_a_digest_reader_loses_the_held_line_and_an_email_reader_is_told(session: Any, campus: dict[str, Any]) -> None:
     c = campus
     delegation.set_digest(session, c["dana"], True)
-    request = _csci(session, c["maya"])  # Dana's line is held for her digest; Raj is emailed
-    other = _csci(session, c["zoe"])
+    request = csci_request(session, c["maya"])  # Dana's line is held for her digest; Raj is emailed
+    other = csci_request(session, c["zoe"])
     assert len(session.execute(sa.select(DigestItem)).scalars().all()) == 2
-    raj_before = len(_mail_to(session, c["raj"]))
+    raj_before = len(mail_to(session, c["raj"]))
 
     withdraw_request(session, request, c["maya"], "Changed my mind.")
 
     held = session.execute(sa.select(DigestItem.line)).scalars().all()
     assert len(held) == 1 and "Zoe Martin" in held[0]  # Maya's line is gone, nothing added
-    [told] = _mail_to(session, c["raj"])[raj_before:]
+    [told] = mail_to(session, c["raj"])[raj_before:]
     assert told.subject == "Credit request withdrawn: CSCI 397, Maya Okafor"
     assert escalate_due(session).digests == 1
-    [digest] = _mail_to(session, c["dana"])
+    [digest] = mail_to(session, c["dana"])
     assert "Zoe Martin" in digest.body_text and "Maya Okafor" not in digest.body_text
     assert _queue_ids(session, c["dana"]) == [other.id]
 
@@ -193,7 +171,7 @@ def test_a_digest_reader_loses_the_held_line_and_an_email_reader_is_told(
 def test_a_digest_reader_who_already_heard_gets_a_withdrawn_line(session: Any, campus: dict[str, Any]) -> None:
     c = campus
     delegation.set_digest(session, c["dana"], True)
-    request = _csci(session, c["maya"])
+    request = csci_request(session, c["maya"])
     assert escalate_due(session).digests == 1  # today's digest named Maya's request
     withdraw_request(session, request, c["maya"])
     [line] = session.execute(sa.select(DigestItem.line).where(DigestItem.person_id == c["dana"].id)).scalars()
@@ -207,7 +185,7 @@ def test_the_student_withdraws_from_the_request_page_after_a_confirmation_page(
     client: Any, login: Any, session: Any, campus: dict[str, Any]
 ) -> None:
     c = campus
-    request = _csci(session, c["maya"])
+    request = csci_request(session, c["maya"])
     approvals.approve(session, request, c["dana"], "")
     session.commit()
     login(c["maya"])
@@ -232,7 +210,7 @@ def test_the_student_withdraws_from_the_request_page_after_a_confirmation_page(
     assert f"Request {request.id} withdrawn." in listing and "badge-withdrawn" in listing
     session.expire_all()
     assert session.get(CreditRequest, request.id).state is RequestState.WITHDRAWN
-    [event] = _events(session, "credit_request.withdrawn")
+    [event] = audit_events(session, "credit_request.withdrawn")
     assert event.data["step"] == "Department chair" and event.data["reason"] == "Taking the course instead."
 
     page = client.get(f"/credits/requests/{request.id}").get_data(as_text=True)
@@ -243,26 +221,26 @@ def test_the_student_withdraws_from_the_request_page_after_a_confirmation_page(
     again = client.post(url, data={"confirmed": "yes"})
     assert again.status_code == 303 and again.headers["Location"].endswith(f"/credits/requests/{request.id}")
     assert "is withdrawn, so it cannot be withdrawn" in client.get(again.headers["Location"]).get_data(as_text=True)
-    assert len(_events(session, "credit_request.withdrawn")) == 1
+    assert len(audit_events(session, "credit_request.withdrawn")) == 1
 
 
 def test_the_button_is_for_the_student_while_the_request_is_submitted_or_returned(
     client: Any, login: Any, session: Any, campus: dict[str, Any]
 ) -> None:
     c = campus
-    waiting = _csci(session, c["maya"])
-    returned = _csci(session, c["maya"])
+    waiting = csci_request(session, c["maya"])
+    returned = csci_request(session, c["maya"])
     approvals.send_back(session, returned, c["dana"], "Add outcomes.", RequestState.RETURNED)
-    denied = _csci(session, c["maya"])
+    denied = csci_request(session, c["maya"])
     approvals.send_back(session, denied, c["dana"], "No.", RequestState.DENIED)
     session.commit()
     login(c["maya"])
     for request, shown in ((waiting, True), (returned, True), (denied, False)):
         page = client.get(f"/credits/requests/{request.id}").get_data(as_text=True)
         assert ("Withdraw request</button>" in page) is shown, request.state
-    assert "you can no longer change and resubmit it" in client.get(
-        f"/credits/requests/{returned.id}"
-    ).get_data(as_text=True)
+    assert "you can no longer change and resubmit it" in client.get(f"/credits/requests/{returned.id}").get_data(
+        as_text=True
+    )
     login(c["dana"])  # her advisor sees the request, not the button — and may not post it
     assert "Withdraw request</button>" not in client.get(f"/credits/requests/{waiting.id}").get_data(as_text=True)
     assert client.post(f"/credits/requests/{waiting.id}/withdraw", data={"confirmed": "yes"}).status_code == 403
@@ -276,7 +254,7 @@ def test_the_button_is_for_the_student_while_the_request_is_submitted_or_returne
 def test_withdraw_needs_the_csrf_token_of_the_page(
     app: Any, client: Any, login: Any, session: Any, campus: dict[str, Any], monkeypatch: Any
 ) -> None:
-    request = _csci(session, campus["maya"])
+    request = csci_request(session, campus["maya"])
     session.commit()
     login(campus["maya"])
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
