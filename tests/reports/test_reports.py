@@ -148,11 +148,17 @@ def test_csv_and_chart_say_what_the_table_says(client: Any, login: Any, staff: A
     assert "Biology (<5)" in labels and "Business" in labels
 
 
-def _decided(
-    session: Any, student: Any, rule: Any, days: float, state: RequestState = RequestState.APPROVED, then: float = 0
+def _with_steps(
+    session: Any,
+    student: Any,
+    rule: Any,
+    state: RequestState,
+    steps: list[tuple[str, StepDecision, float]],
+    *,
+    decided_after: float | None = None,
 ) -> None:
-    """A request of 2026SP decided at its first step `days` after submission (and, with `then`,
-    at a registrar step `then` days later)."""
+    """A request of 2026SP in `state` whose first pass decided `steps` (label, decision, days after
+    submission); the request itself decided `decided_after` days after submission, when given."""
     submitted = datetime(2026, 3, 2, 9, tzinfo=UTC)
     request = CreditRequest(
         student_id=student.id,
@@ -164,15 +170,11 @@ def _decided(
         is_eligible=True,
         computed_credits=Decimal("1"),
         submitted_at=submitted,
-        decided_at=submitted + timedelta(days=days + then),
+        decided_at=None if decided_after is None else submitted + timedelta(days=decided_after),
     )
     session.add(request)
     session.flush()
-    first = StepDecision.APPROVED if state is RequestState.APPROVED else StepDecision(state.value)
-    steps = [("Advisor review", first, days)] + (
-        [("Registrar check", StepDecision.APPROVED, days + then)] if then else []
-    )
-    for index, (label, decision, after) in enumerate(steps):
+    for index, (label, decision, days) in enumerate(steps):
         session.add(
             ApprovalDecision(
                 request_id=request.id,
@@ -180,9 +182,21 @@ def _decided(
                 step_index=index,
                 step_label=label,
                 decision=decision,
-                decided_at=submitted + timedelta(days=after),
+                decided_at=submitted + timedelta(days=days),
             )
         )
+
+
+def _decided(
+    session: Any, student: Any, rule: Any, days: float, state: RequestState = RequestState.APPROVED, then: float = 0
+) -> None:
+    """A request of 2026SP decided at its first step `days` after submission (and, with `then`,
+    at a registrar step `then` days later)."""
+    first = StepDecision.APPROVED if state is RequestState.APPROVED else StepDecision(state.value)
+    steps = [("Advisor review", first, days)] + (
+        [("Registrar check", StepDecision.APPROVED, days + then)] if then else []
+    )
+    _with_steps(session, student, rule, state, steps, decided_after=days + then)
 
 
 def test_turnaround_median_and_90th_percentile(
@@ -204,37 +218,6 @@ def test_turnaround_median_and_90th_percentile(
     assert _row(tables["request-funnel"], "2026SP") == ["2026SP", "7", "0", "6", "1", "0", "0"]
     steps = tables["request-funnel-steps"]
     assert steps[1:] == [["Advisor review", "0", "6", "1", "0", "0"], ["Registrar check", "0", "1", "0", "0", "0"]]
-
-
-def _with_steps(
-    session: Any, student: Any, rule: Any, state: RequestState, steps: list[tuple[str, StepDecision, float]]
-) -> None:
-    """A request of 2026SP in `state` whose first pass decided `steps` (label, decision, days after submission)."""
-    submitted = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    request = CreditRequest(
-        student_id=student.id,
-        rule_id=rule.id,
-        term="2026SP",
-        state=state,
-        reflection="",
-        evaluation={"eligible": True},
-        is_eligible=True,
-        computed_credits=Decimal("1"),
-        submitted_at=submitted,
-    )
-    session.add(request)
-    session.flush()
-    for index, (label, decision, days) in enumerate(steps):
-        session.add(
-            ApprovalDecision(
-                request_id=request.id,
-                pass_no=1,
-                step_index=index,
-                step_label=label,
-                decision=decision,
-                decided_at=submitted + timedelta(days=days),
-            )
-        )
 
 
 def test_the_funnel_counts_withdrawn_requests_by_term_and_by_the_step_they_waited_at(
