@@ -5,7 +5,6 @@ inside a transaction that is rolled back, unless it asks for `committed_db`."""
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -16,12 +15,12 @@ import sqlalchemy as sa
 from flask import Flask, request_started
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from careercenter import create_app
 from careercenter.extensions import db
 from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
+from tests.databases import postgres_database
 from tests.factories import build_experience
 from tests.factories import verified_experience as factory_verified_experience
 
@@ -53,17 +52,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if server is None:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
         return
-    url = make_url(server).set(drivername="postgresql+psycopg")
-    name = f"careercenter_test_{secrets.token_hex(4)}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(server, "careercenter_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ migration that rebuilds referenced tables keeps every row of a filled database."
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy.engine import make_url
 
 from careercenter.extensions import db
+from tests.databases import postgres_database
 
 
 def test_no_drift_between_models_and_migrations(app: Any) -> None:
@@ -34,17 +33,8 @@ def scratch_url(tmp_path: Path) -> Iterator[str]:
     if not server:
         yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
         return
-    url = make_url(server).set(drivername="postgresql+psycopg")
-    name = f"careercenter_migration_{secrets.token_hex(4)}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(server, "careercenter_migration") as url:
+        yield url
 
 
 #: Before 5b8803fe22dd: a student, a rule, an approved request with its award (RESTRICT) and

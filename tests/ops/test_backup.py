@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from careercenter.demo import seed_demo
 from careercenter.extensions import db
+from tests.databases import postgres_database
 
 pytestmark = pytest.mark.postgres_only
 
@@ -23,17 +23,8 @@ pytestmark = pytest.mark.postgres_only
 @pytest.fixture()
 def restored_url(is_postgres: bool, database_url: str) -> Iterator[str]:
     assert is_postgres, "postgres_only tests are deselected on SQLite"
-    url = make_url(database_url)
-    name = f"careercenter_restore_{secrets.token_hex(4)}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(make_url(database_url).set(database="postgres"), "careercenter_restore") as url:
+        yield url
 
 
 def libpq(url: str) -> str:
