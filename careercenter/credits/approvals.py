@@ -78,18 +78,21 @@ def _current(
     return wait, auth
 
 
-def _record(
+def record_step(
     session: Session,
     request: CreditRequest,
     wait: ApprovalWait,
     person: Person,
-    auth: Authority,
     decision: StepDecision,
     comment: str,
+    *,
+    on_behalf_of: Person | None = None,
     credits: Decimal | None = None,
     reason: str | None = None,
+    conflict: str = TAKEN,
 ) -> ApprovalDecision:
-    """Insert the step's one decision; a concurrent one on another server makes this a Conflict."""
+    """Insert the step's one row (an approver's decision, or the student's withdrawal); another
+    row for the step, written meanwhile on another server, makes this a `Conflict(conflict)`."""
     row = ApprovalDecision(
         request_id=request.id,
         pass_no=wait.pass_no,
@@ -98,8 +101,8 @@ def _record(
         decision=decision,
         decided_by_id=person.id,
         decided_by=person,
-        on_behalf_of_id=auth.on_behalf_of.id if auth.on_behalf_of else None,
-        on_behalf_of=auth.on_behalf_of,
+        on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
+        on_behalf_of=on_behalf_of,
         decided_at=utcnow(),
         comment=comment or None,
         credits=credits,
@@ -111,7 +114,7 @@ def _record(
             session.add(row)
             session.flush()
     except IntegrityError:
-        raise Conflict(TAKEN) from None
+        raise Conflict(conflict) from None
     return row
 
 
@@ -163,16 +166,16 @@ def approve(
     step = decisions.StepContext(actor, _step_data(wait, auth, actor), ceiling)
     if wait.step_index + 1 >= len(steps):
         award = decisions.approve_request(session, request, person, comment, credits=credits, reason=reason, step=step)
-        row = _record(
+        row = record_step(
             session,
             request,
             wait,
             person,
-            auth,
             StepDecision.APPROVED,
             comment,
-            award.credits,
-            request.reduction_reason,
+            on_behalf_of=auth.on_behalf_of,
+            credits=award.credits,
+            reason=request.reduction_reason,
         )
         if request.reduction_reason is None:  # the last step kept what an earlier one reduced
             request.reduction_reason = _last_reason(session, request, wait.pass_no)
@@ -180,7 +183,17 @@ def approve(
         session.flush()
         return Outcome(row, award=award)
     granted, _, kept = decisions.check_grant(session, request, credits, reason, ceiling)
-    row = _record(session, request, wait, person, auth, StepDecision.APPROVED, comment, granted, kept)
+    row = record_step(
+        session,
+        request,
+        wait,
+        person,
+        StepDecision.APPROVED,
+        comment,
+        on_behalf_of=auth.on_behalf_of,
+        credits=granted,
+        reason=kept,
+    )
     request.updated_at = utcnow()  # moves version_id: a form shown before this decision is stale
     try:
         session.flush()
@@ -231,7 +244,7 @@ def send_back(
     decide = decisions.return_request if to is RequestState.RETURNED else decisions.deny_request
     decide(session, request, person, comment, step=step)
     decision = StepDecision.RETURNED if to is RequestState.RETURNED else StepDecision.DENIED
-    row = _record(session, request, wait, person, auth, decision, (comment or "").strip())
+    row = record_step(session, request, wait, person, decision, (comment or "").strip(), on_behalf_of=auth.on_behalf_of)
     session.delete(wait)
     session.flush()
     return Outcome(row)

@@ -13,15 +13,13 @@ A plain function taking a session: it flushes; the request commits.
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from careercenter.audit.service import Actor
-from careercenter.credits import decisions, waits
+from careercenter.credits import approvals, decisions, waits
 from careercenter.credits.approval_models import ApprovalDecision, ApprovalWait, StepDecision
 from careercenter.credits.models import REQUEST_TRANSITIONS, CreditRequest, RequestState
-from careercenter.db import utcnow
 from careercenter.errors import Conflict, NotAllowed, ValidationFailed
 from careercenter.sso.models import Person
 from careercenter.statemachine import move
@@ -80,7 +78,11 @@ def withdraw_request(
     if request.state not in WITHDRAWABLE:
         raise _already(request)
     wait = session.get(ApprovalWait, request.id, populate_existing=True)
-    row = _record_step(session, request, wait, student, reason) if wait is not None else None
+    row = (
+        approvals.record_step(session, request, wait, student, StepDecision.WITHDRAWN, reason, conflict=RACE_MESSAGE)
+        if wait is not None
+        else None
+    )
     try:
         move(
             session,
@@ -103,30 +105,4 @@ def withdraw_request(
         waits.tell_withdrawn(session, request, wait)
         session.delete(wait)
         session.flush()
-    return row
-
-
-def _record_step(
-    session: Session, request: CreditRequest, wait: ApprovalWait, student: Person, reason: str
-) -> ApprovalDecision:
-    """The step's one row, saying the student withdrew the request there."""
-    row = ApprovalDecision(
-        request_id=request.id,
-        pass_no=wait.pass_no,
-        step_index=wait.step_index,
-        step_label=wait.step_label,
-        decision=StepDecision.WITHDRAWN,
-        decided_by_id=student.id,
-        decided_by=student,
-        decided_at=utcnow(),
-        comment=reason or None,
-        was_escalated=wait.escalated_at is not None,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        # An approver decided this step on another server a moment ago.
-        raise Conflict(RACE_MESSAGE) from None
     return row
