@@ -136,19 +136,12 @@ def admin_home() -> str:
 @bp.get("/me")
 @login_required
 def me() -> str:
-    person = current_person()
-    assert person is not None
-    sessions = open_sessions(
-        db.session,
-        person.id,
-        idle=timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]),
-        absolute=timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]),
-    )
-    return render_template("main/me.html", sessions=sessions, this_session=g.get("web_session"))
+    return render_me()
 
 
-def render_me(extra_errors: list[tuple[str, str]]) -> str:
-    """`/me` again, with the errors of one of its forms in the error summary."""
+def render_me(extra_errors: list[tuple[str, str]] | None = None) -> str:
+    """`/me`: the person's settings and sessions (with the errors of one of its forms, when a
+    form's answer shows the page again)."""
     person = current_person()
     assert person is not None
     sessions = open_sessions(
