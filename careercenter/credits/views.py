@@ -223,9 +223,13 @@ def edit_request(request_id: int) -> tuple[str, int] | Response:
 # ---- one request: the student, their advisor, registrar staff -----------------------------------
 
 
-def _render_request(
-    credit_request: CreditRequest, form: DecisionForm | None = None, status: int = 200
+def render_request(
+    credit_request: CreditRequest,
+    form: DecisionForm | None = None,
+    status: int = 200,
+    withdraw_form: WithdrawForm | None = None,
 ) -> tuple[str, int]:
+    """The request page; a decision or withdrawal form that failed shows with its errors."""
     viewer = me()
     authority = approvals.may_decide(db.session, viewer, credit_request)
     may_decide = authority is not None
@@ -234,6 +238,8 @@ def _render_request(
         form.credits.data = format_decimal(approvals.allowed_credits(db.session, credit_request))
         form.version.data = str(credit_request.version_id)
     evaluation = Evaluation.from_dict(credit_request.evaluation) if credit_request.evaluation else None
+    may_withdraw = withdrawal.may_withdraw(viewer, credit_request)
+    shown_withdraw = (withdraw_form or WithdrawForm(prefix="withdraw")) if may_withdraw else None
     return (
         render_template(
             "credits/request_detail.html",
@@ -245,7 +251,8 @@ def _render_request(
             wait=approvals.waiting_step(db.session, credit_request),
             timeline=route_timeline.timeline(db.session, credit_request),
             is_owner=viewer.id == credit_request.student_id,
-            withdraw_form=WithdrawForm(prefix="withdraw") if withdrawal.may_withdraw(viewer, credit_request) else None,
+            withdraw_form=shown_withdraw,
+            error_forms=[form if may_decide else None, shown_withdraw],
             withdraw_consequence=withdrawal.consequence(credit_request),
         ),
         status,
@@ -264,7 +271,7 @@ def request_detail(request_id: int) -> tuple[str, int]:
         disclose_to_person(
             db.session, viewer, credit_request.student, f"{REQUEST_RECORDS} (request {request_id})", interest
         )
-    return _render_request(credit_request)
+    return render_request(credit_request)
 
 
 def _form_version(raw: str | None) -> int | None:
@@ -315,7 +322,7 @@ def decide(request_id: int) -> tuple[str, int] | Response:
     form = DecisionForm()
     action = request.form.get("action")
     if not form.validate_on_submit() or action not in {"approve", "deny", "return"}:
-        return _render_request(credit_request, form, 422)
+        return render_request(credit_request, form, 422)
     page = _ask_before_denying(credit_request, action, form.comment.data or "")
     if page is not None:
         return page, 200
@@ -341,7 +348,7 @@ def decide(request_id: int) -> tuple[str, int] | Response:
         _apply_errors(form, exc)
         if "action" in exc.errors or not exc.errors:
             flash(str(exc), "error")
-        return _render_request(credit_request, form, 422)
+        return render_request(credit_request, form, 422)
     except (Conflict, NotAllowed) as exc:
         transaction.doom()
         flash(str(exc), "error")

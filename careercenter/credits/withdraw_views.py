@@ -12,6 +12,7 @@ from careercenter.confirm import ask_first
 from careercenter.credits.forms import WithdrawForm
 from careercenter.credits.interest import interest_in
 from careercenter.credits.models import CreditRequest
+from careercenter.credits.views import render_request
 from careercenter.credits.withdrawal import consequence, may_withdraw, withdraw_request
 from careercenter.errors import Conflict, NotAllowed, ValidationFailed
 from careercenter.extensions import db
@@ -35,9 +36,8 @@ def withdraw(request_id: int) -> tuple[str, int] | Response:
         flash(f"This request is {credit_request.state.value}, so it cannot be withdrawn.", "error")
         return redirect(back, code=303)
     form = WithdrawForm(prefix="withdraw")
-    if not form.validate_on_submit():
-        flash(" ".join(form.reason.errors) or "Please try again.", "error")
-        return redirect(back, code=303)
+    if not form.validate_on_submit():  # the request page again, the reason's error in its summary
+        return render_request(credit_request, status=422, withdraw_form=form)
     page = ask_first(
         title=f"Withdraw request {request_id}?",
         consequence=consequence(credit_request),

@@ -251,6 +251,23 @@ def test_the_button_is_for_the_student_while_the_request_is_submitted_or_returne
     assert session.get(CreditRequest, waiting.id).state is RequestState.SUBMITTED
 
 
+def test_a_too_long_reason_shows_the_request_page_with_the_error_and_changes_nothing(
+    client: Any, login: Any, session: Any, campus: dict[str, Any]
+) -> None:
+    request = csci_request(session, campus["maya"])
+    session.commit()
+    login(campus["maya"])
+    url = f"/credits/requests/{request.id}/withdraw"
+    refused = client.post(url, data={"withdraw-reason": "x" * 2001, "confirmed": "yes"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "<title>Error: " in html and 'href="#withdraw-reason"' in html
+    assert "Field cannot be longer than 2000 characters." in html
+    session.expire_all()
+    assert session.get(CreditRequest, request.id).state is RequestState.SUBMITTED
+    assert audit_events(session, "credit_request.withdrawn") == []
+
+
 def test_withdraw_needs_the_csrf_token_of_the_page(
     app: Any, client: Any, login: Any, session: Any, campus: dict[str, Any], monkeypatch: Any
 ) -> None:
