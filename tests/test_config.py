@@ -141,6 +141,11 @@ def test_public_url_follows_the_listen_address_in_development(monkeypatch: pytes
         app.preprocess_request()
     assert app.config["PUBLIC_URL"] == "http://127.0.0.1:5102"
     chosen = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 40, "PUBLIC_URL": "http://a.test/"}
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SECRET_KEY": "x" * 40,
+            "PUBLIC_URL": "http://a.test/",
+        }
     )
     assert chosen.config["PUBLIC_URL"] == "http://a.test"

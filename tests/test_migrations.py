@@ -102,10 +102,12 @@ def test_withdrawn_states_keep_every_row_and_downgrade_only_without_withdrawn_re
             assert conn.execute(sa.text("SELECT state FROM credit_requests WHERE id = 2")).scalar_one() == "withdrawn"
             assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "5b8803fe22dd"
 
-        _run([
-            "DELETE FROM approval_decisions WHERE id = 2",
-            "UPDATE credit_requests SET state = 'returned' WHERE id = 2",
-        ])
+        _run(
+            [
+                "DELETE FROM approval_decisions WHERE id = 2",
+                "UPDATE credit_requests SET state = 'returned' WHERE id = 2",
+            ]
+        )
         downgrade(revision="c3f1a9e07b2d")
         assert _counts() == {**before, "approval_waits": 0}
         with pytest.raises(sa.exc.IntegrityError):

@@ -4,7 +4,6 @@ student record page, and the registrar API's approvals trail."""
 
 from __future__ import annotations
 
-import datetime
 import re
 from typing import Any
 
@@ -15,6 +14,7 @@ from careercenter.audit.models import Disclosure
 from careercenter.credits import approvals
 from careercenter.credits.approval_models import ApprovalWait, ApproverSettings, Delegation
 from careercenter.credits.models import RequestState
+from careercenter.db import utcnow
 from careercenter.sso.models import AdvisorAssignment
 from tests.credits.routes_helpers import csci_request, route_campus
 from tests.test_query_counts import count_queries
@@ -106,7 +106,7 @@ def test_queue_query_count_does_not_grow(
     for s in students:
         session.add(AdvisorAssignment(advisor_id=c["dana"].id, student_id=s.id))
         csci_request(session, s)
-    today = datetime.date.today()
+    today = utcnow().date()
     session.add(Delegation(person_id=c["raj"].id, delegate_id=c["dana"].id, starts_on=today, ends_on=today))
     session.commit()
     login(c["dana"])

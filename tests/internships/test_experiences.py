@@ -10,13 +10,23 @@ import pytest
 import sqlalchemy as sa
 
 from careercenter.audit.models import Disclosure
+from careercenter.db import utcnow
 from careercenter.errors import Conflict, IllegalTransition
 from careercenter.internships import experiences
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.internships.signoff import request_signoff
 from tests.internships.helpers import error_beside, events
 
-TODAY = date.today()
+
+def _today() -> date:
+    """Today by the service's clock (UTC), read when a test runs — not when the module is collected,
+    so a run that crosses midnight, or a machine whose local zone is not UTC, changes nothing."""
+    return utcnow().date()
+
+
+def _dated(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Overrides with each `timedelta` turned into that many days from today, as the form posts it."""
+    return {k: (_today() + v).isoformat() if isinstance(v, timedelta) else v for k, v in overrides.items()}
 
 
 def _form(**overrides: Any) -> dict[str, Any]:
@@ -25,8 +35,8 @@ def _form(**overrides: Any) -> dict[str, Any]:
         "title": "Member marketing analytics",
         "description": "Segmented campaign results.",
         "category": "Other",
-        "start_date": (TODAY - timedelta(days=20)).isoformat(),
-        "end_date": (TODAY - timedelta(days=6)).isoformat(),
+        "start_date": timedelta(days=-20),
+        "end_date": timedelta(days=-6),
         "hours": "15",
         "skills": ["communication", "problem solving"],
         "supervisor_name": "Renee Castillo",
@@ -34,7 +44,7 @@ def _form(**overrides: Any) -> dict[str, Any]:
         "supervisor_email": "rcastillo@cedarvalley.example.com",
     }
     data.update(overrides)
-    return data
+    return _dated(data)
 
 
 def _count(session: Any) -> int:
@@ -79,15 +89,15 @@ def test_add_a_draft(client: Any, login: Any, make_student: Any, session: Any) -
     [
         (
             {
-                "start_date": (TODAY - timedelta(days=3)).isoformat(),
-                "end_date": (TODAY - timedelta(days=5)).isoformat(),
+                "start_date": timedelta(days=-3),
+                "end_date": timedelta(days=-5),
             },
             "end_date",
             "The end date is before the start date.",
         ),
-        ({"end_date": (TODAY + timedelta(days=2)).isoformat()}, "end_date", "The end date cannot be in the future"),
+        ({"end_date": timedelta(days=2)}, "end_date", "The end date cannot be in the future"),
         (
-            {"start_date": (TODAY + timedelta(days=1)).isoformat()},
+            {"start_date": timedelta(days=1)},
             "start_date",
             "The start date cannot be in the future.",
         ),
@@ -96,8 +106,8 @@ def test_add_a_draft(client: Any, login: Any, make_student: Any, session: Any) -
         ({"hours": "lots"}, "hours", "Enter the hours as a number"),
         (
             {
-                "start_date": (TODAY - timedelta(days=2)).isoformat(),
-                "end_date": (TODAY - timedelta(days=1)).isoformat(),
+                "start_date": timedelta(days=-2),
+                "end_date": timedelta(days=-1),
                 "hours": "48.5",
             },
             "hours",
@@ -136,15 +146,15 @@ def test_24_hours_a_day_is_the_limit(session: Any, make_student: Any) -> None:
     data = experiences.ExperienceInput(
         employer="A",
         title="B",
-        start_date=TODAY - timedelta(days=1),
-        end_date=TODAY - timedelta(days=1),
+        start_date=_today() - timedelta(days=1),
+        end_date=_today() - timedelta(days=1),
         hours=Decimal("24"),
         supervisor_name="C",
         supervisor_email="c@example.com",
     )
-    assert experiences.validate_experience(data, student, today=TODAY, skills=experiences.configured_skills()) == {}
+    assert experiences.validate_experience(data, student, today=_today(), skills=experiences.configured_skills()) == {}
     data.hours = Decimal("24.01")
-    errors = experiences.validate_experience(data, student, today=TODAY, skills=experiences.configured_skills())
+    errors = experiences.validate_experience(data, student, today=_today(), skills=experiences.configured_skills())
     assert "at most 24 hours" in errors["hours"]
 
 
@@ -210,8 +220,8 @@ def _input() -> dict[str, Any]:
     return {
         "employer": "X",
         "title": "Y",
-        "start_date": TODAY - timedelta(days=3),
-        "end_date": TODAY - timedelta(days=2),
+        "start_date": _today() - timedelta(days=3),
+        "end_date": _today() - timedelta(days=2),
         "hours": Decimal("5"),
         "supervisor_name": "Z",
         "supervisor_email": "z@example.com",

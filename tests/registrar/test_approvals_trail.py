@@ -4,7 +4,6 @@ appears only after the last step of its route."""
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 from typing import Any
 
@@ -14,6 +13,7 @@ import sqlalchemy as sa
 from careercenter.credits import approvals
 from careercenter.credits.approval_models import Delegation
 from careercenter.credits.models import CreditAward
+from careercenter.db import utcnow
 from tests.credits.helpers import submitted_request
 from tests.credits.routes_helpers import route_campus
 from tests.factories import verified_experience
@@ -34,7 +34,7 @@ def test_the_registrar_api_carries_the_trail_only_after_the_last_step(
     c = campus
     request = _csci(session, c["maya"])
     karen_id = c["karen"].id
-    today = datetime.date.today()
+    today = utcnow().date()
     session.add(Delegation(person_id=c["priya"].id, delegate_id=c["marcus"].id, starts_on=today, ends_on=today))
     approvals.approve(session, request, c["dana"], "")
     approvals.approve(session, request, c["marcus"], "")

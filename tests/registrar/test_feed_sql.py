@@ -59,7 +59,7 @@ def _trail_and_statement(session: Any, award: Any, make_student: Any) -> None:
     from careercenter.amendments.models import AmendmentRequest, AmendmentState
     from careercenter.credits.approval_models import ApprovalDecision, StepDecision
 
-    dana, raj = make_student(name="Dana \"D\" Whitfield"), make_student(name="Raj Patel")
+    dana, raj = make_student(name='Dana "D" Whitfield'), make_student(name="Raj Patel")
     at = utcnow()
     steps = [
         (1, 0, "Advisor review", StepDecision.RETURNED, dana, None),
@@ -90,7 +90,7 @@ def _trail_and_statement(session: Any, award: Any, make_student: Any) -> None:
             due_on=at.date(),
             decided_at=at,
             decision_reason="The supervisor confirmed 20.",
-            statement="I worked 22 hours; \"see\" my timesheet.",
+            statement='I worked 22 hours; "see" my timesheet.',
             statement_at=at,
         )
     )

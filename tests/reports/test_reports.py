@@ -236,9 +236,7 @@ def test_the_funnel_counts_withdrawn_requests_by_term_and_by_the_step_they_waite
         [("Advisor review", approved, 1), ("Registrar check", withdrawn, 4)],
     )
     # returned, then given up: withdrawn in the term's funnel, at no step
-    _with_steps(
-        session, make_student(), rule, RequestState.WITHDRAWN, [("Advisor review", StepDecision.RETURNED, 3)]
-    )
+    _with_steps(session, make_student(), rule, RequestState.WITHDRAWN, [("Advisor review", StepDecision.RETURNED, 3)])
     session.commit()
     login(staff)
     tables = _tables(client.get(f"/reports?{SPRING}").get_data(as_text=True))
