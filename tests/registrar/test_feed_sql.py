@@ -7,6 +7,7 @@ switched off (the ORM, as SQLite serves it), and compares the bytes.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -80,20 +81,25 @@ def _trail_and_statement(session: Any, award: Any, make_student: Any) -> None:
             )
         )
     experience = award.request.experiences[0]
-    session.add(
-        AmendmentRequest(
-            student_id=award.student_id,
-            experience_id=experience.id,
-            what_is_wrong="The hours",
-            should_say="22 hours",
-            state=AmendmentState.DENIED,
-            due_on=at.date(),
-            decided_at=at,
-            decision_reason="The supervisor confirmed 20.",
-            statement='I worked 22 hours; "see" my timesheet.',
-            statement_at=at,
+    # two statements on one record, the later one added first: both paths list the oldest first
+    for statement, statement_at in (
+        ('I worked 22 hours; "see" my timesheet.', at),
+        ("Earlier: the dates are wrong — début in May.", at - timedelta(days=3)),
+    ):
+        session.add(
+            AmendmentRequest(
+                student_id=award.student_id,
+                experience_id=experience.id,
+                what_is_wrong="The hours",
+                should_say="22 hours",
+                state=AmendmentState.DENIED,
+                due_on=at.date(),
+                decided_at=at,
+                decision_reason="The supervisor confirmed 20.",
+                statement=statement,
+                statement_at=statement_at,
+            )
         )
-    )
 
 
 def _both(client: Any, monkeypatch: pytest.MonkeyPatch, path: str, **kw: Any) -> tuple[bytes, bytes]:
@@ -159,7 +165,13 @@ def test_sql_pages_are_byte_for_byte_the_orm_pages(
         ("Advisor review", "approved", "Raj Patel"),
         ("Registrar check, final", "approved", None),
     ]
-    assert rb"my timesheet" in sql
+    statements = next(
+        e["statements_of_disagreement"]
+        for a in json.loads(sql)["data"]
+        for e in a["experiences"]
+        if e["statements_of_disagreement"]
+    )
+    assert [s["statement"][:8] for s in statements] == ["Earlier:", "I worked"]  # the oldest first
 
 
 @pg
