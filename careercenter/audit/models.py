@@ -50,7 +50,10 @@ class Disclosure(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    student_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    #: The student (a `people.id`), named like `AuditEvent.subject_id`, without a foreign key: an
+    #: append-only log whose ids come from rows that reference the student, and whose key check
+    #: locked the student's row for every row written (migration d41c7e0a9b3f says more).
+    student_id: Mapped[int] = mapped_column(index=True)
     #: person | api_client | public
     party_type: Mapped[str] = mapped_column(sa.String(20))
     party_id: Mapped[str | None] = mapped_column(sa.String(64))
