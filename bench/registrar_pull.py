@@ -52,45 +52,63 @@ ORDER BY a.updated_at, a.id, e.id
 """
 
 
-#: A probe of what would reach the target, not the app's code: one statement that builds a
-#: 1000-award page's JSON body inside PostgreSQL (numbers and times not yet formatted exactly as
-#: award_json formats them).
-SQL_JSON_PAGE = """
-WITH page AS (
-  SELECT a.* FROM credit_awards a WHERE (a.updated_at, a.id) > (%s, %s) ORDER BY a.updated_at, a.id LIMIT 1000
-)
-SELECT coalesce(json_agg(json_build_object(
-  'id', a.id,
-  'student', json_build_object('campus_id', s.campus_id, 'name', s.display_name, 'email', s.email),
-  'course', json_build_object('subject', r.course_subject, 'number', r.course_number, 'title', r.course_title),
-  'credits', to_char(a.credits, 'FM999990.00'), 'grading_basis', a.grading_basis, 'term', a.term,
-  'rule', json_build_object('code', r.code, 'version', r.version),
-  'experiences', (SELECT coalesce(json_agg(json_build_object('id', e.id, 'employer', e.employer, 'title', e.title,
-        'hours', to_char(coalesce(e.verified_hours, e.hours), 'FM999990.00'), 'start_date', e.start_date,
-        'end_date', e.end_date, 'verified_at', e.verified_at) ORDER BY e.id), '[]')
-      FROM credit_request_experiences c JOIN experiences e ON e.id = c.experience_id WHERE c.request_id = a.request_id),
-  'approved_by', ap.display_name, 'approved_at', a.approved_at, 'status', a.status,
-  'sis_reference', a.sis_reference, 'posted_at', a.posted_at, 'updated_at', a.updated_at
-) ORDER BY a.updated_at, a.id), '[]')::text
-FROM page a JOIN people s ON s.id = a.student_id JOIN credit_rules r ON r.id = a.rule_id
-LEFT JOIN people ap ON ap.id = a.approved_by_id
-"""
+def statement_probe(url: str, batches: int = 20) -> dict[str, Any]:
+    """What the service's own statements cost in PostgreSQL, and how much of it is the
+    disclosure rows (FERPA 99.32: one per student per page or batch) that COPY does not write.
 
-
-def sql_json_probe(url: str, pages: int = 20) -> dict[str, Any]:
-    """Median time of SQL_JSON_PAGE over the first `pages` pages, and 100,000 awards at that pace."""
+    Median over `batches` 1000-award pages spread over the table, each statement run with and
+    without its `logged` CTE, every transaction rolled back (no rows left behind).
+    """
     import statistics
 
+    import sqlalchemy as sa
+
+    from careercenter.db import utcnow
+    from careercenter.extensions import db
+    from careercenter.registrar import feed, feed_sql
+    from careercenter.registrar.models import ApiClient
+
+    app = bench_app(url)
+    with app.app_context():
+        client = db.session.execute(sa.select(ApiClient).limit(1)).scalar_one()
+        keys = db.session.execute(sa.text("SELECT updated_at, id FROM credit_awards ORDER BY updated_at, id")).all()
+        where, params = feed_sql._filters(feed.FeedQuery(limit=1000, after=tuple(keys[0])), utcnow())
+        page = feed_sql._psycopg_params(feed_sql._page_statement(where))
+        batch = feed_sql._psycopg_params(feed_sql._csv_statement(where))
+        page_params = {**params, **feed_sql._disclosure_params(client, "read"), "limit": 1000}
+        batch_params = {**feed_sql._copy_params(params, client), "batch": 1000}
+        db.engine.dispose()
+    logged = ", " + feed_sql._psycopg_params(feed_sql._LOGGED)
+    statements = {
+        "json_page": (page, page_params, False),
+        "json_page_without_disclosures": (
+            page.replace(logged, "").replace("(SELECT count(*) FROM logged)", "0"),
+            page_params,
+            False,
+        ),
+        "csv_batch": (batch, batch_params, True),
+        "csv_batch_without_disclosures": (batch.replace(logged, ""), batch_params, True),
+    }
+    step = max(1, len(keys) // (batches + 1))
+    out: dict[str, Any] = {}
     with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cur:
-        keys = cur.execute("SELECT updated_at, id FROM credit_awards ORDER BY updated_at, id").fetchall()
-        times = []
-        for k in range(min(pages, len(keys) // 1000)):
-            after = keys[k * 1000 - 1] if k else ("-infinity", 0)
-            start = time.perf_counter()
-            cur.execute(SQL_JSON_PAGE, after).fetchone()
-            times.append(time.perf_counter() - start)
-    median = statistics.median(times)
-    return {"page_median_ms": round(median * 1000, 1), "projected_seconds": round(median * len(keys) / 1000, 2)}
+        for name, (sql, base, copy) in statements.items():
+            assert name.endswith("_without_disclosures") != ("INSERT INTO disclosures" in sql)
+            times = []
+            for k in range(1, batches + 1):
+                at, last = keys[k * step]
+                bind = {**base, "after_at": at.isoformat() if copy else at, "after_id": last}
+                start = time.perf_counter()
+                if copy:
+                    with cur.copy(sql, bind) as stream:
+                        for _block in stream:
+                            pass
+                else:
+                    cur.execute(sql, bind).fetchone()
+                times.append(time.perf_counter() - start)
+                conn.rollback()
+            out[f"{name}_ms"] = round(statistics.median(times) * 1000, 1)
+    return out
 
 
 def api_client(url: str, name: str) -> tuple[str, str]:
@@ -280,8 +298,7 @@ def measure(database: str, workers: int, rounds: int) -> dict[str, Any]:
     floor = out["copy_floor"]["seconds"]
     out["json_ratio_to_copy"] = round(out["json_pull"]["seconds"] / floor, 1)
     out["page_breakdown_in_process"] = page_breakdown(url)
-    out["probe_sql_built_json"] = probe = sql_json_probe(url)
-    probe["ratio_to_copy"] = round(probe["projected_seconds"] / floor, 1)
+    out["statements_in_postgresql"] = statement_probe(url)
     out["csv_ratio_to_copy"] = round(out["csv_export"]["seconds"] / floor, 1)
     return out
 
@@ -329,10 +346,12 @@ def main() -> None:
         f"(SQL round trips {b['sql_ms']}) + disclosures {b['disclose_ms']} + award_json {b['to_json_ms']} "
         f"+ JSON encoding {b['encode_ms']} + commit {b['commit_ms']}"
     )
-    p = large["probe_sql_built_json"]
+    p = large["statements_in_postgresql"]
+    per_page = large["copy_floor"]["seconds"] / large["copy_floor"]["awards"] * 1000 * 1000
     print(
-        f"probe: a page's JSON built by one SQL statement: {p['page_median_ms']} ms a page, "
-        f"{p['projected_seconds']} s for all ({p['ratio_to_copy']}x COPY, before HTTP and disclosures)"
+        f"the statements alone, a 1000-award page (COPY's share of the floor: {per_page:.1f} ms): "
+        f"JSON {p['json_page_ms']} ms ({p['json_page_without_disclosures_ms']} ms without the disclosure rows), "
+        f"CSV {p['csv_batch_ms']} ms ({p['csv_batch_without_disclosures_ms']} ms without)"
     )
     if "memory_growth_ratio" in figures:
         print(f"peak worker memory, 100k vs 10k awards: {figures['memory_growth_ratio']}x")
