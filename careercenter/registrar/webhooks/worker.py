@@ -2,8 +2,10 @@
 
 A delivery is claimed with a lease (`careercenter/leases.py`: one short transaction, `SKIP
 LOCKED` on PostgreSQL), the HTTP call runs with no transaction open, and a second short
-transaction records the outcome. A worker that dies mid-call leaves the row pending; after the
-lease another worker sends it again with the same `webhook-id`, which receivers use to drop repeats.
+transaction records the outcome. Each transaction is a `careercenter.transaction.unit_of_work`,
+as in the outbox and jobs workers: it commits when it ends and rolls back if it raises.
+A worker that dies mid-call leaves the row pending; after the lease another worker sends it
+again with the same `webhook-id`, which receivers use to drop repeats.
 Each attempt is signed afresh (a new `webhook-timestamp`), so a retry hours later is not
 refused by the receiver's timestamp check.
 """
@@ -25,6 +27,7 @@ from careercenter.observability import log_event
 from careercenter.registrar.webhooks import signing
 from careercenter.registrar.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
 from careercenter.registrar.webhooks.service import secrets_in_force
+from careercenter.transaction import unit_of_work
 
 MAX_BACKOFF = timedelta(hours=6)
 USER_AGENT = "careercenter-webhooks/1 (Standard Webhooks)"
@@ -57,7 +60,7 @@ def backoff(attempts: int, config: Mapping[str, Any]) -> timedelta:
 
 
 def claim_next(session: Session, now: datetime, lease: timedelta) -> WebhookDelivery | None:
-    """Claim the oldest due delivery and commit the claim; None when none is due."""
+    """Claim the oldest due delivery and load it, in the caller's transaction; None when none is due."""
     claimed = leases.claim_due(
         session,
         WebhookDelivery,
@@ -68,10 +71,7 @@ def claim_next(session: Session, now: datetime, lease: timedelta) -> WebhookDeli
         lease=lease,
         extra_values={"last_attempt_at": now},
     )
-    session.commit()
-    if claimed is None:
-        return None
-    return leases.load_claimed(session, WebhookDelivery, claimed)
+    return None if claimed is None else leases.load_claimed(session, WebhookDelivery, claimed)
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def send(url: str, headers: dict[str, str], body: str, timeout: float) -> Outcom
 def _record(
     session: Session, delivery_id: int, attempts: int, outcome: Outcome, config: Mapping[str, Any], now: datetime
 ) -> DeliveryState:
-    """Write the outcome with one UPDATE as the first statement of a fresh transaction."""
+    """Write the outcome with one UPDATE, in the caller's transaction."""
     values: dict[str, Any] = {"last_status_code": outcome.status_code, "last_error": outcome.error}
     if outcome.ok:
         state = DeliveryState.DELIVERED
@@ -123,7 +123,6 @@ def _record(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     return state
 
 
@@ -134,17 +133,18 @@ def deliver_due(
     report = DeliveryReport()
     lease = lease_for(config)
     while limit is None or report.delivered + report.retrying + report.failed < limit:
-        delivery = claim_next(session, now or utcnow(), lease)
-        if delivery is None:
-            break
-        subscription = session.get(WebhookSubscription, delivery.subscription_id)
-        assert subscription is not None
-        delivery_id, attempts, message_id = delivery.id, delivery.attempts, delivery.message_id
-        url, body, event = subscription.url, delivery.body, delivery.event
-        headers = signing.signed_headers(secrets_in_force(subscription, config), message_id, utcnow(), body)
-        session.commit()  # no transaction stays open while we wait for the receiver
+        with unit_of_work(session):  # the claim and what the call needs; none stays open during it
+            delivery = claim_next(session, now or utcnow(), lease)
+            if delivery is None:
+                break
+            subscription = session.get(WebhookSubscription, delivery.subscription_id)
+            assert subscription is not None
+            delivery_id, attempts, message_id = delivery.id, delivery.attempts, delivery.message_id
+            url, body, event = subscription.url, delivery.body, delivery.event
+            headers = signing.signed_headers(secrets_in_force(subscription, config), message_id, utcnow(), body)
         outcome = send(url, headers, body, timeout_for(config))
-        state = _record(session, delivery_id, attempts, outcome, config, now or utcnow())
+        with unit_of_work(session):
+            state = _record(session, delivery_id, attempts, outcome, config, now or utcnow())
         log_event(
             "webhooks.delivery",
             delivery_id=delivery_id,
