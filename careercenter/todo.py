@@ -8,8 +8,10 @@ The role homes show the list; the top navigation shows the count.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context, request, url_for
@@ -19,6 +21,9 @@ from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest,
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.notify.models import OutboxMessage, OutboxState
 from careercenter.sso.models import AdvisorAssignment, Person, Role
+
+#: A person's id: a value, or the parameter of a statement built once (`_count_statement`).
+Id = int | sa.BindParameter[int]
 
 #: At most this many items of each kind are listed; the count says how many there are.
 LIMIT = 25
@@ -55,13 +60,13 @@ def _newest_first(items: list[TodoItem]) -> list[TodoItem]:
 # ---- students -----------------------------------------------------------------------------------
 
 
-def _student_experiences(student: Person) -> sa.Select[tuple[Experience]]:
-    return sa.select(Experience).where(Experience.student_id == student.id, Experience.state.in_(_STUDENT_STATES))
+def _student_experiences(student_id: Id) -> sa.Select[tuple[Experience]]:
+    return sa.select(Experience).where(Experience.student_id == student_id, Experience.state.in_(_STUDENT_STATES))
 
 
-def _returned_requests(student: Person) -> sa.Select[tuple[CreditRequest]]:
+def _returned_requests(student_id: Id) -> sa.Select[tuple[CreditRequest]]:
     return sa.select(CreditRequest).where(
-        CreditRequest.student_id == student.id, CreditRequest.state == RequestState.RETURNED
+        CreditRequest.student_id == student_id, CreditRequest.state == RequestState.RETURNED
     )
 
 
@@ -88,10 +93,10 @@ def _experience_item(e: Experience) -> TodoItem:
 
 def student_todo(session: Session, student: Person) -> TodoList:
     experiences = session.scalars(
-        _student_experiences(student).order_by(Experience.updated_at.desc()).limit(LIMIT)
+        _student_experiences(student.id).order_by(Experience.updated_at.desc()).limit(LIMIT)
     ).all()
     returned = session.scalars(
-        _returned_requests(student)
+        _returned_requests(student.id)
         .options(joinedload(CreditRequest.rule))
         .order_by(CreditRequest.decided_at.desc())
         .limit(LIMIT)
@@ -110,23 +115,23 @@ def student_todo(session: Session, student: Person) -> TodoList:
 
 
 def student_count(session: Session, student: Person) -> int:
-    return _count(session, ("student", student.id), _student_experiences(student), _returned_requests(student))
+    return _count(session, "student", student.id)
 
 
 # ---- approvers (advisors) -------------------------------------------------------------------------
 
 
-def _waiting_requests(advisor: Person) -> sa.Select[tuple[CreditRequest]]:
+def _waiting_requests(advisor_id: Id) -> sa.Select[tuple[CreditRequest]]:
     return (
         sa.select(CreditRequest)
         .join(AdvisorAssignment, AdvisorAssignment.student_id == CreditRequest.student_id)
-        .where(AdvisorAssignment.advisor_id == advisor.id, CreditRequest.state == RequestState.SUBMITTED)
+        .where(AdvisorAssignment.advisor_id == advisor_id, CreditRequest.state == RequestState.SUBMITTED)
     )
 
 
 def advisor_todo(session: Session, advisor: Person) -> TodoList:
     requests = session.scalars(
-        _waiting_requests(advisor)
+        _waiting_requests(advisor.id)
         .options(joinedload(CreditRequest.rule), joinedload(CreditRequest.student))
         .order_by(CreditRequest.submitted_at.desc())
         .limit(LIMIT)
@@ -144,7 +149,7 @@ def advisor_todo(session: Session, advisor: Person) -> TodoList:
 
 
 def advisor_count(session: Session, advisor: Person) -> int:
-    return _count(session, ("advisor", advisor.id), _waiting_requests(advisor))
+    return _count(session, "advisor", advisor.id)
 
 
 # ---- registrar staff ------------------------------------------------------------------------------
@@ -188,7 +193,7 @@ def registrar_todo(session: Session) -> TodoList:
 
 
 def registrar_count(session: Session) -> int:
-    return _count(session, ("registrar", None), _open_awards(), _failed_mail())
+    return _count(session, "registrar", None)
 
 
 # ---- per person ------------------------------------------------------------------------------------
@@ -217,13 +222,31 @@ def todo_count(session: Session, person: Person) -> int:
     return total
 
 
-def _count(session: Session, key: tuple[str, int | None], *queries: sa.Select) -> int:  # type: ignore[type-arg]
-    """The rows `queries` match together, counted in one statement, once per request under `key`."""
+@functools.cache
+def _count_statement(kind: str) -> sa.Select[Any]:
+    """The one statement counting every kind of item of `kind` (student, advisor, registrar).
+
+    Built once per process (the SQL, never a count), the person's id a parameter: the top
+    navigation runs it on every page, and building it (with SQLAlchemy's cache key for it) cost
+    more CPU than running it.
+    """
+    person_id = sa.bindparam("person_id", type_=sa.Integer)
+    queries = {
+        "student": (_student_experiences(person_id), _returned_requests(person_id)),
+        "advisor": (_waiting_requests(person_id),),
+        "registrar": (_open_awards(), _failed_mail()),
+    }[kind]
+    return sa.select(*[sa.select(sa.func.count()).select_from(q.subquery()).scalar_subquery() for q in queries])
+
+
+def _count(session: Session, kind: str, person_id: int | None) -> int:
+    """The rows of `kind`'s queries for `person_id`, counted in one statement, once per request."""
     # Per request (its WSGI environ): an app context, and so `g`, may outlive one request in tests.
     memo: dict[tuple[str, int | None], int] = (
         request.environ.setdefault("careercenter.todo_counts", {}) if has_request_context() else {}
     )
+    key = (kind, person_id)
     if key not in memo:
-        counts = [sa.select(sa.func.count()).select_from(q.subquery()).scalar_subquery() for q in queries]
-        memo[key] = sum(session.execute(sa.select(*counts)).one())
+        params = {} if person_id is None else {"person_id": person_id}
+        memo[key] = sum(session.execute(_count_statement(kind), params).one())
     return memo[key]

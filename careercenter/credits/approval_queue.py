@@ -34,13 +34,19 @@ class QueueFilters:
     sort: str = "oldest"
 
 
-def _base(session: Session, person: Person) -> sa.Select[tuple[CreditRequest]]:
+def _base(
+    session: Session, person: Person, decidable: sa.ColumnElement[bool] | None = None
+) -> sa.Select[tuple[CreditRequest]]:
+    """Submitted requests waiting at a step `person` may decide (`decidable`: the condition
+    `decidable_clause` gave for them in this request, when the caller has it already)."""
+    if decidable is None:
+        decidable = decidable_clause(session, person)
     return (
         sa.select(CreditRequest)
         .join(ApprovalWait, ApprovalWait.request_id == CreditRequest.id)
         .join(Person, Person.id == CreditRequest.student_id)
         .join(CreditRule, CreditRule.id == CreditRequest.rule_id)
-        .where(CreditRequest.state == RequestState.SUBMITTED, decidable_clause(session, person))
+        .where(CreditRequest.state == RequestState.SUBMITTED, decidable)
     )
 
 
@@ -54,9 +60,17 @@ def _order(sort: str) -> list[sa.ColumnElement[object]]:
     return [CreditRequest.submitted_at, CreditRequest.id]
 
 
-def waiting(session: Session, person: Person, filters: QueueFilters, *, page: int = 1, per_page: int = 20) -> Page:
+def waiting(
+    session: Session,
+    person: Person,
+    filters: QueueFilters,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    decidable: sa.ColumnElement[bool] | None = None,
+) -> Page:
     """One page of the requests waiting at a step `person` may decide."""
-    query = _base(session, person)
+    query = _base(session, person, decidable)
     if filters.q:
         like = f"%{filters.q.lower()}%"
         query = query.where(sa.or_(sa.func.lower(Person.display_name).like(like), Person.campus_id == filters.q))
@@ -72,7 +86,8 @@ def waiting(session: Session, person: Person, filters: QueueFilters, *, page: in
         session,
         query,
         options=[
-            contains_eager(CreditRequest.student),
+            # the page shows the students' names, not their roles: no query for those
+            contains_eager(CreditRequest.student).lazyload(Person.role_grants),
             contains_eager(CreditRequest.rule),
             selectinload(CreditRequest.experiences),
         ],
@@ -91,10 +106,12 @@ def waits_for(session: Session, requests: list[CreditRequest]) -> dict[int, Appr
     }
 
 
-def filter_options(session: Session, person: Person) -> dict[str, list[str]]:
+def filter_options(
+    session: Session, person: Person, decidable: sa.ColumnElement[bool] | None = None
+) -> dict[str, list[str]]:
     """The terms, rule codes, programs and step labels present in `person`'s queue."""
     rows = session.execute(
-        _base(session, person)
+        _base(session, person, decidable)
         .with_only_columns(CreditRequest.term, CreditRule.code, Person.program, ApprovalWait.step_label)
         .distinct()
     ).all()

@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 
 from careercenter.auth import current_person, login_required, me
 from careercenter.credits import approval_queue, approvals, delegation
-from careercenter.credits.eligibility import delegators_of, is_approver
+from careercenter.credits.eligibility import decidable_clause, delegators_of, is_approver
 from careercenter.credits.evaluation import Evaluation
 from careercenter.credits.forms import AwayForm, BulkApproveForm, NoticeChoiceForm
 from careercenter.errors import NotAllowed, ValidationFailed
@@ -86,13 +86,15 @@ def _queue_page(extra_errors: list[tuple[str, str]] | None = None) -> str:
         step=_arg("step"),
         sort=sort if sort in approval_queue.SORTS else "oldest",
     )
-    page = approval_queue.waiting(db.session, person, filters, page=_page_arg(), per_page=per_page)
+    # Who I may decide for (my delegators: a query) is read once for the page and its filters.
+    decidable = decidable_clause(db.session, person)
+    page = approval_queue.waiting(db.session, person, filters, page=_page_arg(), per_page=per_page, decidable=decidable)
     return render_template(
         "credits/approvals.html",
         page=page,
         filters=filters,
         sorts=approval_queue.SORTS,
-        options=approval_queue.filter_options(db.session, person),
+        options=approval_queue.filter_options(db.session, person, decidable),
         waits=approval_queue.waits_for(db.session, page.items),
         evaluations={r.id: Evaluation.from_dict(r.evaluation) for r in page.items if r.evaluation},
         bulk_form=BulkApproveForm(),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from careercenter.credits.approval_models import ApprovalWait, Delegation
 from careercenter.credits.models import CreditRequest
@@ -204,6 +204,8 @@ def people_for(
                 query = query.where(Person.program == request.student.program)
     if request is not None:
         query = query.where(Person.id != request.student_id)
+    # Callers want names and addresses; the query itself checked the role: no query for roles.
+    query = query.options(lazyload(Person.role_grants))
     return list(session.execute(query.order_by(Person.display_name)).scalars().unique())
 
 

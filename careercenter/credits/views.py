@@ -231,6 +231,9 @@ def render_request(
 ) -> tuple[str, int]:
     """The request page; a decision or withdrawal form that failed shows with its errors."""
     viewer = me()
+    # Held for the whole page: the session keeps only weak references, and may_decide,
+    # allowed_credits and the page each ask for this row (one query while it is held).
+    wait = approvals.waiting_step(db.session, credit_request)
     authority = approvals.may_decide(db.session, viewer, credit_request)
     may_decide = authority is not None
     if may_decide and form is None:
@@ -248,7 +251,7 @@ def render_request(
             award=credit_requests.award_of(db.session, credit_request),
             form=form if may_decide else None,
             authority=authority,
-            wait=approvals.waiting_step(db.session, credit_request),
+            wait=wait,
             timeline=route_timeline.timeline(db.session, credit_request),
             is_owner=viewer.id == credit_request.student_id,
             withdraw_form=shown_withdraw,

@@ -11,6 +11,7 @@ person needed anyway; `last_seen_at` is written at most once a minute per sessio
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -71,19 +72,30 @@ def start_session(session: Session, person: Person, method: str, user_agent: str
     return token
 
 
+@functools.cache
+def _open_session_statement() -> sa.Select[tuple[WebSession]]:
+    """The statement `find_open_session` runs, built once per process (the SQL, never a row).
+
+    Every request runs it: built each time, its loader options and SQLAlchemy's cache key for
+    them cost as much CPU as running it; one built statement has its cache key memoized.
+    """
+    return (
+        sa.select(WebSession)
+        .join(WebSession.person)
+        .options(contains_eager(WebSession.person).joinedload(Person.role_grants))
+        .where(
+            WebSession.token_hash == sa.bindparam("token_hash"),
+            WebSession.ended_at.is_(None),
+            Person.is_active.is_(True),
+        )
+    )
+
+
 def find_open_session(session: Session, token: str) -> WebSession | None:
     """The open session with `token`, its (active) person and roles loaded with it: one query, by
     the unique index on `token_hash`."""
-    return (
-        session.execute(
-            sa.select(WebSession)
-            .join(WebSession.person)
-            .options(contains_eager(WebSession.person).joinedload(Person.role_grants))
-            .where(WebSession.token_hash == _digest(token), WebSession.ended_at.is_(None), Person.is_active.is_(True))
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+    result = session.execute(_open_session_statement(), {"token_hash": _digest(token)})
+    return result.unique().scalar_one_or_none()
 
 
 def touch(web_session: WebSession) -> None:
