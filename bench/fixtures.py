@@ -26,9 +26,12 @@ def ensure_queue(url: str, advisor_campus_id: str, students: int) -> dict[str, A
         found = cur.execute("SELECT id FROM people WHERE campus_id = %s", (advisor_campus_id,)).fetchone()
         if found:
             advisor_id = found[0]
+            # pending: waiting at the advisor's step (a request the advisor approved stays
+            # submitted, waiting at the registrar's step: no longer in the advisor's queue)
             pending, assigned = cur.execute(
-                "SELECT count(*) FILTER (WHERE r.state = 'submitted'), count(DISTINCT a.student_id)"
+                "SELECT count(w.request_id), count(DISTINCT a.student_id)"
                 " FROM advisor_assignments a LEFT JOIN credit_requests r ON r.student_id = a.student_id"
+                " LEFT JOIN approval_waits w ON w.request_id = r.id AND w.kind = 'advisor'"
                 " WHERE a.advisor_id = %s",
                 (advisor_id,),
             ).fetchone()
