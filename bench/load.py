@@ -30,6 +30,7 @@ from bench.common import (  # noqa: E402
     bench_app,
     bench_database_url,
     gunicorn,
+    settle,
     write_results,
 )
 from bench.fixtures import demo_people, ensure_queue  # noqa: E402
@@ -238,9 +239,16 @@ def queue_rush(url: str, count: int) -> None:
 
     app = bench_app(url)
     with app.app_context():
-        ids = db.session.execute(
-            sa.select(Experience.student_id).where(Experience.state == ExperienceState.VERIFIED).distinct().limit(count)
-        ).scalars().all()
+        ids = (
+            db.session.execute(
+                sa.select(Experience.student_id)
+                .where(Experience.state == ExperienceState.VERIFIED)
+                .distinct()
+                .limit(count)
+            )
+            .scalars()
+            .all()
+        )
         for n in range(count):
             student = ids[n % len(ids)]
             jobs.enqueue(db.session, "transcript.issue", {"student_id": student}, owner_id=student)
@@ -294,6 +302,7 @@ def main() -> None:
         queue = ensure_queue(url, f"FLOAD{k:02d}", 150)
         advisors.append(queue["advisor_id"])
     client_id, secret = api_client(url, "bench load")
+    settle(url)
     people_file = Path(tempfile.mkstemp(prefix="bench-load-", suffix=".json")[1])
     people_file.write_text(
         json.dumps(

@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_app, bench_database_url, write_results  # noqa: E402
+from bench.common import bench_app, bench_database_url, settle, write_results  # noqa: E402
 from bench.fixtures import demo_people, ensure_queue  # noqa: E402
 from bench.transcript import ensure_student  # noqa: E402
 
@@ -95,6 +95,8 @@ def main() -> None:
     ensure_queue(url, "FBENCH0005", 5)
     demo_people(url)
     demo_people(small_url)
+    settle(url)
+    settle(small_url)
     setup_seconds = round(time.perf_counter() - setup, 1)
 
     config = {"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}

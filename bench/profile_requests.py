@@ -46,7 +46,7 @@ import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_app, bench_database_url, libpq_url  # noqa: E402
+from bench.common import bench_app, bench_database_url, libpq_url, settle  # noqa: E402
 from bench.fixtures import demo_people, ensure_queue  # noqa: E402
 from bench.registrar_pull import api_client  # noqa: E402
 
@@ -70,18 +70,8 @@ WEIGHTS = {
 
 
 def advisor_queue(url: str, campus_id: str, waiting: int) -> int:
-    """An advisor of this script's own (not the load's) with `waiting` requests at their step.
-
-    `ensure_queue` counts submitted requests, and an approved advisor step leaves a request
-    submitted (the next step waits): those are counted out here before topping up.
-    """
-    with psycopg.connect(libpq_url(url)) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM approval_decisions d JOIN credit_requests r ON r.id = d.request_id"
-            " JOIN people p ON p.id = d.decided_by_id WHERE p.campus_id = %s AND r.state = 'submitted'",
-            (campus_id,),
-        ).fetchone()
-    return ensure_queue(url, campus_id, waiting + (row[0] if row else 0))["advisor_id"]
+    """An advisor of this script's own (not the load's) with `waiting` requests at their step."""
+    return ensure_queue(url, campus_id, waiting)["advisor_id"]
 
 
 def csrf_token(html: str) -> str:
@@ -222,6 +212,7 @@ def main() -> None:
         last_job = conn.execute("SELECT coalesce(max(id), 0) FROM jobs").fetchone()[0]  # type: ignore[index]
 
     client = api_client(url, "bench profile")
+    settle(url)
     # Made last: every app sets the careercenter loggers' level, and the load's is WARNING.
     app = bench_app(url, JOBS_INLINE=False, LOG_LEVEL="WARNING")
     try:

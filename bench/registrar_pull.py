@@ -30,6 +30,7 @@ from bench.common import (  # noqa: E402
     gunicorn,
     libpq_url,
     proc_status_kib,
+    settle,
     worker_pids,
     write_results,
 )
@@ -274,6 +275,7 @@ def peak_memory(master: int) -> dict[str, int]:
 def measure(database: str, workers: int, rounds: int) -> dict[str, Any]:
     url = bench_database_url(database)
     client_id, secret = api_client(url, "bench pull")
+    settle(url)
     out: dict[str, Any] = {"database": database, "gunicorn_workers": workers}
     floors, jsons, csvs = [], [], []
     with gunicorn(url, workers=workers) as server:

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_app, bench_database_url, write_results  # noqa: E402
+from bench.common import bench_app, bench_database_url, settle, write_results  # noqa: E402
 from bench.fixtures import demo_people  # noqa: E402
 
 
@@ -42,6 +42,7 @@ def main() -> None:
     args = parser.parse_args()
     url = bench_database_url(args.database)
     registrar = demo_people(url)["registrar"]
+    settle(url)
     app = bench_app(url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
     from careercenter.credits.rule_versions import calendar
     from careercenter.db import utcnow
