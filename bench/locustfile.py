@@ -11,25 +11,18 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
+import sys
+from pathlib import Path
 
 import requests
 from locust import HttpUser, between, task
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.scrape import REQUEST_LINK, VERSION, csrf_token  # noqa: E402
+
 PEOPLE = json.loads(open(os.environ["BENCH_LOAD_PEOPLE"]).read())  # noqa: SIM115 - read once at import
 _students = itertools.cycle(PEOPLE["students"])
 _advisors = itertools.cycle(PEOPLE["advisors"])
-_CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
-_VALUE = re.compile(r'value="([^"]*)"')
-_VERSION = re.compile(r'<input[^>]*name="version"[^>]*value="([^"]*)"')
-_REQUEST_LINK = re.compile(r'href="/credits/requests/(\d+)"')
-
-
-def csrf_token(html: str) -> str:
-    tag = _CSRF.search(html)
-    if not tag or not (value := _VALUE.search(tag.group(0))):
-        raise ValueError("no CSRF token on the page")
-    return value.group(1)
 
 
 class SignedIn(HttpUser):
@@ -86,12 +79,12 @@ class Advisor(SignedIn):
     @task
     def approve_oldest(self) -> None:
         queue = self.client.get("/approvals", name="/approvals")
-        match = _REQUEST_LINK.search(queue.text)
+        match = REQUEST_LINK.search(queue.text)
         if not match:
             return
         request_id = match.group(1)
         detail = self.client.get(f"/credits/requests/{request_id}", name="/credits/requests/[id]")
-        version = _VERSION.search(detail.text)
+        version = VERSION.search(detail.text)
         if not version:
             # No decision form: another advisor of this queue (the load shares advisors between
             # users) decided the step between the queue and this page. A person would not post.

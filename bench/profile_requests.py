@@ -30,7 +30,6 @@ import io
 import itertools
 import os
 import pstats
-import re
 import statistics
 import sys
 import tempfile
@@ -49,10 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import bench_app, bench_database_url, libpq_url, settle  # noqa: E402
 from bench.fixtures import demo_people, ensure_queue  # noqa: E402
 from bench.registrar_pull import api_client  # noqa: E402
-
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="csrf_token"')
-_VERSION = re.compile(r'<input[^>]*name="version"[^>]*value="([^"]*)"')
-_REQUEST_LINK = re.compile(r'href="/credits/requests/(\d+)"')
+from bench.scrape import REQUEST_LINK, VERSION, csrf_token  # noqa: E402
 
 #: How often the load asks for each route, per locust user-second: 6 students in 8 users (one
 #: task a second: /student 5, /experiences 3, /transcripts 1, the POST 1 in 10), 1 advisor (three
@@ -67,18 +63,6 @@ WEIGHTS = {
     "POST /credits/requests/[id]/decision": 1,
     "GET /api/v1/credit-awards": 1,
 }
-
-
-def advisor_queue(url: str, campus_id: str, waiting: int) -> int:
-    """An advisor of this script's own (not the load's) with `waiting` requests at their step."""
-    return ensure_queue(url, campus_id, waiting)["advisor_id"]
-
-
-def csrf_token(html: str) -> str:
-    match = _CSRF.search(html)
-    if not match:
-        raise ValueError("no CSRF token on the page")
-    return match.group(1) or match.group(2)
 
 
 def signed_in(app: Any, person_id: int) -> tuple[Any, str]:
@@ -113,11 +97,11 @@ class Load:
 
         def approvals() -> None:
             html = ok(advisor.get("/approvals"))
-            box["id"] = _REQUEST_LINK.search(html).group(1)  # type: ignore[union-attr]
+            box["id"] = REQUEST_LINK.search(html).group(1)  # type: ignore[union-attr]
 
         def detail() -> None:
             html = ok(advisor.get(f"/credits/requests/{box['id']}"))
-            box["version"] = _VERSION.search(html).group(1)  # type: ignore[union-attr]
+            box["version"] = VERSION.search(html).group(1)  # type: ignore[union-attr]
 
         def decide() -> None:
             data = {"csrf_token": advisor_csrf, "action": "approve", "version": box["version"], "comment": "Approved."}
@@ -207,7 +191,7 @@ def main() -> None:
     url = bench_database_url(args.database)
     people = demo_people(url)
     waiting = (args.warmup + args.rounds * (2 if args.profile else 1)) // 6 + 5
-    advisors = [advisor_queue(url, f"FPROF{k:02d}", waiting) for k in range(1, 7)]
+    advisors = [ensure_queue(url, f"FPROF{k:02d}", waiting)["advisor_id"] for k in range(1, 7)]
     with psycopg.connect(libpq_url(url)) as conn:
         last_job = conn.execute("SELECT coalesce(max(id), 0) FROM jobs").fetchone()[0]  # type: ignore[index]
 
