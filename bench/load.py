@@ -50,9 +50,15 @@ class Healthz(HttpUser):
 
 
 def run_locust(
-    locustfile: str, base: str, users: int, seconds: int, prefix: str, env: dict[str, str], service: Any = None
+    locustfile: str,
+    base: str,
+    users: int,
+    seconds: int,
+    prefix: str,
+    env: dict[str, str],
+    service: CpuSampler | None = None,
 ) -> dict[str, Any]:
-    """Run locust headless; `service()` (when given) reads the service processes' CPU seconds."""
+    """Run locust headless; `service` (when given) samples the service processes' CPU seconds."""
     locust = str(Path(sys.executable).parent / "locust")
     csv_prefix = str(RESULTS / prefix)
     command = [
@@ -61,15 +67,13 @@ def run_locust(
         "--csv", csv_prefix, "--only-summary", "--loglevel", "WARNING",
     ]  # fmt: skip
     busy_before, children_before = _machine_busy_seconds(), _children_cpu_seconds()
-    service_before = service() if service else {}
+    if service:
+        service.start()
     done = subprocess.run(
         command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=seconds + 90
     )
     busy, locust_cpu = _machine_busy_seconds() - busy_before, _children_cpu_seconds() - children_before
-    service_after = service() if service else {}
-    service_parts = {kind: 0.0 for kind, _ in service_after}
-    for key, seconds_used in service_after.items():
-        service_parts[key[0]] += seconds_used - service_before.get(key, 0.0)
+    service_parts = service.stop() if service else {}
     service_cpu = sum(service_parts.values())
     rows = list(csv.DictReader(open(csv_prefix + "_stats.csv")))  # noqa: SIM115
     failures = list(csv.DictReader(open(csv_prefix + "_failures.csv")))  # noqa: SIM115
@@ -125,25 +129,71 @@ def _cpu_of(pid: int, *, reaped: bool = False) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def service_cpu_probe(url: str, master: int, workers: list[subprocess.Popen[bytes]]) -> Any:
-    """A function reading the CPU seconds of every process serving the load: gunicorn's master
-    (with the workers it recycled) and its live workers, the jobs workers, and the PostgreSQL
-    backends connected to the bench database. Other tenants of the machine are not counted."""
+def service_cpu_probe(url: str, master: int, workers: list[subprocess.Popen[bytes]]) -> CpuSampler:
+    """A sampler of the CPU seconds of every process serving the load: gunicorn's master and
+    its workers, the jobs workers, and the PostgreSQL backends connected to the bench database.
+    Other tenants of the machine are not counted."""
     import psycopg
 
     from bench.common import libpq_url, worker_pids
 
+    conn = psycopg.connect(libpq_url(url), autocommit=True)  # one for every reading; closed by stop()
+
     def read() -> dict[tuple[str, int], float]:
-        cpu = {("app", master): _cpu_of(master, reaped=True)}
-        cpu |= {("app", pid): _cpu_of(pid) for pid in worker_pids(master)}
+        cpu = {("app", pid): _cpu_of(pid) for pid in [master, *worker_pids(master)]}
         cpu |= {("jobs", w.pid): _cpu_of(w.pid, reaped=True) for w in workers}
-        with psycopg.connect(libpq_url(url)) as conn:
-            backends = conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            ).fetchall()
+        backends = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
         return cpu | {("database", pid): _cpu_of(pid) for (pid,) in backends}
 
-    return read
+    return CpuSampler(read, close=conn.close)
+
+
+class CpuSampler:
+    """Reads every serving process's CPU seconds twice a second while the load runs.
+
+    A process alive at the start counts from its value then; one born during the run (a
+    recycled gunicorn worker, a new database connection) counts from zero; one that ends during
+    the run counts up to its last reading. Reading only before and after (as this bench did
+    until 2026-12-07) missed the backends whose connections closed and, through gunicorn's
+    reaped-children total, counted a recycled worker's whole life, the runs before included.
+    """
+
+    def __init__(self, read: Any, close: Any = None, interval: float = 0.5) -> None:
+        import threading
+
+        self._read, self._close, self._interval = read, close, interval
+        self._first: dict[tuple[str, int], float] = {}
+        self._last: dict[tuple[str, int], float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        for key, seconds in self._read().items():
+            if seconds:  # 0: the process is gone; keep its last reading
+                self._last[key] = seconds
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._sample()
+
+    def start(self) -> None:
+        self._first = {key: seconds for key, seconds in self._read().items() if seconds}
+        self._last = dict(self._first)
+        self._thread.start()
+
+    def stop(self) -> dict[str, float]:
+        """Stop sampling; CPU seconds used during the run by kind (app, jobs, database)."""
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._sample()
+        if self._close:
+            self._close()
+        parts: dict[str, float] = {}
+        for (kind, pid), seconds in self._last.items():
+            parts[kind] = parts.get(kind, 0.0) + seconds - self._first.get((kind, pid), 0.0)
+        return parts
 
 
 def _children_cpu_seconds() -> float:
