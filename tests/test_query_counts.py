@@ -2,7 +2,8 @@
 
 The advisor queue (tests/credits/test_requests.py), the experience list
 (tests/internships/test_experiences.py) and the registrar API page (tests/registrar/test_api.py)
-have their own such tests; these cover the student dashboard and the registrar's award list.
+have their own such tests; these cover the student dashboard, the registrar's award list and the
+development login's list of demo people.
 Timings are never asserted here (bench/pages.py measures them).
 """
 
@@ -134,3 +135,18 @@ def test_the_session_check_is_one_query(client: Any, login: Any, make_student: A
     assert len(auth) == 1 and "token_hash" in auth[0], statements
     queries = [s for s in statements if "SAVEPOINT" not in s]  # the test's own transaction
     assert len(queries) == 2, statements  # the session check and the health check's SELECT 1
+
+
+def test_dev_login_page_queries_do_not_grow(client: Any, session: Any, make_person: Any) -> None:
+    """Each row shows the person's roles and pools, loaded for the whole list at once (the pools
+    were one query per person: with 230 demo people, the bench's sign-ins stalled the server)."""
+    counts = {}
+    for n in (3, 30):
+        for i in range(n):
+            make_person(Role.ADVISOR, name=f"Pooled advisor {n}-{i}").set_pools({"Engineering"})
+        session.commit()
+        with count_queries() as statements:
+            page = client.get("/dev/login").get_data(as_text=True)
+        assert f"Pooled advisor {n}-{n - 1}" in page and "(pool Engineering)" in page
+        counts[n] = len(statements)
+    assert counts[3] == counts[30], counts

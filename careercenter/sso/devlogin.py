@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from careercenter.audit.service import Actor, record_event
@@ -27,7 +28,10 @@ def _only_when_enabled() -> None:
 def choose() -> str:
     people = (
         db.session.execute(
-            sa.select(Person).where(Person.is_demo.is_(True), Person.is_active.is_(True)).order_by(Person.id)
+            sa.select(Person)
+            .where(Person.is_demo.is_(True), Person.is_active.is_(True))
+            .options(selectinload(Person.pool_memberships))  # each row shows the person's pools
+            .order_by(Person.id)
         )
         .scalars()
         .all()
