@@ -3,7 +3,8 @@
 Students browse their dashboard and experiences and ask for transcripts; advisors open their
 queue and approve the oldest request; a registrar system pulls awards through the API, 100 a
 page, following the cursor. Who signs in as whom comes from the JSON file in BENCH_LOAD_PEOPLE
-(written by bench/load.py): {"students": [...], "advisors": [...], "client_id": ..., "client_secret": ...}.
+(written by bench/load.py): {"students": [...], "advisors": [...], "sessions": {person id: {"cookies": ...,
+"csrf": ...}}, "client_id": ..., "client_secret": ...}.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ import os
 import sys
 from pathlib import Path
 
-import requests
 from locust import HttpUser, between, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.scrape import REQUEST_LINK, VERSION, csrf_token  # noqa: E402
+from bench.scrape import REQUEST_LINK, VERSION  # noqa: E402
 
 PEOPLE = json.loads(open(os.environ["BENCH_LOAD_PEOPLE"]).read())  # noqa: SIM115 - read once at import
 _students = itertools.cycle(PEOPLE["students"])
@@ -30,18 +30,11 @@ class SignedIn(HttpUser):
     person_id: int
 
     def sign_in(self, person_id: int) -> None:
-        """Sign in through the development login, outside the measured requests.
-
-        A campus signs in through its SSO provider (round trips this machine cannot stand in
-        for), and the development login page lists every demo person: neither belongs in the figures.
-        """
-        http = requests.Session()
-        page = http.get(self.host + "/dev/login", timeout=60)
-        http.post(
-            self.host + "/dev/login", data={"person_id": person_id, "csrf_token": csrf_token(page.text)}, timeout=60
-        ).raise_for_status()
-        self.csrf = csrf_token(http.get(self.host + "/me", timeout=60).text)
-        self.client.cookies.update(http.cookies)
+        """Take the session bench/load.py opened for this person before the run (bench/scrape.py's
+        `sign_in` says why the sign-in is not part of the load)."""
+        session = PEOPLE["sessions"][str(person_id)]
+        self.csrf = session["csrf"]
+        self.client.cookies.update(session["cookies"])
 
 
 class Student(SignedIn):

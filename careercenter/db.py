@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import Flask, has_request_context, request
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -180,3 +180,15 @@ def install_sqlite_fixes() -> None:
     if not sa.event.contains(sa.Engine, "connect", _sqlite_connect):
         sa.event.listen(sa.Engine, "connect", _sqlite_connect)
         sa.event.listen(sa.Engine, "begin", _sqlite_begin)
+
+
+def dispose_inherited_pools(app: Flask) -> None:
+    """In a process forked from one that had used the database (a gunicorn worker forked from the
+    master that loaded the app and checked the database), drop every engine's pooled connections
+    without closing them: they are the parent's. The process then opens its own."""
+    from careercenter.extensions import db
+
+    with app.app_context():
+        engines = {*db.engines.values(), *(e for e in app.extensions.values() if isinstance(e, sa.Engine))}
+    for engine in engines:  # the primary's and the replica's (careercenter/replica.py)
+        engine.dispose(close=False)

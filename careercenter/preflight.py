@@ -32,6 +32,8 @@ def database_status(app: Flask) -> tuple[str | None, str | None]:
 def preflight(app: Flask) -> None:
     """Refuse to serve on a database that is down or not migrated, with one line saying why."""
     current, head = database_status(app)
+    with app.app_context():
+        db.engine.dispose()  # the check's connection: a preloading server forks its workers after this
     if current is None:
         raise ConfigError(f"the database has no tables yet: {UPGRADE_HINT}")
     if current != head:
