@@ -186,9 +186,8 @@ def dispose_inherited_pools(app: Flask) -> None:
     """In a process forked from one that had used the database (a gunicorn worker forked from the
     master that loaded the app and checked the database), drop every engine's pooled connections
     without closing them: they are the parent's. The process then opens its own."""
-    from careercenter.extensions import db
-
-    with app.app_context():
-        engines = {*db.engines.values(), *(e for e in app.extensions.values() if isinstance(e, sa.Engine))}
+    with app.app_context():  # Flask-SQLAlchemy's engines (app.extensions["sqlalchemy"]) and any of ours
+        primary = app.extensions["sqlalchemy"].engines.values()
+        engines = {*primary, *(e for e in app.extensions.values() if isinstance(e, sa.Engine))}
     for engine in engines:  # the primary's and the replica's (careercenter/replica.py)
         engine.dispose(close=False)
