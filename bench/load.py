@@ -38,10 +38,10 @@ from bench.registrar_pull import api_client  # noqa: E402
 from bench.scrape import sign_in  # noqa: E402
 
 FLOOR_LOCUSTFILE = """
-from locust import HttpUser, between, task
+from locust import FastHttpUser, between, task
 
 
-class Healthz(HttpUser):
+class Healthz(FastHttpUser):
     wait_time = between(0.5, 1.5)
 
     @task

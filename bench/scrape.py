@@ -38,4 +38,5 @@ def sign_in(base: str, person_id: int) -> dict[str, Any]:
     ).raise_for_status()
     me = http.get(base + "/me", timeout=60)
     me.raise_for_status()
-    return {"cookies": http.cookies.get_dict(), "csrf": csrf_token(me.text)}
+    cookies = [{"name": c.name, "value": c.value, "domain": c.domain, "path": c.path} for c in http.cookies]
+    return {"cookies": cookies, "csrf": csrf_token(me.text)}
