@@ -17,10 +17,11 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, Session, contains_eager, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, contains_eager, mapped_column, object_session, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from careercenter.audit.service import Actor, record_event
-from careercenter.db import utcnow
+from careercenter.db import intends_to_write, reset_write_intent, set_write_intent, utcnow
 from careercenter.extensions import db
 from careercenter.sso.models import Person
 
@@ -99,10 +100,30 @@ def find_open_session(session: Session, token: str) -> WebSession | None:
 
 
 def touch(web_session: WebSession) -> None:
-    """Note that the session was used now, at most once per `SEEN_RESOLUTION`."""
+    """Note that the session was used now, at most once per `SEEN_RESOLUTION`.
+
+    Within the request's transaction, except in a read request on SQLite: there the request's
+    transaction began as a reader, and a reader that writes after another connection committed
+    fails at once with "database is locked" (its snapshot is stale; busy_timeout does not help).
+    A page and its stylesheet, both the first requests of a minute, were enough. So the write
+    is its own short transaction that takes the write lock up front and waits its turn.
+    """
     now = utcnow()
-    if now - web_session.last_seen_at >= SEEN_RESOLUTION:
+    if now - web_session.last_seen_at < SEEN_RESOLUTION:
+        return
+    orm_session = object_session(web_session)
+    engine = orm_session.get_bind() if orm_session is not None else None
+    # (a session bound to one connection, as the tests' are, has no second connection to use)
+    if not isinstance(engine, sa.Engine) or engine.dialect.name != "sqlite" or intends_to_write():
         web_session.last_seen_at = now
+        return
+    token = set_write_intent(True)  # BEGIN IMMEDIATE (careercenter.db)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.update(WebSession).where(WebSession.id == web_session.id).values(last_seen_at=now))
+    finally:
+        reset_write_intent(token)
+    set_committed_value(web_session, "last_seen_at", now)
 
 
 def end_session(session: Session, token: str) -> None:

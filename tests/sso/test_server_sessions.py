@@ -108,3 +108,41 @@ def test_a_forged_or_old_style_cookie_is_not_signed_in(client: Any, make_student
     with client.session_transaction() as sess:
         sess.update({"sid": "made-up", "pid": student.id, "auth_at": 9e9, "seen_at": 9e9})
     assert client.get("/student").status_code == 302
+
+
+def test_a_read_request_notes_its_session_beside_another_writer(committed_db: Any) -> None:
+    """A page and its stylesheet, both the first requests of a minute, both note the session's
+    use. On SQLite a read request's transaction that writes after another connection committed
+    failed with "database is locked" (a 500, and the suite's e2e test on a busy machine); the
+    note is its own short write transaction there. On PostgreSQL it stays in the request's."""
+    from careercenter.db import utcnow
+    from careercenter.extensions import db
+    from careercenter.sso.models import Person
+    from careercenter.sso.sessions import SEEN_RESOLUTION, find_open_session, start_session, touch
+
+    app = committed_db
+    with app.app_context():
+        person = Person(campus_id="T-touch", email="touch@example.edu", display_name="Toni Touch", is_demo=True)
+        person.set_roles({Role.STUDENT})
+        db.session.add(person)
+        db.session.flush()
+        token = start_session(db.session, person, "dev", None)
+        db.session.execute(sa.update(WebSession).values(last_seen_at=utcnow() - 2 * SEEN_RESOLUTION))
+        db.session.commit()
+        db.session.remove()
+
+    with app.test_request_context("/student", method="GET"):
+        web_session = find_open_session(db.session, token)  # the request's transaction: a reader
+        assert web_session is not None
+        with db.engine.connect() as other:  # meanwhile another request commits a write
+            other.execute(sa.update(Person).where(Person.id == web_session.person_id).values(program="History"))
+            other.commit()
+        touch(web_session)
+        db.session.commit()
+        noted = web_session.last_seen_at
+        db.session.remove()
+
+    with app.app_context():
+        stored = db.session.execute(sa.select(WebSession.last_seen_at)).scalar_one()
+        assert stored == noted and utcnow() - stored < SEEN_RESOLUTION
+        db.session.remove()
