@@ -21,9 +21,10 @@ from sqlalchemy.orm import Mapped, Session, contains_eager, mapped_column, objec
 from sqlalchemy.orm.attributes import set_committed_value
 
 from careercenter.audit.service import Actor, record_event
-from careercenter.db import intends_to_write, reset_write_intent, set_write_intent, utcnow
+from careercenter.db import intends_to_write, utcnow
 from careercenter.extensions import db
 from careercenter.sso.models import Person
+from careercenter.transaction import write_intent
 
 #: How often a session's `last_seen_at` is written: reads stay cheap, the list stays useful.
 SEEN_RESOLUTION = timedelta(minutes=1)
@@ -117,12 +118,8 @@ def touch(web_session: WebSession) -> None:
     if not isinstance(engine, sa.Engine) or engine.dialect.name != "sqlite" or intends_to_write():
         web_session.last_seen_at = now
         return
-    token = set_write_intent(True)  # BEGIN IMMEDIATE (careercenter.db)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.update(WebSession).where(WebSession.id == web_session.id).values(last_seen_at=now))
-    finally:
-        reset_write_intent(token)
+    with write_intent(), engine.begin() as conn:  # BEGIN IMMEDIATE (careercenter.db)
+        conn.execute(sa.update(WebSession).where(WebSession.id == web_session.id).values(last_seen_at=now))
     set_committed_value(web_session, "last_seen_at", now)
 
 
