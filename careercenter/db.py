@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -146,12 +146,21 @@ _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("careercent
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+#: The attribute `transaction.writes_on_read` sets on a view that writes in a GET request.
+WRITES_ON_READ = "_careercenter_writes_on_read"
+
+
 def intends_to_write() -> bool:
-    """Will the transaction about to begin write? True in a POST/PUT/PATCH/DELETE request, and
-    wherever `write_intent` was set."""
+    """Will the transaction about to begin write? True in a POST/PUT/PATCH/DELETE request, in a
+    GET request whose view is marked `writes_on_read`, and wherever `write_intent` was set."""
     if _write_intent.get():
         return True
-    return has_request_context() and request.method not in _READ_METHODS
+    if not has_request_context():
+        return False
+    if request.method not in _READ_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, WRITES_ON_READ, False)
 
 
 def set_write_intent(value: bool) -> contextvars.Token[bool]:

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, g, has_request_context
 from sqlalchemy.orm import Session
 
-from careercenter.db import reset_write_intent, set_write_intent
+from careercenter.db import WRITES_ON_READ, reset_write_intent, set_write_intent
 from careercenter.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,6 +72,19 @@ def write_intent() -> Iterator[None]:
         yield
     finally:
         reset_write_intent(token)
+
+
+def writes_on_read(view: F) -> F:
+    """Mark a view that writes in a GET request (a disclosure-log row, a sign-in callback's
+    session): its transaction takes SQLite's write lock up front, as a form post's does.
+
+    Without it, the request's transaction begins as a reader, and on SQLite a reader that writes
+    after another connection committed fails at once with "database is locked". Put it below the
+    route decorator; wrappers made with `functools.wraps` keep it. The test suite fails any GET
+    request that writes without it (`tests/conftest.py`).
+    """
+    setattr(view, WRITES_ON_READ, True)
+    return view
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from careercenter import create_app
 from careercenter.extensions import db
 from careercenter.sso.models import AdvisorAssignment, ClassLevel, Person, Role
+from tests import write_guard
 from tests.databases import postgres_database
 from tests.factories import build_experience
 from tests.factories import verified_experience as factory_verified_experience
@@ -88,6 +89,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     with app.app_context():
         upgrade()
         db.engine.dispose()
+    write_guard.install(app)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -100,6 +102,7 @@ def make_app(app: Flask, database_url: str, tmp_path: Path) -> Iterator[Any]:
 
     def make(**overrides: Any) -> Flask:
         new = create_app(make_test_config(overrides.pop("database_url", database_url), tmp_path, **overrides))
+        write_guard.install(new)
         made.append(new)
         return new
 

@@ -15,6 +15,7 @@ from careercenter.errors import CareerCenterError, ValidationFailed
 from careercenter.extensions import db
 from careercenter.internships.models import Experience
 from careercenter.sso.models import Role
+from careercenter.transaction import writes_on_read
 
 bp = Blueprint("amendments", __name__)
 
@@ -107,6 +108,7 @@ def _desk(grant_forms: dict[int, GrantForm] | None = None, deny_forms: dict[int,
 
 @bp.get("/registrar/amendments")
 @roles_required(*STAFF)
+@writes_on_read
 def desk() -> str:
     return _desk()
 

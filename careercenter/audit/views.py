@@ -13,6 +13,7 @@ from careercenter.auth import login_required, me, roles_required
 from careercenter.extensions import db
 from careercenter.sso.models import Person, Role, RoleGrant
 from careercenter.sso.service import get_person_by_campus_id
+from careercenter.transaction import writes_on_read
 
 bp = Blueprint("audit", __name__)
 
@@ -51,6 +52,7 @@ def student_disclosures(campus_id: str) -> str:
 
 @bp.get("/registrar/students/<campus_id>/export.json")
 @roles_required(Role.REGISTRAR, Role.ADMIN)
+@writes_on_read
 def student_export(campus_id: str) -> Response:
     """Download everything held about one student (FERPA inspection), disclosure-logged."""
     student = get_person_by_campus_id(db.session, campus_id)

@@ -90,6 +90,7 @@ def status_list(list_id: int) -> Response:
 
 @bp.get("/me/credentials")
 @roles_required(Role.STUDENT)
+@transaction.writes_on_read
 def my_credentials() -> str:
     """The student's credentials: each verified experience and posted award, and the CLR."""
     student = me()
@@ -132,6 +133,7 @@ def _own(credential_uuid: Any) -> Any:
 
 @bp.get("/me/credentials/clr.json")
 @roles_required(Role.STUDENT)
+@transaction.writes_on_read
 def my_clr_json() -> Response:
     student = me()
     row = _my_clr(student)
@@ -142,6 +144,7 @@ def my_clr_json() -> Response:
 
 @bp.get("/me/credentials/clr.jwt")
 @roles_required(Role.STUDENT)
+@transaction.writes_on_read
 def my_clr_jwt() -> Response:
     student = me()
     row = _my_clr(student)
@@ -172,6 +175,7 @@ def student_panel(person: Any) -> Markup:
 @bp.get("/api/v1/students/<campus_id>/clr")
 @public  # protected by the OAuth2 bearer token and scope below, not by a campus session
 @require_api_scope("credits:read")
+@transaction.writes_on_read
 def api_student_clr(campus_id: str) -> Response:
     """The student's CLR 2.0 (JSON-LD, signed), for a registrar system; disclosure-logged."""
     try:

@@ -16,6 +16,7 @@ from careercenter.extensions import db
 from careercenter.internships.experiences import experiences_of
 from careercenter.sso.models import Role
 from careercenter.sso.service import get_person_by_campus_id
+from careercenter.transaction import writes_on_read
 from careercenter.transcripts.service import transcripts_of
 
 bp = Blueprint("student_record", __name__)
@@ -25,6 +26,7 @@ RECORDS = "student record page: micro-internships, credit requests with approval
 
 @bp.get("/students/<campus_id>")
 @login_required
+@writes_on_read
 def record(campus_id: str) -> str:
     viewer = me()
     student = get_person_by_campus_id(db.session, campus_id[:64])

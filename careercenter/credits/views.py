@@ -264,6 +264,7 @@ def render_request(
 
 @bp.get("/credits/requests/<int:request_id>")
 @login_required
+@transaction.writes_on_read
 def request_detail(request_id: int) -> tuple[str, int]:
     credit_request = db.session.get(CreditRequest, request_id)
     viewer = me()

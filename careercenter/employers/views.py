@@ -19,6 +19,7 @@ from careercenter.employers.models import Employer
 from careercenter.errors import Conflict, ValidationFailed
 from careercenter.extensions import db
 from careercenter.sso.models import Role
+from careercenter.transaction import writes_on_read
 
 bp = Blueprint("employers", __name__)
 
@@ -89,6 +90,7 @@ def _detail(employer: Employer, errors: dict[str, str] | None = None, status: in
 
 @bp.get("/employers/<int:employer_id>")
 @roles_required(*DIRECTORY_ROLES)
+@writes_on_read
 def show(employer_id: int) -> Any:
     return _detail(_employer(employer_id))
 

@@ -169,6 +169,7 @@ def edit_experience(experience_id: int) -> str | Response | tuple[str, int]:
 
 @bp.get("/experiences/<int:experience_id>")
 @login_required
+@transaction.writes_on_read
 def show_experience(experience_id: int) -> str:
     """The record: the student's own, or a student's whom the viewer may see (disclosure logged)."""
     experience = db.session.get(Experience, experience_id)

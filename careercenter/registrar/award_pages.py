@@ -71,6 +71,7 @@ def _award_or_404(award_id: int) -> CreditAward:
 
 @bp.get("/registrar/awards/<int:award_id>")
 @roles_required(Role.REGISTRAR, Role.ADMIN)
+@transaction.writes_on_read
 def award_detail(award_id: int) -> str:
     """One award, disclosure-logged."""
     award = _award_or_404(award_id)

@@ -8,12 +8,14 @@ from careercenter.errors import problem
 from careercenter.extensions import db
 from careercenter.registrar import pesc
 from careercenter.registrar.oauth import api_auth, current_client
+from careercenter.transaction import writes_on_read
 
 bp = Blueprint("registrar_pesc", __name__)
 
 
 @bp.get("/api/v1/students/<campus_id>/pesc-transcript.xml")
 @api_auth("credits:read")
+@writes_on_read
 def pesc_transcript(campus_id: str) -> Response:
     """The student's pending and posted awards as PESC College Transcript v1.8.0 XML."""
     try:

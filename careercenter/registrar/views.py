@@ -22,6 +22,7 @@ from careercenter.registrar import csv_export, feed, feed_sql, oauth, service
 from careercenter.registrar.oauth import api_auth, current_client
 from careercenter.registrar.openapi import openapi_document
 from careercenter.sso.models import Person
+from careercenter.transaction import writes_on_read
 
 #: A posting is a status, an SIS reference and a note: a few hundred bytes.
 POSTING_MAX_BYTES = 64 * 1024
@@ -115,6 +116,7 @@ def _with(query: feed.FeedQuery, **changes: Any) -> feed.FeedQuery:
 
 @bp.get("/api/v1/credit-awards")
 @api_auth(READ)
+@writes_on_read
 def list_awards() -> Response:
     query, cursor = feed.parse_feed_args(request.args)
     return _listing(query, cursor, "awards")
@@ -122,6 +124,7 @@ def list_awards() -> Response:
 
 @bp.get("/api/v1/students/<campus_id>/credit-awards")
 @api_auth(READ)
+@writes_on_read
 def student_awards(campus_id: str) -> Response:
     query, cursor = feed.parse_feed_args(request.args)
     student_id = None
@@ -134,6 +137,7 @@ def student_awards(campus_id: str) -> Response:
 
 @bp.get("/api/v1/credit-awards/<int:award_id>")
 @api_auth(READ)
+@writes_on_read
 def get_award(award_id: int) -> Response:
     award = service.get_award(db.session, award_id)
     service.disclose_awards(db.session, current_client(), [award])
@@ -152,6 +156,7 @@ def post_award(award_id: int) -> Response:
 
 @bp.get("/api/v1/credit-awards.csv")
 @api_auth(READ)
+@writes_on_read
 def awards_csv() -> Response:
     """Every matching award as CSV, streamed batch by batch in constant memory."""
     query, _ = feed.parse_feed_args(request.args, paged=False)

@@ -15,6 +15,7 @@ from careercenter.extensions import db
 from careercenter.sharing import service
 from careercenter.sharing.forms import ShareForm
 from careercenter.sso.models import Role
+from careercenter.transaction import writes_on_read
 
 bp = Blueprint("sharing", __name__)
 
@@ -91,6 +92,7 @@ def revoke_share(share_id: int) -> Response:
 
 @bp.get("/shared/<token>")
 @public
+@writes_on_read
 def shared(token: str) -> Response:
     """The recipient's page: exactly what was shared, each record's live status, the consent."""
     share = service.find(db.session, token)

@@ -36,6 +36,7 @@ def cas_login() -> WerkzeugResponse:
 
 @cas_bp.get("/callback")
 @public
+@transaction.writes_on_read
 def cas_callback() -> WerkzeugResponse:
     """The CAS server sends the browser back here with a service ticket; validate it."""
     next_path = session.pop("cas_next", None)

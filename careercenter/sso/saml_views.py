@@ -30,6 +30,7 @@ BINDING_COOKIE = "careercenter_saml_binding"
 
 @saml_bp.get("/login")
 @public
+@transaction.writes_on_read
 def saml_login() -> WerkzeugResponse:
     """Send the browser to the campus IdP with an AuthnRequest (HTTP-Redirect binding)."""
     binding = secrets.token_urlsafe(32) if saml.binds_browser() else None
@@ -75,6 +76,7 @@ def saml_metadata() -> Response:
 
 @saml_bp.get("/sls")
 @public
+@transaction.writes_on_read
 def saml_sls() -> WerkzeugResponse:
     """Single logout: the IdP's answer to our LogoutRequest, or its own LogoutRequest."""
     target, end_local = saml.process_logout(request.args)

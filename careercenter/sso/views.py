@@ -18,6 +18,7 @@ from careercenter.sso.federation import FederatedIdentity, complete_sign_in
 from careercenter.sso.forms import DirectoryLoginForm
 from careercenter.sso.models import Person
 from careercenter.sso.service import Identity, resolve_person
+from careercenter.transaction import writes_on_read
 from careercenter.views import render_login_page
 
 bp = Blueprint("sso", __name__)
@@ -48,6 +49,7 @@ def start_oidc(next_target: str | None) -> Response:
 
 @bp.get("/auth/callback")
 @public
+@writes_on_read
 def callback() -> Response:
     """Where the provider sends the browser back with `code` and `state`."""
     if "careercenter_oidc" not in current_app.extensions:

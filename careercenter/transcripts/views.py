@@ -168,6 +168,7 @@ def preparing_status(job_id: int) -> Response:
 
 @bp.get("/transcripts/<int:transcript_id>")
 @login_required
+@transaction.writes_on_read
 def show(transcript_id: int) -> str:
     """The accessible HTML twin of one transcript (what the PDF states, as a web page)."""
     transcript = _visible_transcript(transcript_id)
@@ -213,6 +214,7 @@ def reissue(transcript_id: int) -> Response:
 
 @bp.get("/transcripts/<int:transcript_id>/pdf")
 @login_required
+@transaction.writes_on_read
 def download(transcript_id: int) -> Response:
     """The signed PDF exactly as issued (the same bytes on every download)."""
     transcript = _visible_transcript(transcript_id)
