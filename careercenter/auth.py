@@ -21,7 +21,7 @@ from careercenter.db import utcnow
 from careercenter.extensions import db
 from careercenter.sso.models import Person, Role
 from careercenter.sso.service import can_view_student
-from careercenter.sso.sessions import end_session, find_open_session, start_session, touch
+from careercenter.sso.sessions import end_session, find_open_session, prune_sessions, start_session, touch
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,6 +54,7 @@ def login_person(person: Person, method: str) -> None:
     session.clear()
     now = utcnow().timestamp()
     session["sid"] = start_session(db.session, person, method, request.user_agent.string)
+    prune_sessions(db.session, absolute=timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]))
     session["pid"] = person.id
     session["method"] = method
     session["auth_at"] = now

@@ -34,7 +34,10 @@ class WebSession(db.Model):
     """One sign-in of one person in one browser, until it is ended or times out."""
 
     __tablename__ = "web_sessions"
-    __table_args__ = (sa.Index("ix_web_sessions_person_open", "person_id", "ended_at"),)
+    __table_args__ = (
+        sa.Index("ix_web_sessions_person_open", "person_id", "ended_at"),
+        sa.Index("ix_web_sessions_started_at", "started_at"),  # `prune_sessions`
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"))
@@ -121,6 +124,18 @@ def touch(web_session: WebSession) -> None:
     with write_intent(), engine.begin() as conn:  # BEGIN IMMEDIATE (careercenter.db)
         conn.execute(sa.update(WebSession).where(WebSession.id == web_session.id).values(last_seen_at=now))
     set_committed_value(web_session, "last_seen_at", now)
+
+
+def prune_sessions(session: Session, *, absolute: timedelta) -> int:
+    """Delete the sessions begun more than `absolute` ago, ended or not; return how many.
+
+    None of them lets anyone in again (`SESSION_ABSOLUTE_HOURS` ends a session however busy),
+    and the sign-in each one was is in the audit log (`auth.login`), so the table holds at most
+    one lifetime's sign-ins instead of every sign-in ever. Run at each sign-in, by the index on
+    `started_at`.
+    """
+    result = session.execute(sa.delete(WebSession).where(WebSession.started_at < utcnow() - absolute))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def end_session(session: Session, token: str) -> None:

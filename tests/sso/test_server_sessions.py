@@ -146,3 +146,35 @@ def test_a_read_request_notes_its_session_beside_another_writer(committed_db: An
         stored = db.session.execute(sa.select(WebSession.last_seen_at)).scalar_one()
         assert stored == noted and utcnow() - stored < SEEN_RESOLUTION
         db.session.remove()
+
+
+def test_a_sign_in_prunes_the_sessions_past_their_lifetime(
+    app: Any, client: Any, session: Any, make_student: Any, login: Any
+) -> None:
+    """Sessions begun more than SESSION_ABSOLUTE_HOURS ago, open or ended, are deleted at the
+    next sign-in (anyone's); younger ones stay, ended or not, and still work."""
+    from careercenter.db import utcnow
+
+    old, other = make_student(), make_student()
+    keeper = login(old, app.test_client())
+    for browser in (app.test_client(), app.test_client()):
+        login(old, browser)
+    stale = [row.id for row in session.execute(sa.select(WebSession).order_by(WebSession.id)).scalars()][1:]
+    lifetime = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
+    session.execute(sa.update(WebSession).where(WebSession.id == stale[0]).values(ended_at=utcnow()))
+    begun_too_long_ago = utcnow() - lifetime - timedelta(minutes=1)
+    session.execute(sa.update(WebSession).where(WebSession.id.in_(stale)).values(started_at=begun_too_long_ago))
+    ended_young = WebSession(
+        person_id=old.id, token_hash="0" * 64, method="dev", started_at=utcnow() - lifetime + timedelta(minutes=5),
+        last_seen_at=utcnow(), ended_at=utcnow(),
+    )
+    session.add(ended_young)
+    session.commit()
+
+    login(other)
+
+    left = set(session.execute(sa.select(WebSession.person_id, WebSession.id)).all())
+    assert not {pid for pid, sid in left if sid in stale}, "sessions past their lifetime were kept"
+    assert (old.id, ended_young.id) in left
+    assert len([pid for pid, _ in left if pid == old.id]) == 2 and len([pid for pid, _ in left if pid == other.id]) == 1
+    assert keeper.get("/student").status_code == 200
