@@ -7,15 +7,27 @@ import multiprocessing
 import os
 import tempfile
 
+
+def whole_number(name: str, default: int, *, least: int) -> int:
+    """The environment variable `name` as a whole number of at least `least` (`default` when
+    unset or empty); anything else stops gunicorn with one line naming the variable."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < least:
+        raise SystemExit(f"careercenter: {name} must be a whole number, at least {least}; it is {raw!r}")
+    return int(raw)
+
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Requests are short and mostly wait on PostgreSQL: a few sync workers per core.
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+workers = whole_number("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1, least=1)
+threads = whole_number("GUNICORN_THREADS", 1, least=1)
+timeout = whole_number("GUNICORN_TIMEOUT", 30, least=0)  # 0: no timeout (gunicorn's meaning)
 graceful_timeout = 20
 keepalive = 5
 # Recycle workers now and then: any slow leak stays bounded.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests = whole_number("GUNICORN_MAX_REQUESTS", 2000, least=0)  # 0: never recycle
 max_requests_jitter = max_requests // 10
 # Load the app once, in the master, and fork each worker from it: a recycled worker serves within
 # milliseconds. Importing the app again took seconds of CPU, during which the worker served nothing
