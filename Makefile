@@ -19,6 +19,7 @@ test: $(VENV)/.test
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The embedded default: SQLite in instance/, migrated, with the demo campus.
 demo-db: $(VENV)/.runtime

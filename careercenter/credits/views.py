@@ -378,5 +378,3 @@ def decide(request_id: int) -> tuple[str, int] | Response:
 def queue() -> Response:
     """The old advisor queue's address: the approver's queue took its place."""
     return redirect(url_for("approvals.queue", **request.args), code=301)
-
-

@@ -65,9 +65,7 @@ def find_person_by_campus_id(session: Session, typed: str) -> Person | None:
     exact = get_person_by_campus_id(session, wanted)
     if exact is not None:
         return exact
-    found = session.scalars(
-        sa.select(Person).where(sa.func.upper(Person.campus_id) == wanted.upper()).limit(2)
-    ).all()
+    found = session.scalars(sa.select(Person).where(sa.func.upper(Person.campus_id) == wanted.upper()).limit(2)).all()
     return found[0] if len(found) == 1 else None
 
 

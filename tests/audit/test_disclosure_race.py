@@ -25,7 +25,10 @@ def _people(app: Flask) -> tuple[int, str]:
         staff = Person(campus_id="T-race-staff", email="staff@example.edu", display_name="Sam Staff", is_demo=True)
         staff.set_roles({Role.STAFF})
         student = Person(
-            campus_id="T-race-student", email="stu@example.edu", display_name="Rae Student", is_demo=True,
+            campus_id="T-race-student",
+            email="stu@example.edu",
+            display_name="Rae Student",
+            is_demo=True,
             program="History",
         )
         student.set_roles({Role.STUDENT})

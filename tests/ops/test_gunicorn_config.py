@@ -53,12 +53,18 @@ def test_a_bad_number_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, name: 
         _settings(monkeypatch, **{name: value})
     assert str(stopped.value) == f"careercenter: {name} must be a whole number, at least {least}; it is {value!r}"
 
+
 def test_gunicorn_stops_with_one_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")}
     env.update(GUNICORN_WORKERS="many", PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     done = subprocess.run(
         [sys.executable, "-m", "gunicorn", "-c", str(CONF), "--check-config", "wsgi:app"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()

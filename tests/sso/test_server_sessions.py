@@ -165,8 +165,12 @@ def test_a_sign_in_prunes_the_sessions_past_their_lifetime(
     begun_too_long_ago = utcnow() - lifetime - timedelta(minutes=1)
     session.execute(sa.update(WebSession).where(WebSession.id.in_(stale)).values(started_at=begun_too_long_ago))
     ended_young = WebSession(
-        person_id=old.id, token_hash="0" * 64, method="dev", started_at=utcnow() - lifetime + timedelta(minutes=5),
-        last_seen_at=utcnow(), ended_at=utcnow(),
+        person_id=old.id,
+        token_hash="0" * 64,
+        method="dev",
+        started_at=utcnow() - lifetime + timedelta(minutes=5),
+        last_seen_at=utcnow(),
+        ended_at=utcnow(),
     )
     session.add(ended_young)
     session.commit()
