@@ -159,6 +159,8 @@ def intends_to_write() -> bool:
         return False
     if request.method not in _READ_METHODS:
         return True
+    if request.method == "OPTIONS":  # answered by Flask itself; the view never runs
+        return False
     view = current_app.view_functions.get(request.endpoint or "")
     return getattr(view, WRITES_ON_READ, False)
 

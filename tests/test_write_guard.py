@@ -49,3 +49,21 @@ def test_a_marked_get_request_begins_as_a_writer(committed_db: Any, make_app: An
     with app.app_context():
         assert db.session.query(Person).filter_by(campus_id="T-guard").count() == 1
         db.session.remove()
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "writes"),
+    [
+        ("/_test/marked", "GET", True),
+        ("/_test/marked", "HEAD", True),
+        ("/_test/marked", "OPTIONS", False),  # Flask answers it; the view never runs
+        ("/_test/unmarked", "GET", False),
+        ("/_test/unmarked", "HEAD", False),
+        ("/_test/unmarked", "POST", True),  # (405, but a non-read method always intends to)
+        ("/no/such/page", "GET", False),
+    ],
+)
+def test_which_requests_intend_to_write(make_app: Any, path: str, method: str, writes: bool) -> None:
+    app = _app_with_writing_pages(make_app)
+    with app.test_request_context(path, method=method):
+        assert intends_to_write() is writes
