@@ -81,7 +81,7 @@ def writes_on_read(view: F) -> F:
     Without it, the request's transaction begins as a reader, and on SQLite a reader that writes
     after another connection committed fails at once with "database is locked". Put it below the
     route decorator; wrappers made with `functools.wraps` keep it. The test suite fails any GET
-    request that writes without it (`tests/conftest.py`).
+    request that writes without it (`tests/write_guard.py`).
     """
     setattr(view, WRITES_ON_READ, True)
     return view

@@ -37,7 +37,7 @@ def _check(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         return
     if request.method in ("GET", "HEAD") and not intends_to_write():
         raise UnmarkedWrite(
-            f"GET {request.path} ({request.endpoint}) wrote {text[:60]!r}: mark its view "
+            f"{request.method} {request.path} ({request.endpoint}) wrote {text[:60]!r}: mark its view "
             "@writes_on_read (careercenter.transaction)"
         )
 
