@@ -17,6 +17,9 @@ NUMBERS = ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "GUNICORN
 
 
 def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, object]:
+    # The file sets PROMETHEUS_MULTIPROC_DIR when it is unset: set here, it is restored after the
+    # test (left set, it would turn this process's metrics into gunicorn's multi-process mode).
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/nonexistent-careercenter-test")
     for name in NUMBERS:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
