@@ -136,8 +136,11 @@ def bench_app(url: str, **config: Any) -> Any:
 
 
 @contextmanager
-def gunicorn(url: str, workers: int = 3, extra_env: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
-    """Serve the app with gunicorn (sync workers) on 127.0.0.1; stop it, whatever happens.
+def gunicorn(
+    url: str, workers: int = 3, extra_env: dict[str, str] | None = None, app: str = "wsgi:app"
+) -> Iterator[dict[str, Any]]:
+    """Serve the app (`app`, a gunicorn app spec) with gunicorn (sync workers) on 127.0.0.1;
+    stop it, whatever happens.
 
     Yields {"base": "http://127.0.0.1:PORT", "pid": master pid, "proc": the Popen}.
     """
@@ -161,7 +164,7 @@ def gunicorn(url: str, workers: int = 3, extra_env: dict[str, str] | None = None
     RESULTS.mkdir(parents=True, exist_ok=True)
     log = open(RESULTS / "gunicorn.log", "ab")  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
-        [gunicorn_bin, "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+        [gunicorn_bin, "-c", "deploy/gunicorn.conf.py", app],
         cwd=ROOT,
         env=env,
         stdout=log,
