@@ -125,6 +125,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def bench_env(url: str, **extra: str) -> dict[str, str]:
+    """The environment of a `flask` command or server the bench starts on the database at `url`:
+    development mode, the bench's secret key and instance folder, log level WARNING."""
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": BENCH_SECRET_KEY,
+        "CAREERCENTER_ENV": "development",
+        "CAREERCENTER_INSTANCE_PATH": "/tmp/careercenter-bench-instance",
+        "CAREERCENTER_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
 def bench_app(url: str, **config: Any) -> Any:
     """The app, in this process, on the bench database (for setup: clients, people, counts)."""
     os.environ.setdefault("CAREERCENTER_INSTANCE_PATH", "/tmp/careercenter-bench-instance")
@@ -148,18 +162,13 @@ def gunicorn(
     import urllib.request
 
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": BENCH_SECRET_KEY,
-        "CAREERCENTER_ENV": "development",
-        "CAREERCENTER_INSTANCE_PATH": "/tmp/careercenter-bench-instance",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": str(workers),
-        "GUNICORN_TIMEOUT": "120",
-        "CAREERCENTER_LOG_LEVEL": "WARNING",
+    env = bench_env(
+        url,
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS=str(workers),
+        GUNICORN_TIMEOUT="120",
         **(extra_env or {}),
-    }
+    )
     gunicorn_bin = str(Path(sys.executable).parent / "gunicorn")
     RESULTS.mkdir(parents=True, exist_ok=True)
     log = open(RESULTS / "gunicorn.log", "ab")  # noqa: SIM115 - closed in the finally below

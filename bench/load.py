@@ -24,11 +24,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
-    BENCH_SECRET_KEY,
     RESULTS,
     ROOT,
     bench_app,
     bench_database_url,
+    bench_env,
     gunicorn,
     settle,
     write_results,
@@ -209,29 +209,12 @@ def _children_cpu_seconds() -> float:
 
 
 def audit_verify(url: str) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": BENCH_SECRET_KEY,
-        "CAREERCENTER_ENV": "development",
-        "CAREERCENTER_INSTANCE_PATH": "/tmp/careercenter-bench-instance",
-    }
     flask = str(Path(sys.executable).parent / "flask")
     done = subprocess.run(
-        [flask, "--app", "wsgi", "audit", "verify"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
+        [flask, "--app", "wsgi", "audit", "verify"], cwd=ROOT, env=bench_env(url), capture_output=True, text=True,
+        timeout=600,
+    )  # fmt: skip
     return {"exit_code": done.returncode, "output": (done.stdout + done.stderr).strip().splitlines()[-3:]}
-
-
-def _bench_env(url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": BENCH_SECRET_KEY,
-        "CAREERCENTER_ENV": "development",
-        "CAREERCENTER_INSTANCE_PATH": "/tmp/careercenter-bench-instance",
-        "CAREERCENTER_LOG_LEVEL": "WARNING",
-    }
 
 
 def start_jobs_workers(url: str, count: int) -> list[subprocess.Popen[bytes]]:
@@ -241,7 +224,7 @@ def start_jobs_workers(url: str, count: int) -> list[subprocess.Popen[bytes]]:
         subprocess.Popen(
             # niced: on this one machine the workers share the cores with gunicorn (a campus runs them on
             # their own hosts); requests come first, the queue drains in the time left over
-            ["nice", "-n", "10", flask, "--app", "wsgi", "jobs", "run"], cwd=ROOT, env=_bench_env(url),
+            ["nice", "-n", "10", flask, "--app", "wsgi", "jobs", "run"], cwd=ROOT, env=bench_env(url),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         for _ in range(count)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import os
 import random
 import sqlite3
 import subprocess
@@ -29,7 +28,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import BENCH_SECRET_KEY, ROOT, gunicorn, write_results  # noqa: E402
+from bench.common import ROOT, bench_env, gunicorn, write_results  # noqa: E402
 from bench.scrape import sign_in  # noqa: E402
 
 STAFF = "C5001"  # Priya Shah, career-center staff, in the demo campus
@@ -46,7 +45,7 @@ EXPERIENCE = {
 
 def seed(url: str, instance: str) -> None:
     """A fresh database with the demo campus, as `make run` makes it."""
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": BENCH_SECRET_KEY, "CAREERCENTER_INSTANCE_PATH": instance}
+    env = bench_env(url, CAREERCENTER_INSTANCE_PATH=instance)
     flask = str(Path(sys.executable).parent / "flask")
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run([flask, "--app", "wsgi", *command], cwd=ROOT, env=env, check=True, capture_output=True)
