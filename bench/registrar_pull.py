@@ -76,7 +76,7 @@ def statement_probe(url: str, batches: int = 20) -> dict[str, Any]:
         where, params = feed_sql._filters(feed.FeedQuery(limit=1000, after=tuple(keys[0])), utcnow())
         page = feed_sql._psycopg_params(feed_sql._page_statement(where))
         batch = feed_sql._psycopg_params(feed_sql._csv_statement(where))
-        page_params = {**params, **feed_sql._disclosure_params(client, "read"), "limit": 1000}
+        page_params = {**params, **feed_sql._statement_params(client, "read"), "limit": 1000}
         batch_params = {**feed_sql._copy_params(params, client), "batch": 1000}
         db.engine.dispose()
     logged = ", " + feed_sql._psycopg_params(feed_sql._LOGGED)
@@ -89,12 +89,16 @@ def statement_probe(url: str, batches: int = 20) -> dict[str, Any]:
         ),
         "csv_batch": (batch, batch_params, True),
         "csv_batch_without_disclosures": (batch.replace(logged, ""), batch_params, True),
+        # no kept document used (another format): each built in the statement, as before they were kept
+        "json_page_building_documents": (page, {**page_params, "format": "none"}, False),
+        "csv_batch_building_lines": (batch, {**batch_params, "format": "none"}, True),
     }
     step = max(1, len(keys) // (batches + 1))
     out: dict[str, Any] = {}
     with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cur:
         for name, (sql, base, copy) in statements.items():
             assert name.endswith("_without_disclosures") != ("INSERT INTO disclosures" in sql)
+            assert "award_documents" in sql
             times = []
             for k in range(1, batches + 1):
                 at, last = keys[k * step]
@@ -353,7 +357,9 @@ def main() -> None:
     print(
         f"the statements alone, a 1000-award page (COPY's share of the floor: {per_page:.1f} ms): "
         f"JSON {p['json_page_ms']} ms ({p['json_page_without_disclosures_ms']} ms without the disclosure rows), "
-        f"CSV {p['csv_batch_ms']} ms ({p['csv_batch_without_disclosures_ms']} ms without)"
+        f"CSV {p['csv_batch_ms']} ms ({p['csv_batch_without_disclosures_ms']} ms without); "
+        f"building every document in the statement (none kept): JSON {p['json_page_building_documents_ms']} ms, "
+        f"CSV {p['csv_batch_building_lines_ms']} ms"
     )
     if "memory_growth_ratio" in figures:
         print(f"peak worker memory, 100k vs 10k awards: {figures['memory_growth_ratio']}x")

@@ -55,9 +55,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from careercenter.db import install_sqlite_fixes, render_migration_item
     from careercenter.errors import register_error_handlers
     from careercenter.extensions import csrf, db, limiter, migrate, oauth
+    from careercenter.registrar import documents
     from careercenter.wiring import wire
 
     install_sqlite_fixes()
+    documents.install()
     db.init_app(app)
     transaction.init_app(app)
     replica.init_app(app)

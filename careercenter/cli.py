@@ -44,9 +44,10 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(transcripts_cli)
     # -- registrar --
-    from careercenter.registrar.cli import api_clients_cli
+    from careercenter.registrar.cli import api_clients_cli, registrar_cli
 
     app.cli.add_command(api_clients_cli)
+    app.cli.add_command(registrar_cli)
     from careercenter.registrar.webhooks.cli import webhooks_cli
 
     app.cli.add_command(webhooks_cli)

@@ -112,6 +112,16 @@ def make_app(app: Flask, database_url: str, tmp_path: Path) -> Iterator[Any]:
             db.engine.dispose()
 
 
+def _award_documents_as_built(session: Any) -> None:
+    """Every award document PostgreSQL keeps is what would be built now (`registrar.documents`):
+    a write that changes what a document reads without clearing it fails the test that made it."""
+    from careercenter.registrar import documents
+
+    session.rollback()  # what the test committed, not what it left half-done
+    wrong = documents.differing(session)
+    assert not wrong, f"kept award documents differ from their awards (ids {wrong}): a trigger misses a change"
+
+
 @pytest.fixture()
 def _db_transaction(app: Flask) -> Iterator[None]:
     """Bind the scoped session to one connection whose outer transaction is rolled back."""
@@ -130,6 +140,7 @@ def _db_transaction(app: Flask) -> Iterator[None]:
         request_started.connect(_settle_test_setup, app)
         try:
             yield
+            _award_documents_as_built(db.session)
         finally:
             request_started.disconnect(_settle_test_setup, app)
             db.session.remove()

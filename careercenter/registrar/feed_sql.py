@@ -20,6 +20,7 @@ in `CSV_FIELDS`, in `schemas.CSV_COLUMNS` order.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -93,11 +94,14 @@ _STATEMENTS_CTE = (
 )
 
 #: The experiences of each request of the page, in the relationship's order (start date, then
-#: id): one aggregate over the page (a hash join), not one subquery per award.
+#: id): one aggregate over the page (a hash join), not one subquery per award. JSON and CSV.
 _EXPERIENCES_CTE = (
     "experiences_of AS (SELECT c.request_id, '[' || string_agg("  # noqa: S608
     + _object(EXPERIENCE_FIELDS)
-    + ", ',' ORDER BY e.start_date, e.id) || ']' AS doc"
+    + ", ',' ORDER BY e.start_date, e.id) || ']' AS doc,"
+    # the CSV's cells: the ids, and `verified_hours or hours` as the ORM row sums them
+    " string_agg(e.id::text, ' ' ORDER BY e.start_date, e.id) AS ids,"
+    " sum(coalesce(nullif(e.verified_hours, 0), e.hours)) AS hours"
     " FROM shown a JOIN credit_request_experiences c ON c.request_id = a.request_id"
     " JOIN experiences e ON e.id = c.experience_id LEFT JOIN statements_of sd ON sd.experience_id = e.id"
     " GROUP BY c.request_id)"
@@ -118,13 +122,16 @@ APPROVAL_FIELDS = {
     "decided_at": _time("d.decided_at"),
     "on_behalf_of": _str("dob.display_name"),
 }
-#: The page's approval trails, one aggregate over the page like the experiences.
+#: The page's approval trails, one aggregate over the page like the experiences. JSON and CSV.
 _APPROVALS_CTE = (
     "trail_of AS (SELECT d.request_id, '[' || string_agg("  # noqa: S608
     + _object(APPROVAL_FIELDS)
-    + ", ',' ORDER BY d.step_index) || ']' AS doc "
-    + _TRAIL_FROM
-    + ")"
+    + ", ',' ORDER BY d.step_index) || ']' AS doc, "
+    # the CSV's cell, `schemas.approvals_summary`: "Step: decision by Name (for Name) 2026-…Z; …"
+    "string_agg(d.step_label || ': ' || d.decision || ' by ' || coalesce(db.display_name, 'a former approver')"
+    " || coalesce(' (for ' || dob.display_name || ')', '') || ' '"
+    " || to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '; ' ORDER BY d.step_index)"
+    " AS summary " + _TRAIL_FROM + ")"
 )
 
 #: The award as `schemas.Award` shows it: key → SQL giving the value's JSON text.
@@ -173,7 +180,7 @@ def _filters(query: feed.FeedQuery, horizon: datetime) -> tuple[str, dict[str, A
     return " AND ".join(where), params
 
 
-#: Inserts one disclosure row per student of `shown`, in the order of each student's first
+#: Inserts one disclosure row per student of `listed` (the awards sent), in the order of each student's first
 #: award, naming up to 20 award ids as `service.disclose_awards` does.
 _LOGGED = """logged AS (
   INSERT INTO disclosures (at, student_id, party_type, party_id, party_label, records, basis, interest)
@@ -184,7 +191,7 @@ _LOGGED = """logged AS (
               || ' (' || :how || ' through the registrar API)', 300),
          :basis, :interest
   FROM (SELECT id, student_id, row_number() OVER (ORDER BY updated_at, id) AS n,
-               row_number() OVER (PARTITION BY student_id ORDER BY updated_at, id) AS k FROM shown) AS numbered
+               row_number() OVER (PARTITION BY student_id ORDER BY updated_at, id) AS k FROM listed) AS numbered
   GROUP BY student_id ORDER BY min(n)
   RETURNING 1
 )"""
@@ -199,8 +206,10 @@ _PAGE_JOINS = (
 )
 
 
-def _disclosure_params(client: ApiClient, how: str) -> dict[str, Any]:
+def _statement_params(client: ApiClient, how: str) -> dict[str, Any]:
+    """The disclosure rows' values, and the format of the kept documents a statement may use."""
     return {
+        "format": DOCUMENT_FORMAT,
         "now": utcnow(),
         "party_id": client.client_id[:64],
         "party_label": f"{client.name} (registrar API client)"[:200],
@@ -210,16 +219,26 @@ def _disclosure_params(client: ApiClient, how: str) -> dict[str, Any]:
     }
 
 
+#: The awards of `listed` whose kept document is missing (`registrar.documents`): the page's
+#: aggregates (`statements_of`, `experiences_of`, `trail_of`; the CSV's) build only these.
+_KEPT = "LEFT JOIN award_documents d ON d.award_id = a.id AND d.format = :format"
+_MISSING = f"shown AS (SELECT a.* FROM listed a {_KEPT} WHERE d.{{}} IS NULL)"  # noqa: S608 (constants)
+
+#: Each award of `shown` with its JSON object: `id`, `doc`.
+BUILT_DOCS = f"SELECT a.id, {_object(AWARD_FIELDS)} AS doc FROM shown a {_JOINS} {_PAGE_JOINS}"  # noqa: S608
+
+
 def _page_statement(where: str) -> str:
     return f"""WITH page AS (
   SELECT a.* FROM credit_awards a WHERE {where} ORDER BY a.updated_at, a.id LIMIT :limit + 1
-), shown AS (SELECT * FROM page ORDER BY updated_at, id LIMIT :limit), {_LOGGED},
+), listed AS (SELECT * FROM page ORDER BY updated_at, id LIMIT :limit), {_LOGGED}, {_MISSING.format("doc")},
 {_STATEMENTS_CTE}, {_EXPERIENCES_CTE}, {_APPROVALS_CTE}
-SELECT (SELECT '[' || coalesce(string_agg({_object(AWARD_FIELDS)}, ',' ORDER BY a.updated_at, a.id), '') || ']'
-        FROM shown a {_JOINS} {_PAGE_JOINS}) AS data,
+SELECT (SELECT '[' || coalesce(string_agg(coalesce(d.doc, b.doc), ',' ORDER BY a.updated_at, a.id), '') || ']'
+        FROM listed a {_KEPT} LEFT JOIN ({BUILT_DOCS}) b ON b.id = a.id)
+         AS data,
        (SELECT count(*) FROM page) AS matched,
-       (SELECT updated_at FROM shown ORDER BY updated_at DESC, id DESC LIMIT 1) AS last_at,
-       (SELECT id FROM shown ORDER BY updated_at DESC, id DESC LIMIT 1) AS last_id,
+       (SELECT updated_at FROM listed ORDER BY updated_at DESC, id DESC LIMIT 1) AS last_at,
+       (SELECT id FROM listed ORDER BY updated_at DESC, id DESC LIMIT 1) AS last_id,
        (SELECT count(*) FROM logged) AS logged"""  # noqa: S608 (constants; every value is bound)
 
 
@@ -252,7 +271,7 @@ def page_body(session: Session, query: feed.FeedQuery, horizon: datetime, client
         sa.column("last_id", sa.Integer),
         sa.column("logged", sa.Integer),
     )
-    bind = {**params, **_disclosure_params(client, "read"), "limit": query.limit}
+    bind = {**params, **_statement_params(client, "read"), "limit": query.limit}
     row = session.execute(stmt.bindparams(*_typed(params)), bind).one()
     cursor = cursor_for(row.last_at, row.last_id) if row.matched > query.limit else None
     nxt = "null" if cursor is None else f'"{cursor}"'  # itsdangerous cursors are URL-safe ASCII
@@ -281,21 +300,6 @@ def _cell(expr: str, *, safe: bool = False) -> str:
         f"THEN '\"' || replace({value}, '\"', '\"\"') || '\"' ELSE {value} END)"
     )
 
-
-#: Each request's experiences (ids, hours) and last pass's trail, aggregated once per batch.
-_CSV_AGGREGATES = (
-    "csv_experiences AS (SELECT c.request_id,"  # noqa: S608 (module constants only)
-    " string_agg(e.id::text, ' ' ORDER BY e.start_date, e.id) AS ids,"
-    # `verified_hours or hours`, as the ORM row sums them (0 verified hours count the claimed ones)
-    " sum(coalesce(nullif(e.verified_hours, 0), e.hours)) AS hours FROM shown a"
-    " JOIN credit_request_experiences c ON c.request_id = a.request_id JOIN experiences e ON e.id = c.experience_id"
-    " GROUP BY c.request_id), "
-    # `schemas.approvals_summary`: "Step: decision by Name (for Name) 2026-…Z; …"
-    "csv_trail AS (SELECT d.request_id, string_agg(d.step_label || ': ' || d.decision || ' by '"
-    " || coalesce(db.display_name, 'a former approver') || coalesce(' (for ' || dob.display_name || ')', '')"
-    " || ' ' || to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-    " '; ' ORDER BY d.step_index) AS summary " + _TRAIL_FROM + ")"
-)
 
 #: One SQL cell per `schemas.CSV_COLUMNS` entry, in that order.
 CSV_FIELDS = {
@@ -329,18 +333,22 @@ _COPY_TEXT = re.compile(r"\\[\\nrtbfv]|\n")
 _UNESCAPE = {"\\\\": "\\", "\\n": "\n", "\\r": "\r", "\\t": "\t", "\\b": "\b", "\\f": "\f", "\\v": "\v", "\n": "\r\n"}
 
 
+_CSV_LINE = " || ',' || ".join(CSV_FIELDS.values())
+#: Each award of `shown` with its CSV line: `id`, `csv`.
+BUILT_LINES = f"SELECT a.id, {_CSV_LINE} AS csv FROM shown a {_JOINS} {_PAGE_JOINS}"  # noqa: S608
+_BUILT = f"SELECT a.id, {_object(AWARD_FIELDS)} AS doc, {_CSV_LINE} AS csv FROM shown a {_JOINS} {_PAGE_JOINS}"  # noqa: S608
+
+
 def _csv_statement(where: str) -> str:
-    line = " || ',' || ".join(CSV_FIELDS.values())
-    return f"""COPY (WITH shown AS (
+    return f"""COPY (WITH listed AS (
   SELECT a.* FROM credit_awards a WHERE {where} ORDER BY a.updated_at, a.id LIMIT :batch
-), {_LOGGED}, {_CSV_AGGREGATES}
-SELECT {line} FROM shown a {_JOINS}
-LEFT JOIN csv_experiences x ON x.request_id = a.request_id LEFT JOIN csv_trail t ON t.request_id = a.request_id
+), {_LOGGED}, {_MISSING.format("csv")}, {_STATEMENTS_CTE}, {_EXPERIENCES_CTE}, {_APPROVALS_CTE}
+SELECT coalesce(d.csv, b.csv) FROM listed a {_KEPT} LEFT JOIN ({BUILT_LINES}) b ON b.id = a.id
 ORDER BY a.updated_at, a.id) TO STDOUT"""  # noqa: S608 (as above)
 
 
 def _copy_params(params: dict[str, Any], client: ApiClient) -> dict[str, Any]:
-    out = {**params, **_disclosure_params(client, "exported")}
+    out = {**params, **_statement_params(client, "exported")}
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in out.items()}
 
 
@@ -376,3 +384,17 @@ def stream_csv(session: Session, query: feed.FeedQuery, horizon: datetime, clien
         yield _COPY_TEXT.sub(lambda m: _UNESCAPE[m.group()], text) if "\\" in text else text.replace("\n", "\r\n")
         if rows < batch:
             return
+
+
+def documents_built(shown: str) -> str:
+    """A statement's head: `shown` (SQL selecting award rows), the aggregates their documents
+    read, and `built` (`id`, `doc`, `csv`): each award's JSON object and CSV line, as the
+    pages above build them (`registrar.documents` keeps them)."""
+    return (
+        f"WITH shown AS ({shown}), {_STATEMENTS_CTE}, {_EXPERIENCES_CTE}, {_APPROVALS_CTE},"  # noqa: S608 (constants)
+        f" built AS ({_BUILT})"
+    )
+
+
+#: Names the SQL that builds a document: kept documents of another format are not used.
+DOCUMENT_FORMAT = hashlib.sha256(documents_built("").encode()).hexdigest()[:16]

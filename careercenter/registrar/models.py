@@ -123,3 +123,27 @@ class ApiToken(db.Model):
 
     def get_client(self) -> ApiClient:
         return self.client
+
+
+class AwardDocument(db.Model):
+    """An award as the registrar API sends it, kept ready on PostgreSQL (`registrar.documents`).
+
+    Triggers clear `doc` and `csv` when anything the award's document reads changes, and set
+    `stale_in` to the writing transaction's id; that transaction builds them again before it
+    commits. SQLite has the table and never fills it.
+    """
+
+    __tablename__ = "award_documents"
+    __table_args__ = (
+        sa.Index("ix_award_documents_stale_in", "stale_in", postgresql_where=sa.text("stale_in IS NOT NULL")),
+    )
+
+    award_id: Mapped[int] = mapped_column(sa.ForeignKey("credit_awards.id", ondelete="CASCADE"), primary_key=True)
+    #: The award's JSON object, as `schemas.Award` through `jsonify` writes it (before ASCII escaping).
+    doc: Mapped[str | None] = mapped_column(sa.Text)
+    #: Its CSV line, as `csv_export` writes it (no line end).
+    csv: Mapped[str | None] = mapped_column(sa.Text)
+    #: Which build built them (`feed_sql.DOCUMENT_FORMAT`): a page ignores another format's.
+    format: Mapped[str | None] = mapped_column(sa.String(16))
+    #: The transaction (txid) that cleared the document and has still to build it.
+    stale_in: Mapped[int | None] = mapped_column(sa.BigInteger)
