@@ -73,15 +73,18 @@ EXPERIENCE_FIELDS = {
     "start_date": """'"' || to_char(e.start_date, 'YYYY-MM-DD') || '"'""",
     "end_date": """'"' || to_char(e.end_date, 'YYYY-MM-DD') || '"'""",
     "verified_at": _time("e.verified_at"),
-    # `amendments.service.statements`: the student's statements of disagreement (statements_of)
+    # `amendments.service.statements`: the student's statements of disagreement
     "statements_of_disagreement": "coalesce(sd.doc, '[]')",
 }
 
-#: The statements of disagreement of the page's experiences, oldest first, one aggregate over
-#: the page like the experiences (a subquery per experience cost a tenth of the page).
-#: (S608: built from this module's constants; every value is a bound parameter.)
-_STATEMENTS_CTE = (
-    "statements_of AS (SELECT m.experience_id, '[' || string_agg("  # noqa: S608
+# An award's experiences and its trail are each a LATERAL subquery of index lookups, so that a
+# statement costs what the awards it builds cost: on a page that is none or a few (the rest are
+# kept, `registrar.documents`), and the planner, which cannot know how many, cannot pick a plan
+# that repeats a page-wide aggregate for each of them. (S608: this module's constants only.)
+
+#: The statements of disagreement on experience `e`, oldest first.
+_STATEMENTS_OF = (
+    "LEFT JOIN LATERAL (SELECT '[' || string_agg("  # noqa: S608
     + _object(
         {
             "statement": _str("m.statement"),
@@ -89,32 +92,22 @@ _STATEMENTS_CTE = (
         }
     )
     + ", ',' ORDER BY m.statement_at) || ']' AS doc FROM amendment_requests m"
-    " WHERE m.statement IS NOT NULL AND m.experience_id IN (SELECT c.experience_id FROM shown a"
-    " JOIN credit_request_experiences c ON c.request_id = a.request_id) GROUP BY m.experience_id)"
+    " WHERE m.experience_id = e.id AND m.statement IS NOT NULL) sd ON true"
 )
 
-#: The experiences of each request of the page, in the relationship's order (start date, then
-#: id): one aggregate over the page (a hash join), not one subquery per award. JSON and CSV.
-_EXPERIENCES_CTE = (
-    "experiences_of AS (SELECT c.request_id, '[' || string_agg("  # noqa: S608
+#: The experiences of award `a`'s request, in the relationship's order (start date, then id):
+#: the JSON array, and the CSV's cells (the ids; `verified_hours or hours` as the ORM row sums them).
+_EXPERIENCES_OF = (
+    "LEFT JOIN LATERAL (SELECT '[' || string_agg("  # noqa: S608
     + _object(EXPERIENCE_FIELDS)
     + ", ',' ORDER BY e.start_date, e.id) || ']' AS doc,"
-    # the CSV's cells: the ids, and `verified_hours or hours` as the ORM row sums them
     " string_agg(e.id::text, ' ' ORDER BY e.start_date, e.id) AS ids,"
     " sum(coalesce(nullif(e.verified_hours, 0), e.hours)) AS hours"
-    " FROM shown a JOIN credit_request_experiences c ON c.request_id = a.request_id"
-    " JOIN experiences e ON e.id = c.experience_id LEFT JOIN statements_of sd ON sd.experience_id = e.id"
-    " GROUP BY c.request_id)"
+    " FROM credit_request_experiences c JOIN experiences e ON e.id = c.experience_id "
+    + _STATEMENTS_OF
+    + " WHERE c.request_id = a.request_id) x ON true"
 )
 
-#: The decisions of the pass that made the award (its request's last pass), in route order, as
-#: `approval_models.award_trail` picks them.
-_TRAIL_FROM = (
-    "FROM (SELECT d.*, max(d.pass_no) OVER (PARTITION BY d.request_id) AS last_pass"
-    " FROM shown a JOIN approval_decisions d ON d.request_id = a.request_id) d"
-    " LEFT JOIN people db ON db.id = d.decided_by_id LEFT JOIN people dob ON dob.id = d.on_behalf_of_id"
-    " WHERE d.pass_no = d.last_pass GROUP BY d.request_id"
-)
 APPROVAL_FIELDS = {
     "step": _str("d.step_label"),
     "decision": _str("d.decision"),
@@ -122,17 +115,22 @@ APPROVAL_FIELDS = {
     "decided_at": _time("d.decided_at"),
     "on_behalf_of": _str("dob.display_name"),
 }
-#: The page's approval trails, one aggregate over the page like the experiences. JSON and CSV.
-_APPROVALS_CTE = (
-    "trail_of AS (SELECT d.request_id, '[' || string_agg("  # noqa: S608
+#: The decisions of the pass that made award `a` (its request's last pass), in route order, as
+#: `approval_models.award_trail` picks them: the JSON array, and the CSV's cell
+#: (`schemas.approvals_summary`: "Step: decision by Name (for Name) 2026-…Z; …").
+_TRAIL_OF = (
+    "LEFT JOIN LATERAL (SELECT '[' || string_agg("  # noqa: S608
     + _object(APPROVAL_FIELDS)
     + ", ',' ORDER BY d.step_index) || ']' AS doc, "
-    # the CSV's cell, `schemas.approvals_summary`: "Step: decision by Name (for Name) 2026-…Z; …"
     "string_agg(d.step_label || ': ' || d.decision || ' by ' || coalesce(db.display_name, 'a former approver')"
     " || coalesce(' (for ' || dob.display_name || ')', '') || ' '"
     " || to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '; ' ORDER BY d.step_index)"
-    " AS summary " + _TRAIL_FROM + ")"
+    " AS summary FROM approval_decisions d"
+    " LEFT JOIN people db ON db.id = d.decided_by_id LEFT JOIN people dob ON dob.id = d.on_behalf_of_id"
+    " WHERE d.request_id = a.request_id"
+    " AND d.pass_no = (SELECT max(l.pass_no) FROM approval_decisions l WHERE l.request_id = a.request_id)) t ON true"
 )
+
 
 #: The award as `schemas.Award` shows it: key → SQL giving the value's JSON text.
 AWARD_FIELDS = {
@@ -200,10 +198,8 @@ _JOINS = """JOIN people s ON s.id = a.student_id JOIN credit_rules r ON r.id = a
 LEFT JOIN people ap ON ap.id = a.approved_by_id"""
 
 
-#: The page's aggregates (`experiences_of`, `trail_of`) beside each award.
-_PAGE_JOINS = (
-    "LEFT JOIN experiences_of x ON x.request_id = a.request_id LEFT JOIN trail_of t ON t.request_id = a.request_id"
-)
+#: Each award's experiences (`x`) and trail (`t`).
+_PAGE_JOINS = f"{_EXPERIENCES_OF} {_TRAIL_OF}"
 
 
 def _statement_params(client: ApiClient, how: str) -> dict[str, Any]:
@@ -219,23 +215,33 @@ def _statement_params(client: ApiClient, how: str) -> dict[str, Any]:
     }
 
 
-#: The awards of `listed` whose kept document is missing (`registrar.documents`): the page's
-#: aggregates (`statements_of`, `experiences_of`, `trail_of`; the CSV's) build only these.
-_KEPT = "LEFT JOIN award_documents d ON d.award_id = a.id AND d.format = :format"
-_MISSING = f"shown AS (SELECT a.* FROM listed a {_KEPT} WHERE d.{{}} IS NULL)"  # noqa: S608 (constants)
+def _kept_page(where: str, column: str, limit: str) -> str:
+    """The keyset page's awards (their keys and student), each with its kept `doc` or `csv` as
+    `kept`: NULL when missing or of another format (tested outside the join, whose estimate must
+    not rest on the format's statistics, stale until a new format has been analysed)."""
+    return (
+        f"SELECT a.id, a.updated_at, a.student_id, CASE WHEN d.format = :format THEN d.{column} END AS kept"  # noqa: S608
+        " FROM credit_awards a LEFT JOIN award_documents d ON d.award_id = a.id"
+        f" WHERE {where} ORDER BY a.updated_at, a.id LIMIT {limit}"
+    )
 
-#: Each award of `shown` with its JSON object: `id`, `doc`.
-BUILT_DOCS = f"SELECT a.id, {_object(AWARD_FIELDS)} AS doc FROM shown a {_JOINS} {_PAGE_JOINS}"  # noqa: S608
+
+def _kept_or_built(value: str) -> str:
+    """`listed`'s (updated_at, id, text): the kept texts, and `value` built for the awards without
+    one. A union, not a join: the planner cannot know how many are missing, and a join it
+    expects to be tiny, met with a thousand rows, repeats the built side for every award."""
+    return (
+        "SELECT updated_at, id, kept AS text FROM listed WHERE kept IS NOT NULL UNION ALL"  # noqa: S608
+        f" SELECT a.updated_at, a.id, {value} FROM listed l JOIN credit_awards a ON a.id = l.id {_JOINS} {_PAGE_JOINS}"
+        " WHERE l.kept IS NULL"
+    )
 
 
 def _page_statement(where: str) -> str:
-    return f"""WITH page AS (
-  SELECT a.* FROM credit_awards a WHERE {where} ORDER BY a.updated_at, a.id LIMIT :limit + 1
-), listed AS (SELECT * FROM page ORDER BY updated_at, id LIMIT :limit), {_LOGGED}, {_MISSING.format("doc")},
-{_STATEMENTS_CTE}, {_EXPERIENCES_CTE}, {_APPROVALS_CTE}
-SELECT (SELECT '[' || coalesce(string_agg(coalesce(d.doc, b.doc), ',' ORDER BY a.updated_at, a.id), '') || ']'
-        FROM listed a {_KEPT} LEFT JOIN ({BUILT_DOCS}) b ON b.id = a.id)
-         AS data,
+    return f"""WITH page AS ({_kept_page(where, "doc", ":limit + 1")}),
+listed AS (SELECT * FROM page ORDER BY updated_at, id LIMIT :limit), {_LOGGED}
+SELECT (SELECT '[' || coalesce(string_agg(text, ',' ORDER BY updated_at, id), '') || ']'
+        FROM ({_kept_or_built(_object(AWARD_FIELDS))}) AS docs) AS data,
        (SELECT count(*) FROM page) AS matched,
        (SELECT updated_at FROM listed ORDER BY updated_at DESC, id DESC LIMIT 1) AS last_at,
        (SELECT id FROM listed ORDER BY updated_at DESC, id DESC LIMIT 1) AS last_id,
@@ -334,17 +340,12 @@ _UNESCAPE = {"\\\\": "\\", "\\n": "\n", "\\r": "\r", "\\t": "\t", "\\b": "\b", "
 
 
 _CSV_LINE = " || ',' || ".join(CSV_FIELDS.values())
-#: Each award of `shown` with its CSV line: `id`, `csv`.
-BUILT_LINES = f"SELECT a.id, {_CSV_LINE} AS csv FROM shown a {_JOINS} {_PAGE_JOINS}"  # noqa: S608
 _BUILT = f"SELECT a.id, {_object(AWARD_FIELDS)} AS doc, {_CSV_LINE} AS csv FROM shown a {_JOINS} {_PAGE_JOINS}"  # noqa: S608
 
 
 def _csv_statement(where: str) -> str:
-    return f"""COPY (WITH listed AS (
-  SELECT a.* FROM credit_awards a WHERE {where} ORDER BY a.updated_at, a.id LIMIT :batch
-), {_LOGGED}, {_MISSING.format("csv")}, {_STATEMENTS_CTE}, {_EXPERIENCES_CTE}, {_APPROVALS_CTE}
-SELECT coalesce(d.csv, b.csv) FROM listed a {_KEPT} LEFT JOIN ({BUILT_LINES}) b ON b.id = a.id
-ORDER BY a.updated_at, a.id) TO STDOUT"""  # noqa: S608 (as above)
+    return f"""COPY (WITH listed AS ({_kept_page(where, "csv", ":batch")}), {_LOGGED}
+SELECT text FROM ({_kept_or_built(_CSV_LINE)}) AS lines ORDER BY updated_at, id) TO STDOUT"""  # noqa: S608 (as above)
 
 
 def _copy_params(params: dict[str, Any], client: ApiClient) -> dict[str, Any]:
@@ -387,13 +388,10 @@ def stream_csv(session: Session, query: feed.FeedQuery, horizon: datetime, clien
 
 
 def documents_built(shown: str) -> str:
-    """A statement's head: `shown` (SQL selecting award rows), the aggregates their documents
-    read, and `built` (`id`, `doc`, `csv`): each award's JSON object and CSV line, as the
-    pages above build them (`registrar.documents` keeps them)."""
-    return (
-        f"WITH shown AS ({shown}), {_STATEMENTS_CTE}, {_EXPERIENCES_CTE}, {_APPROVALS_CTE},"  # noqa: S608 (constants)
-        f" built AS ({_BUILT})"
-    )
+    """A statement's head: `shown` (SQL selecting award rows) and `built` (`id`, `doc`, `csv`):
+    each award's JSON object and CSV line, as the pages above build them (`registrar.documents`
+    keeps them)."""
+    return f"WITH shown AS ({shown}), built AS ({_BUILT})"  # noqa: S608 (constants)
 
 
 #: Names the SQL that builds a document: kept documents of another format are not used.
