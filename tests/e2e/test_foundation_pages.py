@@ -57,5 +57,8 @@ def test_each_role_home_in_the_browser(
     check_accessibility(page)
     # Signing out is a real CSRF-protected form post.
     page.get_by_role("button", name="Sign out").click()
+    # the click starts a navigation; read the page once the answer has arrived (the content
+    # read at once was sometimes the empty document between the two pages)
+    page.get_by_text("You have signed out.").wait_for()
     assert "You have signed out." in page.content()
     check_accessibility(page)
