@@ -73,6 +73,7 @@ from careercenter.internships import views as internships_views
 from careercenter.jobs import metrics as jobs_metrics
 from careercenter.jobs import service as jobs
 from careercenter.notify import metrics as notify_metrics
+from careercenter.registrar import documents
 from careercenter.registrar.webhooks import receivers as webhook_receivers
 from careercenter.sso import doctor_checks as sso_checks
 from careercenter.sso.models import Role
@@ -123,7 +124,7 @@ def fill_registries() -> None:
     statemachine.use_recorder(record_event)
     for role, panel, order in _HOME_PANELS:
         homepanels.add_panel(role, panel, order=order)
-    for check in (*doctor.CORE_CHECKS, sso_checks.check_saml, sso_checks.check_cas):
+    for check in (*doctor.CORE_CHECKS, sso_checks.check_saml, sso_checks.check_cas, documents.check_award_documents):
         checks.add_check(check)
     export.add_section(transcripts_receivers.export_section())
     export.add_section(amendments_service.export_section())

@@ -95,8 +95,8 @@ def test_cli_prints_one_line_per_check_and_no_secret(make_app: Any, healthy: dic
     result = app.test_cli_runner().invoke(args=["doctor"])
     lines = result.output.strip().splitlines()
     assert result.exit_code == 0, result.output
-    # 8 from main's checks, + saml and cas
-    assert len(lines) == 10 and all(line.split()[0] in {"OK", "WARN"} for line in lines)
+    # 8 from main's checks, + saml, cas and the registrar's award documents
+    assert len(lines) == 11 and all(line.split()[0] in {"OK", "WARN"} for line in lines)
     assert READER_PASSWORD not in result.output and healthy["SECRET_KEY"] not in result.output
 
 

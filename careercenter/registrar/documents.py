@@ -25,11 +25,14 @@ ORM path and never reads the table.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.orm import Session
 
+from careercenter.checks import Result
 from careercenter.registrar.feed_sql import DOCUMENT_FORMAT, documents_built
 
 _FLAG = "careercenter.award_documents"
@@ -53,9 +56,15 @@ _UPDATE = (
     " FROM built b WHERE d.award_id = b.id"
 )
 
+#: The most documents a commit builds: a rename of someone named on many awards (an advisor who
+#: approved thousands) leaves the rest cleared, for the pages to build inline and
+#: `flask registrar build-documents` to fill, instead of holding that commit for seconds.
+OWN_BUILD_LIMIT = 1000
+
 #: The documents this transaction cleared (they are locked by it already): usually none.
 _OWN_CLEARED = sa.text(
     "SELECT award_id FROM award_documents WHERE stale_in = txid_current_if_assigned() AND doc IS NULL"
+    " ORDER BY award_id LIMIT :limit"
 )
 
 #: Up to :batch missing documents (or of another format) no transaction is building, locked
@@ -91,7 +100,7 @@ def rebuild_own(session: Session) -> None:
 
     The building statement is large (about 3 ms to plan), so a cheap look comes first."""
     if _kept(session):
-        ids = list(session.execute(_OWN_CLEARED).scalars())
+        ids = list(session.execute(_OWN_CLEARED, {"limit": OWN_BUILD_LIMIT}).scalars())
         if ids:
             session.execute(_BUILD_IDS, {"ids": ids, "format": DOCUMENT_FORMAT})
 
@@ -136,6 +145,27 @@ def counts(session: Session) -> tuple[int, int]:
     """(awards whose document is kept, in this release's format; awards without one)."""
     kept, missing = session.execute(_COUNTS, {"format": DOCUMENT_FORMAT}).one()
     return int(kept), int(missing)
+
+
+def check_award_documents(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]:
+    """`flask doctor`: on PostgreSQL, how many award documents are kept and how many are missing."""
+    from careercenter.extensions import db
+
+    session = db.session
+    if not _kept(session):
+        yield Result("OK", "award docs", "not kept on SQLite: the registrar API builds each page as it is asked")
+        return
+    try:
+        kept, missing = counts(session)
+    except sa.exc.SQLAlchemyError:
+        return  # the database check has said why
+    finally:
+        session.rollback()
+    if missing:
+        hint = "run flask --app wsgi registrar build-documents (until then the API builds them, more slowly)"
+        yield Result("WARN", "award docs", f"{kept} kept, {missing} missing: {hint}")
+    else:
+        yield Result("OK", "award docs", f"{kept} kept, none missing")
 
 
 # -- the session's part ---------------------------------------------------------------------

@@ -275,3 +275,35 @@ def test_two_writers_of_one_award_leave_its_document_as_both_wrote(committed_db:
             ).scalar_one()
             assert '"name":"First Writer"' in doc and '"employer":"Second Writer"' in doc
             assert documents.differing(check) == []
+
+
+@pg
+def test_a_commit_builds_a_bounded_number_and_doctor_names_the_rest(
+    make_award: Any, make_student: Any, session: Any, client: Any, read: Any, runner: Any, monkeypatch: Any
+) -> None:
+    from careercenter.doctor import run_checks
+
+    student = make_student(name="Before Rename")
+    awards = [make_award(student), make_award(student)]
+    monkeypatch.setattr(documents, "OWN_BUILD_LIMIT", 1)
+    student.display_name = "After Rename"
+    session.commit()
+    kept = [_kept(session, award.id)[0] for award in awards]
+    assert '"name":"After Rename"' in kept[0] and kept[1] is None  # the first built, the second left
+    body = _get(client, "/api/v1/credit-awards", read)
+    assert body.count('"name":"After Rename"') == 2 and "Before Rename" not in body
+
+    found = {r.name: r for r in run_checks(client.application)}["award docs"]
+    assert found.status == "WARN" and ", 1 missing: run flask --app wsgi registrar build-documents" in found.detail
+    assert runner.invoke(args=["registrar", "build-documents"]).output.startswith("built 1 award documents")
+    found = {r.name: r for r in run_checks(client.application)}["award docs"]
+    assert found.status == "OK" and found.detail.endswith(" kept, none missing")
+
+
+@pytest.mark.sqlite_only
+def test_doctor_says_sqlite_keeps_none(app: Any) -> None:
+    from careercenter.doctor import run_checks
+
+    found = {r.name: r for r in run_checks(app)}["award docs"]
+    assert found.status == "OK"
+    assert found.detail == "not kept on SQLite: the registrar API builds each page as it is asked"
