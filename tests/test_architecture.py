@@ -187,6 +187,7 @@ def test_create_app_wires_every_receiver_and_registry_once(app: Flask, make_app:
     from careercenter.audit.service import record_event
     from careercenter.credentials import status as credential_status
     from careercenter.doctor import CORE_CHECKS
+    from careercenter.registrar.documents import check_award_documents
     from careercenter.sso.doctor_checks import check_cas, check_saml
     from careercenter.transcripts import receivers
 
@@ -196,7 +197,7 @@ def test_create_app_wires_every_receiver_and_registry_once(app: Flask, make_app:
     modules = {getattr(r, "__module__", "") for r in before["transcript_revoked"]}
     assert not any(m.startswith("careercenter.credentials") for m in modules)
     assert receivers.on_name_changed in _receivers(signals.name_changed)
-    assert before["checks"] == [*CORE_CHECKS, check_saml, check_cas]
+    assert before["checks"] == [*CORE_CHECKS, check_saml, check_cas, check_award_documents]
     assert before["sections"] == ["transcripts", "amendment_requests"]
     assert [g.__name__ for g in before["gauges"]] == ["outbox_gauges", "signoff_gauges", "award_gauges", "job_gauges"]
     assert before["recorder"] == [record_event]
