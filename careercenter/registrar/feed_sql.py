@@ -5,7 +5,8 @@ On PostgreSQL the API's listings do not build ORM objects. One statement takes t
 rows (a data-modifying `WITH`: one entry per student per response, worded as
 `service.disclose_awards` words them) and returns the page's `data` array as JSON text; the view
 passes the bytes through. The CSV export reads each batch with `COPY (…) TO STDOUT`, the batch's
-disclosure rows written by the same statement.
+disclosure rows written by the same statement. Both read each award's JSON object or CSV line
+as PostgreSQL keeps it ready (`registrar.documents`) and build here only the ones missing.
 
 The text is byte-for-byte what the ORM path (`schemas.Award` through Flask's `jsonify`, and
 `csv_export` through `csv.writer`) sends for the same data: keys sorted, compact separators,
@@ -15,7 +16,10 @@ quotes with `\\r\\n` line ends. `tests/registrar/test_feed_sql.py` compares both
 **Adding a field to the award** (f17's `approvals`, a status): one entry in `AWARD_FIELDS`
 (key → SQL giving the value's JSON text; `a` is the award row, `s` the student, `r` the rule,
 `ap` the approver) — the keys are sorted when the statement is built. A CSV column: one entry
-in `CSV_FIELDS`, in `schemas.CSV_COLUMNS` order.
+in `CSV_FIELDS`, in `schemas.CSV_COLUMNS` order. The kept documents' `DOCUMENT_FORMAT` changes
+with it by itself (pages ignore the old ones; deploying runs `flask registrar build-documents`).
+A field read from a table or column the triggers do not watch needs a migration adding it
+(migration `f3a8b61c2d07`'s `SOURCES`): the check every PostgreSQL test ends with fails until then.
 """
 
 from __future__ import annotations
