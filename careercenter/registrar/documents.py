@@ -33,7 +33,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from careercenter.checks import Result
-from careercenter.registrar.feed_sql import DOCUMENT_FORMAT, documents_built
+from careercenter.registrar.feed_sql import DOCUMENT_FORMAT, documents_built, enabled
 
 _FLAG = "careercenter.award_documents"
 
@@ -67,12 +67,13 @@ _OWN_CLEARED = sa.text(
     " ORDER BY award_id LIMIT :limit"
 )
 
-#: Up to :batch missing documents (or of another format) no transaction is building, locked
-#: for the next statement; awards without a row (SQL outside the app) get one.
+#: Awards without a row (inserted by SQL outside the app) get one.
 _ADD_ROWS = sa.text(
     "INSERT INTO award_documents (award_id) SELECT a.id FROM credit_awards a"
     " WHERE NOT EXISTS (SELECT 1 FROM award_documents d WHERE d.award_id = a.id) ON CONFLICT DO NOTHING"
 )
+#: Up to :batch missing documents (or of another format) no transaction is building, locked
+#: for the next statement.
 _LOCK_MISSING = sa.text(
     "SELECT award_id FROM award_documents WHERE award_id > :after AND (doc IS NULL OR format IS DISTINCT FROM :format)"
     " ORDER BY award_id LIMIT :batch FOR UPDATE SKIP LOCKED"
@@ -91,15 +92,11 @@ _DIFFERING = sa.text(
 )
 
 
-def _kept(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def rebuild_own(session: Session) -> None:
     """Build the documents this session's transaction cleared (PostgreSQL; no-op elsewhere).
 
     The building statement is large (about 3 ms to plan), so a cheap look comes first."""
-    if _kept(session):
+    if enabled(session):
         ids = list(session.execute(_OWN_CLEARED, {"limit": OWN_BUILD_LIMIT}).scalars())
         if ids:
             session.execute(_BUILD_IDS, {"ids": ids, "format": DOCUMENT_FORMAT})
@@ -130,7 +127,7 @@ def clear_all(session: Session) -> None:
 
 def differing(session: Session) -> list[int]:
     """The awards whose kept document is not what would be built now (none, when all is well)."""
-    if not _kept(session) or session.execute(_ANY_KEPT).scalar() is None:
+    if not enabled(session) or session.execute(_ANY_KEPT).scalar() is None:
         return []
     return list(session.execute(_DIFFERING, {"format": DOCUMENT_FORMAT}).scalars())
 
@@ -152,7 +149,7 @@ def check_award_documents(app: Flask, _opts: dict[str, Any]) -> Iterator[Result]
     from careercenter.extensions import db
 
     session = db.session
-    if not _kept(session):
+    if not enabled(session):
         yield Result("OK", "award docs", "not kept on SQLite: the registrar API builds each page as it is asked")
         return
     try:

@@ -182,8 +182,8 @@ def _filters(query: feed.FeedQuery, horizon: datetime) -> tuple[str, dict[str, A
     return " AND ".join(where), params
 
 
-#: Inserts one disclosure row per student of `listed` (the awards sent), in the order of each student's first
-#: award, naming up to 20 award ids as `service.disclose_awards` does.
+#: Inserts one disclosure row per student of `listed` (the awards sent), in the order of each
+#: student's first award, naming up to 20 award ids as `service.disclose_awards` does.
 _LOGGED = """logged AS (
   INSERT INTO disclosures (at, student_id, party_type, party_id, party_label, records, basis, interest)
   SELECT :now, student_id, 'api_client', :party_id, :party_label,
