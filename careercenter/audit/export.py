@@ -1,7 +1,9 @@
 """Everything held about one student, as one JSON document (FERPA's right to inspect, 34 CFR 99.10).
 
 Each section is a query over one table scoped to the student; columns are exported as stored,
-except secrets (token hashes), which are never part of a student's record.
+except secrets (token hashes), which are never part of a student's record. The disclosure log is
+exported as the student's own page shows it (`disclosures_for`): a registrar API response that
+named the student shows only the student's awards, never the others it carried.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from careercenter.audit.service import disclosures_for
 from careercenter.db import utcnow
 from careercenter.sso.models import AdvisorAssignment, Person
 
@@ -30,7 +33,6 @@ class Section:
 
 
 def _sections() -> list[Section]:
-    from careercenter.audit.models import Disclosure
     from careercenter.credits.models import CreditAward, CreditRequest, request_experiences
     from careercenter.internships.models import Experience, SignoffRequest
 
@@ -62,9 +64,6 @@ def _sections() -> list[Section]:
         Section(
             "credit_awards",
             lambda s: sa.select(CreditAward).where(CreditAward.student_id == s.id).order_by(CreditAward.id),
-        ),
-        Section(
-            "disclosures", lambda s: sa.select(Disclosure).where(Disclosure.student_id == s.id).order_by(Disclosure.id)
         ),
     ]
 
@@ -115,10 +114,18 @@ def export_student(session: Session, student: Person) -> dict[str, Any]:
             "advisors": [{"campus_id": a.campus_id, "name": a.display_name, "email": a.email} for a in advisors],
         },
     }
-    for section in _sections() + EXTRA_SECTIONS:
-        result = session.execute(section.query(student))
-        if section.name == "credit_request_experiences":
-            document[section.name] = [_row(r) for r in result]
-        else:
-            document[section.name] = [_row(obj) for obj in result.scalars()]
+    for section in _sections():
+        _add(session, document, section, student)
+    # oldest first; a registrar API response that named the student shows only the student's awards
+    document["disclosures"] = [_row(d) for d in reversed(disclosures_for(session, student.id))]
+    for section in EXTRA_SECTIONS:
+        _add(session, document, section, student)
     return document
+
+
+def _add(session: Session, document: dict[str, Any], section: Section, student: Person) -> None:
+    result = session.execute(section.query(student))
+    if section.name == "credit_request_experiences":
+        document[section.name] = [_row(r) for r in result]
+    else:
+        document[section.name] = [_row(obj) for obj in result.scalars()]

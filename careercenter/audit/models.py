@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from careercenter.db import utcnow
@@ -71,4 +72,42 @@ class Disclosure(db.Model):
         sa.Index("ix_disclosures_student_at", "student_id", "at"),
         # a share link's views (`sharing.service.views_of`)
         sa.Index("ix_disclosures_party", "party_type", "party_id"),
+    )
+
+
+#: A list of ids: an integer array on PostgreSQL (GIN-indexed), a JSON array on SQLite.
+IdList = postgresql.ARRAY(sa.Integer).with_variant(sa.JSON(), "sqlite")
+
+
+class AwardDisclosure(db.Model):
+    """One registrar API response (a JSON page, a CSV batch, one award) and the awards it carried.
+
+    The same record as `Disclosure` — who obtained which student's records, on what basis, with
+    what interest — written once per response instead of once per student: a 1,000-award page
+    names its awards and, beside each, its student (`award_ids[i]` belongs to `student_ids[i]`).
+    `audit.service.disclosures_for` reads it back as one entry per student, naming only that
+    student's awards, so a student's log and export never show another student's ids.
+    """
+
+    __tablename__ = "award_disclosures"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: always api_client today; kept so that an entry reads like `Disclosure`
+    party_type: Mapped[str] = mapped_column(sa.String(20))
+    party_id: Mapped[str | None] = mapped_column(sa.String(64))
+    party_label: Mapped[str] = mapped_column(sa.String(200))
+    #: read | exported | posted: "credit awards #1, #2 (read through the registrar API)"
+    how: Mapped[str] = mapped_column(sa.String(20))
+    basis: Mapped[str] = mapped_column(sa.String(200))
+    interest: Mapped[str] = mapped_column(sa.String(300))
+    #: the awards in the order sent
+    award_ids: Mapped[list[int]] = mapped_column(IdList)
+    #: each award's student, in the same order (a student with two awards is named twice)
+    student_ids: Mapped[list[int]] = mapped_column(IdList)
+
+    __table_args__ = (
+        # a student's log (`disclosures_for`, the export): student_ids @> ARRAY[id]; on SQLite a
+        # plain index json_each cannot use, kept so that both dialects have one schema
+        sa.Index("ix_award_disclosures_students", "student_ids", postgresql_using="gin"),
     )

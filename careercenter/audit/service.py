@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from careercenter.audit.models import AuditEvent, Disclosure
+from careercenter.audit.models import AuditEvent, AwardDisclosure, Disclosure
 from careercenter.db import utcnow
 
 GENESIS = "0" * 64
@@ -199,9 +199,78 @@ def disclose_to_person(session: Session, viewer: Any, student: Any, records: str
     )
 
 
+def record_award_disclosure(
+    session: Session,
+    *,
+    party_id: str,
+    party_label: str,
+    how: str,
+    awards: Iterable[tuple[int, int]],
+    interest: str,
+    basis: str = SCHOOL_OFFICIAL,
+) -> AwardDisclosure | None:
+    """Log that an API client obtained the `awards` ((award id, student id) pairs, in the order
+    sent) in one response; nothing when there were none."""
+    pairs = list(awards)
+    if not pairs:
+        return None
+    entry = AwardDisclosure(
+        at=utcnow(),
+        party_type="api_client",
+        party_id=party_id[:64],
+        party_label=party_label[:200],
+        how=how,
+        basis=basis,
+        interest=interest[:300],
+        award_ids=[award for award, _ in pairs],
+        student_ids=[student for _, student in pairs],
+    )
+    session.add(entry)
+    return entry
+
+
+def award_records(award_ids: list[int], how: str) -> str:
+    """Which of a student's awards one response disclosed, in words (up to 20 ids named)."""
+    listed = ", ".join(f"#{i}" for i in award_ids[:20])
+    if len(award_ids) > 20:
+        listed += f" and {len(award_ids) - 20} more"
+    return f"credit award{'s' if len(award_ids) > 1 else ''} {listed} ({how} through the registrar API)"[:300]
+
+
+def _names_student(session: Session, student_id: int) -> sa.ColumnElement[bool]:
+    if session.get_bind().dialect.name == "postgresql":
+        return AwardDisclosure.student_ids.contains([student_id])  # @>, the GIN index
+    # SQLite: a text match first (cheap, and it may match 12 in 120), then the exact test
+    named = sa.func.json_each(AwardDisclosure.student_ids).table_valued("value")
+    return sa.and_(
+        sa.cast(AwardDisclosure.student_ids, sa.Text).contains(str(student_id)),
+        sa.exists(sa.select(1).select_from(named).where(named.c.value == student_id)),
+    )
+
+
+def _as_entry(row: AwardDisclosure, student_id: int) -> Disclosure:
+    """`row` as `student_id`'s log shows it: a `Disclosure` never added to the session."""
+    own = [award for award, student in zip(row.award_ids, row.student_ids, strict=True) if student == student_id]
+    return Disclosure(
+        at=row.at,
+        student_id=student_id,
+        party_type=row.party_type,
+        party_id=row.party_id,
+        party_label=row.party_label,
+        records=award_records(own, row.how),
+        basis=row.basis,
+        interest=row.interest,
+    )
+
+
 def disclosures_for(session: Session, student_id: int, *, since: datetime | None = None) -> list[Disclosure]:
-    """The disclosure log of one student, newest first."""
-    query = sa.select(Disclosure).where(Disclosure.student_id == student_id)
+    """The disclosure log of one student, newest first: its `Disclosure` rows, and an entry for
+    each `AwardDisclosure` that named the student (see `_as_entry`)."""
+    rows = sa.select(Disclosure).where(Disclosure.student_id == student_id)
+    responses = sa.select(AwardDisclosure).where(_names_student(session, student_id))
     if since is not None:
-        query = query.where(Disclosure.at >= since)
-    return list(session.execute(query.order_by(Disclosure.at.desc(), Disclosure.id.desc())).scalars())
+        rows, responses = rows.where(Disclosure.at >= since), responses.where(AwardDisclosure.at >= since)
+    entries = list(session.execute(rows).scalars())
+    entries += [_as_entry(row, student_id) for row in session.execute(responses).scalars()]
+    # newest first; among equal times, logged rows by id (the derived entries have none)
+    return sorted(entries, key=lambda d: (d.at, d.id or 0), reverse=True)

@@ -6,7 +6,6 @@ Plain functions taking a session and values; they `flush()`, the view or CLI com
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from careercenter.amendments import service as amendments
-from careercenter.audit.service import Actor, record_disclosures
+from careercenter.audit.service import Actor, record_award_disclosure
 from careercenter.credits.approval_models import ApprovalDecision
 from careercenter.credits.models import AWARD_TRANSITIONS, AwardStatus, CreditAward, CreditRequest
 from careercenter.db import utcnow
@@ -176,25 +175,15 @@ def get_award(session: Session, award_id: int, *, for_update: bool = False) -> C
 
 
 def disclose_awards(session: Session, client: ApiClient, awards: Iterable[CreditAward], how: str = "read") -> None:
-    """Write one disclosure-log entry per student whose awards `client` received."""
-    by_student: dict[int, list[int]] = defaultdict(list)
-    for award in awards:
-        by_student[award.student_id].append(award.id)
-    entries = []
-    for student_id, ids in by_student.items():
-        listed = ", ".join(f"#{i}" for i in ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
-        entries.append(
-            {
-                "student_id": student_id,
-                "party_type": "api_client",
-                "party_id": client.client_id,
-                "party_label": f"{client.name} (registrar API client)",
-                "records": f"credit award{'s' if len(ids) > 1 else ''} {listed} ({how} through the registrar API)",
-                "interest": API_INTEREST,
-            }
-        )
-    # One batched INSERT per page or CSV batch: a 1000-award page discloses up to 1000 students.
-    record_disclosures(session, entries)
+    """Log that `client` received `awards` in one response (one row, however many students)."""
+    record_award_disclosure(
+        session,
+        party_id=client.client_id,
+        party_label=f"{client.name} (registrar API client)",
+        how=how,
+        awards=[(award.id, award.student_id) for award in awards],
+        interest=API_INTEREST,
+    )
 
 
 # -- posting ------------------------------------------------------------------------------

@@ -7,7 +7,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from careercenter.audit.models import AuditEvent
-from careercenter.audit.service import Actor, disclose_to_person, record_event, verify_chain
+from careercenter.audit.service import (
+    Actor,
+    disclose_to_person,
+    disclosures_for,
+    record_award_disclosure,
+    record_event,
+    verify_chain,
+)
 
 
 def _chain(session: Any, n: int = 5) -> list[AuditEvent]:
@@ -101,3 +108,16 @@ def test_students_cannot_read_the_disclosure_pages(client: Any, login: Any, make
     login(me)
     assert client.get(f"/registrar/students/{other.campus_id}/disclosures").status_code == 403
     assert client.get("/me/disclosures").status_code == 200
+
+
+def test_a_response_naming_a_longer_id_is_not_in_a_students_log(session: Any, make_student: Any) -> None:
+    student = make_student()
+    longer = int(f"{student.id}0")  # 12 → 120: the same digits, another student
+    for award, named in ((900, longer), (901, student.id), (902, int(f"9{student.id}"))):
+        record_award_disclosure(
+            session, party_id="c1", party_label="SIS", how="read", awards=[(award, named)], interest="posting credit"
+        )
+    session.flush()
+    (entry,) = disclosures_for(session, student.id)
+    assert entry.records == "credit award #901 (read through the registrar API)"
+    assert disclosures_for(session, longer)[0].student_id == longer

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from careercenter.audit.models import AuditEvent, Disclosure
+from careercenter.audit.export import export_student
+from careercenter.audit.models import AuditEvent, AwardDisclosure, Disclosure
+from careercenter.audit.service import SCHOOL_OFFICIAL, disclosures_for
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.db import utcnow
 
@@ -30,7 +32,7 @@ def write(bearer: Any) -> dict[str, str]:
 
 
 def _disclosures(session: Any, student_id: int) -> list[Disclosure]:
-    return list(session.execute(sa.select(Disclosure).where(Disclosure.student_id == student_id)).scalars())
+    return disclosures_for(session, student_id)
 
 
 def _all_pages(client: Any, headers: dict[str, str], path: str = "/api/v1/credit-awards", **params: Any) -> list[Any]:
@@ -220,6 +222,29 @@ def test_reads_write_disclosures_naming_the_client(
     # A failed read discloses nothing.
     client.get("/api/v1/credit-awards", query_string={"limit": "0"}, headers=headers)
     assert len(_disclosures(session, award.student_id)) == 2
+
+
+def test_a_students_log_and_export_name_only_their_own_awards_of_a_page(
+    client: Any, session: Any, login: Any, make_api_client: Any, get_token: Any, make_award: Any, make_student: Any
+) -> None:
+    made = make_api_client("credits:read", name="Banner nightly sync")
+    headers = {"Authorization": f"Bearer {get_token(made)['access_token']}"}
+    mine, theirs = make_student(), make_student()
+    first, other, second = make_award(mine), make_award(theirs), make_award(mine)
+    assert len(client.get("/api/v1/credit-awards", headers=headers).get_json()["data"]) == 3
+    (row,) = session.execute(sa.select(AwardDisclosure)).scalars()  # one row for the response
+    assert row.award_ids == [first.id, other.id, second.id] and row.student_ids == [mine.id, theirs.id, mine.id]
+    (entry,) = disclosures_for(session, mine.id)
+    assert entry.records == f"credit awards #{first.id}, #{second.id} (read through the registrar API)"
+    assert entry.party_label == "Banner nightly sync (registrar API client)" and entry.basis == SCHOOL_OFFICIAL
+    (their_entry,) = disclosures_for(session, theirs.id)
+    assert their_entry.records == f"credit award #{other.id} (read through the registrar API)"
+    document = export_student(session, mine)
+    assert [d["records"] for d in document["disclosures"]] == [entry.records]
+    assert all(f"#{other.id}" not in d["records"] for d in document["disclosures"])
+    login(mine)
+    page = client.get("/me/disclosures").get_data(as_text=True)
+    assert f"#{first.id}, #{second.id}" in page and f"#{other.id} " not in page and "Banner nightly sync" in page
 
 
 # -- posting --------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ switched off (the ORM, as SQLite serves it), and compares the bytes.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -14,7 +16,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from careercenter.audit.models import Disclosure
+from careercenter.audit.models import AwardDisclosure
+from careercenter.audit.service import disclosures_for
 from careercenter.credits.models import AwardStatus
 from careercenter.db import utcnow
 from careercenter.internships.models import ExperienceState
@@ -113,16 +116,18 @@ def _both(client: Any, monkeypatch: pytest.MonkeyPatch, path: str, **kw: Any) ->
 
 
 def _disclosures(session: Any) -> list[tuple[Any, ...]]:
+    """The responses' disclosure rows, oldest first."""
     rows = session.execute(
         sa.select(
-            Disclosure.student_id,
-            Disclosure.party_type,
-            Disclosure.party_id,
-            Disclosure.party_label,
-            Disclosure.records,
-            Disclosure.basis,
-            Disclosure.interest,
-        ).order_by(Disclosure.id)
+            AwardDisclosure.party_type,
+            AwardDisclosure.party_id,
+            AwardDisclosure.party_label,
+            AwardDisclosure.how,
+            AwardDisclosure.basis,
+            AwardDisclosure.interest,
+            AwardDisclosure.award_ids,
+            AwardDisclosure.student_ids,
+        ).order_by(AwardDisclosure.id)
     ).all()
     return [tuple(r) for r in rows]
 
@@ -179,21 +184,25 @@ def test_sql_student_listing_and_disclosures_match(
     client: Any, session: Any, read: dict[str, str], awards: list[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = f"/api/v1/students/{awards[0].student.campus_id}/credit-awards"
-    session.execute(sa.delete(Disclosure))
+    session.execute(sa.delete(AwardDisclosure))
     session.commit()
     monkeypatch.setattr(feed_sql, "enabled", lambda session: False)
     orm = client.get("/api/v1/credit-awards", headers=read).get_data()
     orm_rows = _disclosures(session)
-    session.execute(sa.delete(Disclosure))
+    session.execute(sa.delete(AwardDisclosure))
     session.commit()
     monkeypatch.setattr(feed_sql, "enabled", lambda session: True)
     sql = client.get("/api/v1/credit-awards", headers=read).get_data()
     assert sql == orm
-    assert _disclosures(session) == orm_rows  # the same rows, in the same order
-    assert len(orm_rows) == len(AWKWARD) + 1  # one per student
+    assert _disclosures(session) == orm_rows  # the same row
+    (row,) = orm_rows  # one per response, naming every award sent and its student
+    assert row[6] == [a["id"] for a in json.loads(sql)["data"]]
+    assert len(set(row[7])) == len(AWKWARD) + 1 and row[3] == "read"
+    (entry,) = disclosures_for(session, awards[0].student_id)  # the student's own awards, and no other
+    own = [i for i, s in zip(row[6], row[7], strict=True) if s == awards[0].student_id]
+    assert entry.records == f"credit awards #{own[0]}, #{own[1]} (read through the registrar API)"
     orm, sql = _both(client, monkeypatch, path, headers=read)
     assert sql == orm and len(json.loads(sql)["data"]) == 2
-    assert any(r[4].startswith("credit awards #") for r in orm_rows)
 
 
 @pg
@@ -201,18 +210,19 @@ def test_sql_csv_is_byte_for_byte_the_orm_csv(
     client: Any, session: Any, read: dict[str, str], awards: list[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(csv_export, "CSV_BATCH", 4)  # several batches, one a partial one
-    session.execute(sa.delete(Disclosure))
+    session.execute(sa.delete(AwardDisclosure))
     session.commit()
     monkeypatch.setattr(feed_sql, "enabled", lambda session: False)
     orm = client.get("/api/v1/credit-awards.csv", headers=read).get_data()
     orm_rows = _disclosures(session)
-    session.execute(sa.delete(Disclosure))
+    session.execute(sa.delete(AwardDisclosure))
     session.commit()
     monkeypatch.setattr(feed_sql, "enabled", lambda session: True)
     sql = client.get("/api/v1/credit-awards.csv", headers=read).get_data()
     assert sql == orm
     assert _disclosures(session) == orm_rows
-    assert len(orm_rows) > len(AWKWARD)  # a student whose awards span two batches is disclosed twice
+    assert len(orm_rows) == -(-len(awards) // 4)  # one per batch
+    assert [i for row in orm_rows for i in row[6]] == [int(r["id"]) for r in csv.DictReader(io.StringIO(sql.decode()))]
     assert "Zoë".encode() in sql and b"'=HYPERLINK" in sql and b"'+SIS" in sql and b'"Line\nbreak\r\n' in sql
     for query in ({"status": "posted"}, {"term": "2027SP"}):
         orm, sql = _both(client, monkeypatch, "/api/v1/credit-awards.csv", query_string=query, headers=read)
@@ -233,13 +243,14 @@ def test_many_awards_of_one_student_are_disclosed_as_the_orm_words_it(
         make_award(student, hours=("1",))
     rows = []
     for sql in (False, True):
-        session.execute(sa.delete(Disclosure))
+        session.execute(sa.delete(AwardDisclosure))
         session.commit()
         monkeypatch.setattr(feed_sql, "enabled", lambda session, sql=sql: sql)
         assert client.get("/api/v1/credit-awards", query_string={"limit": 100}, headers=read).status_code == 200
         rows.append(_disclosures(session))
-    assert rows[0] == rows[1] and len(rows[0]) == 1
-    assert rows[0][0][4].endswith(" and 3 more (read through the registrar API)")
+    assert rows[0] == rows[1] and len(rows[0]) == 1 and rows[0][0][7] == [student.id] * 23
+    (entry,) = disclosures_for(session, student.id)
+    assert entry.records.endswith(" and 3 more (read through the registrar API)")
 
 
 def test_sqlite_keeps_the_orm_path(app: Any, session: Any, is_postgres: bool) -> None:
