@@ -2,10 +2,10 @@
 
 On PostgreSQL the API's listings do not build ORM objects. One statement takes the keyset page
 (the same filters, order and safe horizon as `feed.fetch_page`), writes the page's disclosure
-rows (a data-modifying `WITH`: one entry per student per response, worded as
-`service.disclose_awards` words them) and returns the page's `data` array as JSON text; the view
+row (a data-modifying `WITH`: one `award_disclosures` row per response naming its awards and
+their students, as `service.disclose_awards` writes it) and returns the page's `data` array as JSON text; the view
 passes the bytes through. The CSV export reads each batch with `COPY (…) TO STDOUT`, the batch's
-disclosure rows written by the same statement. Both read each award's JSON object or CSV line
+disclosure row written by the same statement. Both read each award's JSON object or CSV line
 as PostgreSQL keeps it ready (`registrar.documents`) and build here only the ones missing.
 
 The text is byte-for-byte what the ORM path (`schemas.Award` through Flask's `jsonify`, and
@@ -182,19 +182,13 @@ def _filters(query: feed.FeedQuery, horizon: datetime) -> tuple[str, dict[str, A
     return " AND ".join(where), params
 
 
-#: Inserts one disclosure row per student of `listed` (the awards sent), in the order of each
-#: student's first award, naming up to 20 award ids as `service.disclose_awards` does.
+#: Inserts the response's disclosure row: the awards of `listed` in the order sent, each
+#: beside its student (none for an empty page), as `service.disclose_awards` does.
 _LOGGED = """logged AS (
-  INSERT INTO disclosures (at, student_id, party_type, party_id, party_label, records, basis, interest)
-  SELECT :now, student_id, 'api_client', :party_id, :party_label,
-         left('credit award' || CASE WHEN count(*) > 1 THEN 's' ELSE '' END || ' '
-              || string_agg('#' || id, ', ' ORDER BY n) FILTER (WHERE k <= 20)
-              || CASE WHEN count(*) > 20 THEN ' and ' || (count(*) - 20) || ' more' ELSE '' END
-              || ' (' || :how || ' through the registrar API)', 300),
-         :basis, :interest
-  FROM (SELECT id, student_id, row_number() OVER (ORDER BY updated_at, id) AS n,
-               row_number() OVER (PARTITION BY student_id ORDER BY updated_at, id) AS k FROM listed) AS numbered
-  GROUP BY student_id ORDER BY min(n)
+  INSERT INTO award_disclosures (at, party_type, party_id, party_label, how, basis, interest, award_ids, student_ids)
+  SELECT :now, 'api_client', :party_id, :party_label, :how, :basis, :interest,
+         array_agg(id ORDER BY updated_at, id), array_agg(student_id ORDER BY updated_at, id)
+  FROM listed HAVING count(*) > 0
   RETURNING 1
 )"""
 
@@ -268,8 +262,12 @@ def ascii_json(text: str) -> str:
     return _NON_ASCII.sub(_escape, text) if not text.isascii() or "\x7f" in text else text
 
 
-def page_body(session: Session, query: feed.FeedQuery, horizon: datetime, client: ApiClient, cursor_for: Any) -> str:
-    """The page's whole JSON body (`{"data":[…],"next_cursor":…}` and a newline), disclosures written.
+def page_body(
+    session: Session, query: feed.FeedQuery, horizon: datetime, client: ApiClient, cursor_for: Any
+) -> list[bytes]:
+    """The page's whole JSON body (`{"data":[…],"next_cursor":…}` and a newline), disclosures written,
+    in three pieces for the WSGI server to send as they are: a 1,000-award page is about 1 MB,
+    and joining it into one string copied it four times.
 
     `cursor_for(updated_at, id)` makes the next cursor from the page's last award.
     """
@@ -285,7 +283,7 @@ def page_body(session: Session, query: feed.FeedQuery, horizon: datetime, client
     row = session.execute(stmt.bindparams(*_typed(params)), bind).one()
     cursor = cursor_for(row.last_at, row.last_id) if row.matched > query.limit else None
     nxt = "null" if cursor is None else f'"{cursor}"'  # itsdangerous cursors are URL-safe ASCII
-    return '{"data":' + ascii_json(row.data) + ',"next_cursor":' + nxt + "}\n"
+    return [b'{"data":', ascii_json(row.data).encode("ascii"), f',"next_cursor":{nxt}}}\n'.encode("ascii")]
 
 
 def _typed(params: dict[str, Any]) -> list[sa.BindParameter[Any]]:

@@ -98,8 +98,8 @@ def _listing(query: feed.FeedQuery, cursor: str | None, scope: str) -> Response:
             lambda at, last_id: feed.make_cursor(secret, query, scope, SimpleNamespace(updated_at=at, id=last_id)),
         )
         if current_app.debug:  # jsonify indents in debug mode: answer what the ORM path answers
-            return jsonify(json.loads(body))
-        return Response(body, mimetype="application/json")
+            return jsonify(json.loads(b"".join(body)))
+        return Response(body, mimetype="application/json")  # a list: its length is the Content-Length
     awards, has_more = feed.fetch_page(db.session, query, horizon)
     service.disclose_awards(db.session, current_client(), awards)
     statements = service.statements_for(db.session, awards)
