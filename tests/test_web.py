@@ -171,6 +171,8 @@ def test_csrf_is_enforced_on_forms(make_app: Any) -> None:
 
 
 def test_seed_demo_makes_a_campus_once(runner: Any, session: Any) -> None:
+    from careercenter.audit.service import disclosures_for
+    from careercenter.credits.models import CreditAward
     from careercenter.sso.models import AdvisorAssignment, Person
 
     result = runner.invoke(args=["seed-demo"])
@@ -181,6 +183,13 @@ def test_seed_demo_makes_a_campus_once(runner: Any, session: Any) -> None:
     # and the reports' year of history: generated students, not on the development login
     assert session.execute(sa.select(sa.func.count()).select_from(Person)).scalar_one() == 21 + 320
     assert session.execute(sa.select(sa.func.count()).select_from(AdvisorAssignment)).scalar_one() == 11
+    # the demo registrar client's first read, in Maya's log naming only her award
+    maya = session.execute(sa.select(Person).where(Person.campus_id == "S1001")).scalar_one()
+    (read,) = [d for d in disclosures_for(session, maya.id) if d.party_type == "api_client"]
+    assert read.party_label == "Demo registrar sync (registrar API client)"
+    mine = session.execute(sa.select(CreditAward.id).where(CreditAward.student_id == maya.id)).scalars().all()
+    assert read.records == f"credit award #{mine[0]} (read through the registrar API)" and len(mine) == 1
+    assert "has read 4 awards once" in result.output
     again = runner.invoke(args=["seed-demo"])
     assert "already there; nothing changed" in again.output
 
