@@ -1,7 +1,7 @@
 """Import every domain's models so that metadata (and Alembic) sees the whole schema."""
 
 from careercenter.amendments.models import AmendmentRequest  # noqa: F401
-from careercenter.audit.models import AuditEvent, Disclosure  # noqa: F401
+from careercenter.audit.models import AuditEvent, AwardDisclosure, Disclosure  # noqa: F401
 from careercenter.credentials.models import CredentialSubject, IssuedCredential, StatusList  # noqa: F401
 from careercenter.credentials.wallet_models import WalletExchange  # noqa: F401
 from careercenter.credits.approval_models import ApprovalDecision, ApprovalWait, Delegation  # noqa: F401
