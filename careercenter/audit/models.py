@@ -78,6 +78,12 @@ class Disclosure(db.Model):
 #: A list of ids: an integer array on PostgreSQL (GIN-indexed), a JSON array on SQLite.
 IdList = postgresql.ARRAY(sa.Integer).with_variant(sa.JSON(), "sqlite")
 
+#: `award_disclosures`' check, in each dialect's words (migration a9d4e2c7f1b3 writes the same)
+PARALLEL = {
+    "postgresql": "cardinality(award_ids) = cardinality(student_ids) AND cardinality(award_ids) > 0",
+    "sqlite": "json_array_length(award_ids) = json_array_length(student_ids) AND json_array_length(award_ids) > 0",
+}
+
 
 class AwardDisclosure(db.Model):
     """One registrar API response (a JSON page, a CSV batch, one award) and the awards it carried.
@@ -110,4 +116,7 @@ class AwardDisclosure(db.Model):
         # a student's log (`disclosures_for`, the export): student_ids @> ARRAY[id]; on SQLite a
         # plain index json_each cannot use, kept so that both dialects have one schema
         sa.Index("ix_award_disclosures_students", "student_ids", postgresql_using="gin"),
+        # one student beside each award, and at least one award
+        sa.CheckConstraint(PARALLEL["postgresql"], name="parallel").ddl_if(dialect="postgresql"),
+        sa.CheckConstraint(PARALLEL["sqlite"], name="parallel").ddl_if(dialect="sqlite"),
     )

@@ -11,7 +11,8 @@ student through a GIN index on `student_ids` and shows each as one entry naming 
 student's own awards, worded as before ("credit awards #12, #15 (read through the registrar
 API)").
 
-Rows written before this migration stay in `disclosures` and are read with the rest; every
+A check keeps the two arrays parallel and not empty, so that no entry can name an award without
+its student. Rows written before this migration stay in `disclosures` and are read with the rest; every
 other disclosure (a person opening a record, a share link, a transcript) is still written
 there, one row each.
 
@@ -35,6 +36,12 @@ depends_on = None
 
 IDS = postgresql.ARRAY(sa.Integer()).with_variant(sa.JSON(), "sqlite")
 
+#: one student beside each award, and at least one award (as `audit.models.PARALLEL`)
+PARALLEL = {
+    "postgresql": "cardinality(award_ids) = cardinality(student_ids) AND cardinality(award_ids) > 0",
+    "sqlite": "json_array_length(award_ids) = json_array_length(student_ids) AND json_array_length(award_ids) > 0",
+}
+
 
 def upgrade() -> None:
     op.create_table(
@@ -50,6 +57,7 @@ def upgrade() -> None:
         sa.Column("award_ids", IDS, nullable=False),
         sa.Column("student_ids", IDS, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_award_disclosures")),
+        sa.CheckConstraint(PARALLEL[op.get_bind().dialect.name], name=op.f("ck_award_disclosures_parallel")),
     )
     op.create_index("ix_award_disclosures_students", "award_disclosures", ["student_ids"], postgresql_using="gin")
 

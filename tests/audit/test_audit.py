@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
-from careercenter.audit.models import AuditEvent
+from careercenter.audit.models import AuditEvent, AwardDisclosure
 from careercenter.audit.service import (
     Actor,
     disclose_to_person,
@@ -121,3 +122,13 @@ def test_a_response_naming_a_longer_id_is_not_in_a_students_log(session: Any, ma
     (entry,) = disclosures_for(session, student.id)
     assert entry.records == "credit award #901 (read through the registrar API)"
     assert disclosures_for(session, longer)[0].student_id == longer
+
+
+@pytest.mark.parametrize(("award_ids", "student_ids"), [([1, 2], [7]), ([1], [7, 8]), ([], [])])
+def test_an_award_disclosure_names_a_student_beside_each_award(
+    session: Any, award_ids: list[int], student_ids: list[int]
+) -> None:
+    row = {"party_type": "api_client", "party_label": "SIS", "how": "read", "basis": "b", "interest": "i"}
+    with pytest.raises(sa.exc.IntegrityError), session.begin_nested():
+        session.execute(sa.insert(AwardDisclosure).values(award_ids=award_ids, student_ids=student_ids, **row))
+    assert session.execute(sa.select(sa.func.count()).select_from(AwardDisclosure)).scalar_one() == 0
