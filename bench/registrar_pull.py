@@ -55,7 +55,8 @@ ORDER BY a.updated_at, a.id, e.id
 
 def statement_probe(url: str, batches: int = 20) -> dict[str, Any]:
     """What the service's own statements cost in PostgreSQL, and how much of it is the
-    disclosure rows (FERPA 99.32: one per student per page or batch) that COPY does not write.
+    disclosure row (FERPA 99.32: one `award_disclosures` row per page or batch, naming its
+    awards' students) that COPY does not write.
 
     Median over `batches` 1000-award pages spread over the table, each statement run with and
     without its `logged` CTE, every transaction rolled back (no rows left behind).

@@ -1,7 +1,7 @@
 """The registrar API's CSV export (columns and rows from `schemas.AwardCsvRow`), streamed by batch.
 
 The stream runs after the request's transaction boundary has committed (the response body is
-sent after `after_request`), so it commits each batch's disclosure rows itself: a registrar
+sent after `after_request`), so it commits each batch's disclosure row itself: a registrar
 system that received a batch of rows has had them disclosed, even if the download breaks off
 later. This is the one commit outside `careercenter.transaction`, and why.
 """
