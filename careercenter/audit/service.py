@@ -237,20 +237,42 @@ def award_records(award_ids: list[int], how: str) -> str:
     return f"credit award{'s' if len(award_ids) > 1 else ''} {listed} ({how} through the registrar API)"[:300]
 
 
-def _names_student(session: Session, student_id: int) -> sa.ColumnElement[bool]:
+#: What a student's log shows of an `AwardDisclosure` (and `own`: their awards in it, in order).
+_SHOWN = (
+    AwardDisclosure.at,
+    AwardDisclosure.party_type,
+    AwardDisclosure.party_id,
+    AwardDisclosure.party_label,
+    AwardDisclosure.how,
+    AwardDisclosure.basis,
+    AwardDisclosure.interest,
+)
+
+
+def _responses_naming(session: Session, student_id: int) -> sa.Select[Any]:
+    """The responses that named `student_id`, each with `own`: the student's awards in it."""
     if session.get_bind().dialect.name == "postgresql":
-        return AwardDisclosure.student_ids.contains([student_id])  # @>, the GIN index
+        # found through the GIN index (@>); the student's awards picked out in the database, so a
+        # log of many 1,000-award responses does not bring their arrays into Python
+        pairs = sa.func.unnest(AwardDisclosure.award_ids, AwardDisclosure.student_ids)
+        pair = pairs.table_valued("award", "student", with_ordinality="n").render_derived()
+        mine = sa.select(pair.c.award).where(pair.c.student == student_id).order_by(pair.c.n)
+        own = sa.func.array(mine.scalar_subquery(), type_=AwardDisclosure.award_ids.type)
+        return sa.select(*_SHOWN, own.label("own")).where(AwardDisclosure.student_ids.contains([student_id]))
     # SQLite: a text match first (cheap, and it may match 12 in 120), then the exact test
     named = sa.func.json_each(AwardDisclosure.student_ids).table_valued("value")
-    return sa.and_(
+    return sa.select(*_SHOWN, AwardDisclosure.award_ids, AwardDisclosure.student_ids).where(
         sa.cast(AwardDisclosure.student_ids, sa.Text).contains(str(student_id)),
         sa.exists(sa.select(1).select_from(named).where(named.c.value == student_id)),
     )
 
 
-def _as_entry(row: AwardDisclosure, student_id: int) -> Disclosure:
-    """`row` as `student_id`'s log shows it: a `Disclosure` never added to the session."""
-    own = [award for award, student in zip(row.award_ids, row.student_ids, strict=True) if student == student_id]
+def _as_entry(row: sa.Row[Any], student_id: int) -> Disclosure:
+    """A response as `student_id`'s log shows it: a `Disclosure` never added to the session."""
+    if "own" in row._fields:
+        own = list(row.own)
+    else:
+        own = [award for award, student in zip(row.award_ids, row.student_ids, strict=True) if student == student_id]
     return Disclosure(
         at=row.at,
         student_id=student_id,
@@ -267,10 +289,10 @@ def disclosures_for(session: Session, student_id: int, *, since: datetime | None
     """The disclosure log of one student, newest first: its `Disclosure` rows, and an entry for
     each `AwardDisclosure` that named the student (see `_as_entry`)."""
     rows = sa.select(Disclosure).where(Disclosure.student_id == student_id)
-    responses = sa.select(AwardDisclosure).where(_names_student(session, student_id))
+    responses = _responses_naming(session, student_id)
     if since is not None:
         rows, responses = rows.where(Disclosure.at >= since), responses.where(AwardDisclosure.at >= since)
     entries = list(session.execute(rows).scalars())
-    entries += [_as_entry(row, student_id) for row in session.execute(responses).scalars()]
+    entries += [_as_entry(row, student_id) for row in session.execute(responses)]
     # newest first; among equal times, logged rows by id (the derived entries have none)
     return sorted(entries, key=lambda d: (d.at, d.id or 0), reverse=True)
