@@ -37,12 +37,13 @@ from careercenter.registrar.feed_sql import DOCUMENT_FORMAT, documents_built, en
 
 _FLAG = "careercenter.award_documents"
 
-#: The tables whose ORM changes may clear a document (a request's experiences are its
-#: `credit_request_experiences`, changed through the request).
+#: The tables whose changes may clear a document: those with a trigger, and `credit_requests`,
+#: through which the ORM changes a request's experiences (`credit_request_experiences`).
 SOURCE_TABLES = frozenset(
     {
         "credit_awards",
         "credit_requests",
+        "credit_request_experiences",
         "people",
         "credit_rules",
         "experiences",
@@ -175,8 +176,12 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def _after_execute(state: Any) -> None:
+    """An INSERT, UPDATE or DELETE through the session on a source table (or on one it cannot
+    name) may clear documents; one on another table (a job's lease, a disclosure) cannot."""
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[_FLAG] = True
+        table = getattr(getattr(state.statement, "table", None), "name", None)
+        if table is None or table in SOURCE_TABLES:
+            state.session.info[_FLAG] = True
 
 
 def _before_commit(session: Session) -> None:

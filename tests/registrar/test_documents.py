@@ -18,11 +18,14 @@ import pytest
 import sqlalchemy as sa
 
 from careercenter.amendments.models import AmendmentRequest, AmendmentState
+from careercenter.audit.models import Disclosure
 from careercenter.credits.approval_models import ApprovalDecision, StepDecision
-from careercenter.credits.models import AwardStatus
+from careercenter.credits.models import AwardStatus, request_experiences
 from careercenter.db import utcnow
 from careercenter.internships.models import ExperienceState
+from careercenter.jobs.models import Job
 from careercenter.registrar import documents
+from careercenter.sso.models import Person
 
 pg = pytest.mark.postgres_only
 
@@ -115,6 +118,9 @@ CHANGES = {
     "the award's SIS reference": _rename("sis_reference"),
     "a decision of the last pass": _decision,
     "a statement of disagreement": _statement,
+    "the student's name, by an UPDATE through the session": lambda session, award, _make: session.execute(
+        sa.update(Person).where(Person.id == award.student_id).values(display_name="Renamed display_name")
+    ),
 }
 
 
@@ -133,6 +139,27 @@ def test_a_change_to_what_a_document_reads_builds_it_again(
     assert line is not None  # (the CSV shows some of these only: it is compared with a fresh one below)
     assert documents.differing(session) == []
     assert _kept(session, other.id) == other_before  # another award's document is left alone
+
+
+#: Statements through the session: whether each may clear a document (and so makes the commit look).
+WRITES = {
+    "a person renamed": (lambda: sa.update(Person).where(Person.id == -1).values(display_name="x"), True),
+    "a request's experiences": (
+        lambda: sa.delete(request_experiences).where(request_experiences.c.request_id == -1),
+        True,
+    ),
+    "a job's lease": (lambda: sa.update(Job).where(Job.id == -1).values(attempts=0), False),
+    "a disclosure logged": (lambda: sa.delete(Disclosure).where(Disclosure.id == -1), False),
+}
+
+
+@pytest.mark.parametrize("what", list(WRITES))
+def test_only_writes_to_what_documents_read_make_the_commit_look(what: str, session: Any) -> None:
+    statement, marks = WRITES[what]
+    session.commit()
+    assert documents._FLAG not in session.info
+    session.execute(statement())
+    assert session.info.get(documents._FLAG, False) is marks
 
 
 @pg
@@ -244,7 +271,6 @@ def test_two_writers_of_one_award_leave_its_document_as_both_wrote(committed_db:
 
     from careercenter.extensions import db
     from careercenter.internships.models import Experience
-    from careercenter.sso.models import Person
 
     award_id, student_id, experience_id = _committed_award(committed_db)
     failures: list[BaseException] = []
