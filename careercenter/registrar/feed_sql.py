@@ -4,9 +4,10 @@ On PostgreSQL the API's listings do not build ORM objects. One statement takes t
 (the same filters, order and safe horizon as `feed.fetch_page`), writes the page's disclosure
 row (a data-modifying `WITH`: one `award_disclosures` row per response naming its awards and
 their students, as `service.disclose_awards` writes it) and returns the page's `data` array as
-JSON text; the view passes the bytes through. The CSV export reads each batch with `COPY (…) TO STDOUT`, the batch's
-disclosure row written by the same statement. Both read each award's JSON object or CSV line
-as PostgreSQL keeps it ready (`registrar.documents`) and build here only the ones missing.
+JSON text; the view passes the bytes through. The CSV export reads each batch with
+`COPY (…) TO STDOUT`, the batch's disclosure row written by the same statement. Both read each
+award's JSON object or CSV line as PostgreSQL keeps it ready (`registrar.documents`) and build
+here only the ones missing.
 
 The text is byte-for-byte what the ORM path (`schemas.Award` through Flask's `jsonify`, and
 `csv_export` through `csv.writer`) sends for the same data: keys sorted, compact separators,
