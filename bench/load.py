@@ -5,13 +5,16 @@
 Students browse and ask for transcripts, advisors approve, a registrar system pulls (see
 bench/locustfile.py). Everything runs on 127.0.0.1 and stops by itself: locust with
 `--run-time`, gunicorn stopped afterwards. The floor: the same locust set-up (users, wait times,
-gunicorn workers) hitting `GET /healthz` (one trivial query) for a third of the time.
+gunicorn workers) hitting `GET /healthz` (one trivial query) for a third of the time. The
+jobs workers run at nice 19, their sessions too (`BENCH_JOBS_NICE`; see `start_jobs_workers`),
+and the run reports how many transcript jobs it left queued and how soon they were done.
 Prints and writes bench/results/load.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -36,6 +39,9 @@ from bench.common import (  # noqa: E402
 from bench.fixtures import demo_people, ensure_queue  # noqa: E402
 from bench.registrar_pull import api_client  # noqa: E402
 from bench.scrape import sign_in  # noqa: E402
+
+#: The jobs workers' nice value, and their sessions' (see `start_jobs_workers`).
+JOBS_NICE = int(os.environ.get("BENCH_JOBS_NICE", "19"))
 
 FLOOR_LOCUSTFILE = """
 from locust import FastHttpUser, between, task
@@ -218,17 +224,26 @@ def audit_verify(url: str) -> dict[str, Any]:
 
 
 def start_jobs_workers(url: str, count: int) -> list[subprocess.Popen[bytes]]:
-    """`flask jobs run` workers (transcripts off the request path), stopped by the caller."""
+    """`flask jobs run` workers (transcripts off the request path), stopped by the caller.
+
+    Niced: on this one machine the workers share the cores with gunicorn (a campus runs them on
+    their own hosts); requests come first, the queue drains in the time left over. Each worker
+    starts its own session, and Linux's autogroup scheduler shares the CPU fairly between
+    sessions whatever the nice value of a process within each: the value that counts is the
+    session's, in /proc/PID/autogroup (as under systemd a service's `CPUWeight` counts, not its
+    `Nice`; see deploy/careercenter-jobs.service)."""
     flask = str(Path(sys.executable).parent / "flask")
-    return [
+    workers = [
         subprocess.Popen(
-            # niced: on this one machine the workers share the cores with gunicorn (a campus runs them on
-            # their own hosts); requests come first, the queue drains in the time left over
-            ["nice", "-n", "10", flask, "--app", "wsgi", "jobs", "run"], cwd=ROOT, env=bench_env(url),
+            ["nice", "-n", str(JOBS_NICE), flask, "--app", "wsgi", "jobs", "run"], cwd=ROOT, env=bench_env(url),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         for _ in range(count)
     ]  # fmt: skip
+    for worker in workers:
+        with contextlib.suppress(OSError):  # a kernel without autogroup: the nice value alone
+            Path(f"/proc/{worker.pid}/autogroup").write_text(str(JOBS_NICE))
+    return workers
 
 
 def stop(workers: list[subprocess.Popen[bytes]]) -> None:
@@ -376,6 +391,10 @@ def main() -> None:
             probe = service_cpu_probe(url, server["pid"], workers)
             mixed = run_locust("bench/locustfile.py", base, users, args.seconds, "load", env, probe)
             memory = sampler()
+            if not args.rush and args.jobs_workers:
+                # The transcripts the load asked for, niced behind its requests: how far behind.
+                drain["left_after_run"] = queue_depth(url)
+                drain["drained_seconds_after_run"] = wait_drained(url, args.drain_wait)
             if args.rush:
                 drain["left_after_run"] = queue_depth(url)
                 done_in = wait_drained(url, args.drain_wait)
@@ -432,7 +451,7 @@ def main() -> None:
         f" {round(1000 * (os.cpu_count() or 1) / max(per_request, 0.1))} req/s at the service's and locust's cost"
     )
     if drain:
-        print(f"rush: {drain}")
+        print(f"{'rush' if args.rush else 'transcript jobs'}: {drain}")
     if memory:
         print(f"gunicorn workers' peak memory (max VmHWM, KiB) at seconds into the run: {memory}")
     print(f"flask audit verify: exit {verify['exit_code']}: {' / '.join(verify['output'])}")
