@@ -51,6 +51,17 @@ def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signat
     multiprocess.mark_process_dead(worker.pid)
 
 
+def pre_fork(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    """Freeze what the master has loaded (the app, its modules, SQLAlchemy's mappers: about
+    250,000 objects) out of the garbage collector's reach before each fork: a worker's full
+    collection then walks only what the worker made, about 1 ms instead of 150-180 ms, a pause
+    a request would wait behind; and it leaves the pages the workers share with the master
+    alone (Python's advice for fork without exec, `gc.freeze`)."""
+    import gc
+
+    gc.freeze()
+
+
 def post_fork(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
     """Each worker opens its own database connections, never the master's (SQLAlchemy's advice)."""
     from careercenter.db import dispose_inherited_pools

@@ -3,6 +3,7 @@ one line naming the variable, not a Python traceback."""
 
 from __future__ import annotations
 
+import gc
 import os
 import runpy
 import subprocess
@@ -73,3 +74,13 @@ def test_gunicorn_stops_with_one_line(tmp_path: Path) -> None:
     lines = done.stderr.strip().splitlines()
     assert lines[-1] == "careercenter: GUNICORN_WORKERS must be a whole number, at least 1; it is 'many'"
     assert "Traceback" not in done.stderr
+
+
+def test_the_master_freezes_what_it_loaded_before_each_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = _settings(monkeypatch)
+    gc.unfreeze()
+    try:
+        conf["pre_fork"](None, None)  # type: ignore[operator]
+        assert gc.get_freeze_count() > 10_000  # this test process's modules, at least
+    finally:
+        gc.unfreeze()
