@@ -26,7 +26,8 @@ from careercenter.db import utcnow
 from careercenter.errors import Conflict, NotAllowed, ValidationFailed
 from careercenter.formatting import format_decimal
 from careercenter.notify.service import queue_message
-from careercenter.sso.models import AdvisorAssignment, Person
+from careercenter.sso.models import Person
+from careercenter.sso.service import assignment
 from careercenter.statemachine import move
 
 RACE_MESSAGE = (
@@ -61,9 +62,14 @@ def _decide_on_current_data(session: Session, request: CreditRequest) -> None:
     after taking it means the state, version and caps seen are those every earlier decision left.
     Every decision takes this lock first, so the lock order is the same (student row, then
     request row, then the audit chain) and two decisions on one request cannot deadlock.
-    SQLite has no row locks and needs none: it serialises writers."""
+    SQLite has no row locks and needs none: it serialises writers.
+
+    The request's columns are read again and every relationship expired, but for its student:
+    a request never changes student, and dropping the loaded one would read it again."""
     session.execute(sa.select(Person.id).where(Person.id == request.student_id).with_for_update())
-    session.refresh(request)
+    mapper = sa.inspect(CreditRequest)
+    session.refresh(request, [attr.key for attr in mapper.column_attrs])
+    session.expire(request, [rel.key for rel in mapper.relationships if rel.key != "student"])
 
 
 def _check_decidable(request: CreditRequest, expected_version: int | None) -> None:
@@ -106,8 +112,7 @@ def _decide(
 
 
 def _require_advisor(session: Session, advisor: Person, request: CreditRequest) -> None:
-    assigned = session.get(AdvisorAssignment, (advisor.id, request.student_id))
-    if assigned is None:
+    if assignment(session, advisor.id, request.student_id) is None:
         raise NotAllowed("Only the student's assigned advisor decides this request.")
 
 

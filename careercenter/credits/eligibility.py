@@ -21,6 +21,7 @@ from careercenter.credits.models import CreditRequest
 from careercenter.credits.routes import StepKind
 from careercenter.db import utcnow
 from careercenter.sso.models import AdvisorAssignment, Person, PoolMembership, Role, RoleGrant
+from careercenter.sso.service import assignment
 
 #: The role a person needs to decide (or, as a delegate, to stand in for) each kind of step.
 ROLE_FOR_KIND = {
@@ -61,9 +62,7 @@ def _fits(session: Session, person: Person, target: tuple[StepKind, str | None, 
     if not person.is_active:
         return False
     if kind is StepKind.ADVISOR:
-        return person.has_role(Role.ADVISOR) and (
-            session.get(AdvisorAssignment, (person.id, request.student_id)) is not None
-        )
+        return person.has_role(Role.ADVISOR) and (assignment(session, person.id, request.student_id) is not None)
     if kind is StepKind.SPONSOR:
         return person.has_role(Role.FACULTY) and request.sponsor_id == person.id
     if kind is StepKind.REGISTRAR:

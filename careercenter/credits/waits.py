@@ -150,6 +150,7 @@ def tell_approvers(session: Session, request: CreditRequest, wait: ApprovalWait,
             subject=f"{_SUBJECTS[why]}: {rule.course_label}, {request.student.display_name}",
             text="\n".join(text),
             kind=f"credits.step_{why}",
+            flush=False,
         )
     session.flush()
     return len(recipients)
@@ -223,6 +224,7 @@ def tell_student_step_passed(
         subject=f"Credit request step passed: {rule.course_label}",
         text="\n".join(lines),
         kind="credits.step_passed",
+        flush=False,
     )
 
 

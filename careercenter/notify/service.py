@@ -44,8 +44,12 @@ def queue_message(
     kind: str,
     html: str | None = None,
     reply_to: str | None = None,
+    flush: bool = True,
 ) -> OutboxMessage:
     """Put one message in the outbox; the worker (`flask outbox run`) delivers it.
+
+    `flush=False` leaves it for the caller's next flush (it has no id until then): a caller
+    queuing several at once writes them in one INSERT.
 
     The Message-ID is fixed here, so that a delivery repeated after a lost `250` reply is
     recognisably the same mail to the receiving side.
@@ -63,7 +67,8 @@ def queue_message(
         now = utcnow()
         message.state, message.sent_at, message.last_attempt_at = OutboxState.SENT, now, now
     session.add(message)
-    session.flush()
+    if flush:
+        session.flush()
     return message
 
 

@@ -185,6 +185,8 @@ def _after_execute(state: Any) -> None:
 
 
 def _before_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint's release: the commit around it will look (the flag stays set)
     session.flush()  # what is still pending is flushed after this hook: flush it first
     if session.info.pop(_FLAG, False):
         rebuild_own(session)

@@ -26,9 +26,24 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+_KEPT = "careercenter.sso.kept_assignments"
+
+
+def assignment(session: Session, advisor_id: int, student_id: int) -> AdvisorAssignment | None:
+    """The assignment of advisor `advisor_id` to student `student_id`, if there is one.
+
+    A row found is kept alive for the session's life: the identity map holds objects weakly, so
+    a row nothing refers to is gone the moment it is checked, and the next check (a decision
+    asks three times: the interest, the form, the step under the lock) would read it again."""
+    found = session.get(AdvisorAssignment, (advisor_id, student_id))
+    if found is not None:
+        session.info.setdefault(_KEPT, set()).add(found)
+    return found
+
+
 def is_assigned_advisor(session: Session, advisor: Person, student: Person) -> bool:
     """Whether `advisor` is assigned to `student`."""
-    return session.get(AdvisorAssignment, (advisor.id, student.id)) is not None
+    return assignment(session, advisor.id, student.id) is not None
 
 
 def can_view_student(session: Session, viewer: Person, student: Person) -> bool:
