@@ -23,6 +23,7 @@ from careercenter.sso.models import Role
 from tests.credits.helpers import TEST_RULES
 from tests.credits.routes_helpers import ROUTE_RULES, audit_events, csci_request, mail_to, route_campus
 from tests.factories import verified_experience
+from tests.test_query_counts import count_queries
 
 
 @pytest.fixture()
@@ -202,6 +203,37 @@ def test_a_stale_form_after_the_step_moved_on_is_told_so_not_refused(
     assert [d.decided_by.display_name for d in approvals.trail(session, request)] == ["Dana Whitfield"]
     # Without the form's version (no decision form was shown to them) it is still a refusal.
     assert client.post(f"/credits/requests/{request.id}/decision", data={"action": "approve"}).status_code == 403
+
+
+def test_a_steps_decision_reads_the_assignment_once_and_its_approvers_mails_in_one_insert(
+    client: Any, login: Any, session: Any, campus: dict[str, Any], make_person: Any
+) -> None:
+    c = campus
+    lee = make_person(Role.FACULTY, name="Lee Chen", email="lee@example.edu", program="Computer Science")
+    lee.set_pools({"csci-chairs"})
+    request = csci_request(session, c["zoe"])
+    session.commit()
+    login(c["dana"])
+    data = {"action": "approve", "version": str(request.version_id), "comment": "Fine."}
+    with count_queries() as statements:
+        response = client.post(f"/credits/requests/{request.id}/decision", data=data)
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(ApprovalWait, request.id).step_label == "Department chair"
+    assert [m.subject for m in mail_to(session, c["zoe"])] == ["Credit request step passed: CSCI 397"]
+    for chair in (c["priya"], lee):
+        assert [m.subject for m in mail_to(session, chair)] == ["Credit request waiting for you: CSCI 397, Zoe Martin"]
+    sql = [" ".join(s.split()) for s in statements]
+    # The interest, the form's check and the step under the lock each ask; the row is read once.
+    assert sum("FROM advisor_assignments WHERE" in s for s in sql) == 1
+    # The student's row is read once (then locked: SELECT people.id ... FOR UPDATE on PostgreSQL).
+    assert sum(s.startswith("SELECT people.id AS people_id") for s in sql) == 1
+    # The student's mail goes with the step's move; the two chairs' in one INSERT after it on
+    # PostgreSQL (SQLite's RETURNING does not keep the rows' order: SQLAlchemy inserts one by one).
+    one_insert = session.get_bind().dialect.name == "postgresql"
+    assert sum(s.startswith("INSERT INTO outbox_messages") for s in sql) == (2 if one_insert else 3)
+    # The award documents are looked for once, at the commit, not at the decision's savepoint too.
+    assert sum("FROM award_documents WHERE stale_in" in s for s in sql) == (1 if one_insert else 0)
 
 
 def test_return_at_a_later_step_starts_a_new_pass_at_step_one(session: Any, campus: dict[str, Any]) -> None:
