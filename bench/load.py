@@ -421,10 +421,11 @@ def main() -> None:
         "p99_except_pdf_ms": max(
             (f["p99_ms"] for name, f in mixed["by_request"].items() if "/pdf" not in name), default=0
         ),
-        "target": "0 errors and p99 < 300 ms; audit verify OK",
+        "target": "0 errors and p99 < 300 ms, over all and for every request but the PDF; audit verify OK",
         "target_met": total["failures"] == 0
         and not mixed["exceptions"]
         and total["p99_ms"] < 300
+        and all(f["p99_ms"] < 300 for name, f in mixed["by_request"].items() if "/pdf" not in name)
         and verify["exit_code"] == 0,
     }
     name = "load" if args.users == 16 else f"load_{args.users}_users"
@@ -455,7 +456,10 @@ def main() -> None:
     if memory:
         print(f"gunicorn workers' peak memory (max VmHWM, KiB) at seconds into the run: {memory}")
     print(f"flask audit verify: exit {verify['exit_code']}: {' / '.join(verify['output'])}")
-    print(f"target (0 errors, p99 < 300 ms): {'met' if figures['target_met'] else 'missed'}")
+    print(
+        f"target (0 errors, p99 < 300 ms over all and for every request but the PDF, audit OK):"
+        f" {'met' if figures['target_met'] else 'missed'}"
+    )
     print(f"results: {path}")
 
 
