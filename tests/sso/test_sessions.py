@@ -90,3 +90,16 @@ def test_timeouts_are_configurable(make_app: Any, session: Any, make_student: An
 def test_timeouts_come_from_the_environment() -> None:
     config = from_environment({"CAREERCENTER_SESSION_IDLE_MINUTES": "15", "CAREERCENTER_SESSION_ABSOLUTE_HOURS": "8"})
     assert config == {"SESSION_IDLE_MINUTES": 15, "SESSION_ABSOLUTE_HOURS": 8}
+
+
+def test_the_cookie_is_written_when_it_changes_not_on_every_response(
+    client: Any, make_student: Any, login: Any
+) -> None:
+    login(make_student())
+    client.get("/student")  # the first page after signing in may move the idle clock
+    response = client.get("/student")
+    assert response.status_code == 200
+    assert not [v for k, v in response.headers.items() if k == "Set-Cookie"]
+    _age(client, idle_minutes=2, since_login_minutes=2)  # the idle clock moves once a minute
+    moved = client.get("/student")
+    assert moved.status_code == 200 and "careercenter_session=" in _cookie(moved)
