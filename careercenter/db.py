@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -41,6 +42,39 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+
+class _InSubquery(sa.sql.functions.FunctionElement[bool]):
+    """`column IN (subquery)`; on PostgreSQL `column = ANY(ARRAY(subquery))` (see `in_subquery`)."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+    name = "in_subquery"
+
+
+@compiles(_InSubquery)
+def _in_subquery(element: _InSubquery, compiler: Any, **kw: Any) -> str:
+    # The subquery is a ScalarSelect: its SELECT is written bare (in parentheses it would give one
+    # row). Parenthesised whole: SQLite, without a boolean type, compares the result with 1.
+    column, subquery = element.clauses
+    return f"({compiler.process(column, **kw)} IN ({compiler.process(subquery.element, **kw)}))"
+
+
+@compiles(_InSubquery, "postgresql")
+def _any_array(element: _InSubquery, compiler: Any, **kw: Any) -> str:
+    column, subquery = element.clauses
+    return f"{compiler.process(column, **kw)} = ANY(ARRAY({compiler.process(subquery.element, **kw)}))"
+
+
+def in_subquery(column: sa.ColumnElement[Any], subquery: sa.Select[Any]) -> sa.ColumnElement[bool]:
+    """`column` is one of the values `subquery` (one column) gives, for a subquery of few rows
+    (an advisor's students) against a column with an index (`credit_requests.student_id`).
+
+    On PostgreSQL as `= ANY(ARRAY(…))`: the subquery runs once and the planner looks the values
+    up in the index, where for `IN (…)` it estimated the lookups dearer than reading every row of
+    the other conditions (every waiting request) and hashing them: 0.9 ms against 1.3-2.9 ms
+    for an advisor of 181 students among 4,191 waiting requests (bench/load.py's queues)."""
+    return _InSubquery(column, subquery.scalar_subquery())
 
 
 def paginate(

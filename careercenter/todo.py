@@ -18,6 +18,7 @@ from flask import has_request_context, request, url_for
 from sqlalchemy.orm import Session, joinedload
 
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
+from careercenter.db import in_subquery
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.notify.models import OutboxMessage, OutboxState
 from careercenter.sso.models import AdvisorAssignment, Person, Role
@@ -122,10 +123,9 @@ def student_count(session: Session, student: Person) -> int:
 
 
 def _waiting_requests(advisor_id: Id) -> sa.Select[tuple[CreditRequest]]:
-    return (
-        sa.select(CreditRequest)
-        .join(AdvisorAssignment, AdvisorAssignment.student_id == CreditRequest.student_id)
-        .where(AdvisorAssignment.advisor_id == advisor_id, CreditRequest.state == RequestState.SUBMITTED)
+    advised = sa.select(AdvisorAssignment.student_id).where(AdvisorAssignment.advisor_id == advisor_id)
+    return sa.select(CreditRequest).where(
+        in_subquery(CreditRequest.student_id, advised), CreditRequest.state == RequestState.SUBMITTED
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased, lazyload
 from careercenter.credits.approval_models import ApprovalWait, Delegation
 from careercenter.credits.models import CreditRequest
 from careercenter.credits.routes import StepKind
-from careercenter.db import utcnow
+from careercenter.db import in_subquery, utcnow
 from careercenter.sso.models import AdvisorAssignment, Person, PoolMembership, Role, RoleGrant
 from careercenter.sso.service import assignment
 
@@ -119,14 +119,8 @@ def _principal_clause(principal: Person, kinds: Iterable[StepKind]) -> list[sa.C
     student = aliased(Person)
     out: list[sa.ColumnElement[bool]] = []
     if StepKind.ADVISOR in kinds and principal.has_role(Role.ADVISOR):
-        out.append(
-            sa.and_(
-                ApprovalWait.kind == StepKind.ADVISOR,
-                CreditRequest.student_id.in_(
-                    sa.select(AdvisorAssignment.student_id).where(AdvisorAssignment.advisor_id == principal.id)
-                ),
-            )
-        )
+        advised = sa.select(AdvisorAssignment.student_id).where(AdvisorAssignment.advisor_id == principal.id)
+        out.append(sa.and_(ApprovalWait.kind == StepKind.ADVISOR, in_subquery(CreditRequest.student_id, advised)))
     if StepKind.SPONSOR in kinds and principal.has_role(Role.FACULTY):
         out.append(sa.and_(ApprovalWait.kind == StepKind.SPONSOR, CreditRequest.sponsor_id == principal.id))
     registrar = StepKind.REGISTRAR in kinds and principal.has_role(Role.REGISTRAR)
