@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from careercenter.audit.service import Actor
 from careercenter.credits.evaluation import Evaluation, ExperienceFacts, PriorAward, StudentFacts, evaluate
@@ -286,6 +286,14 @@ def requests_of(session: Session, student: Person) -> list[CreditRequest]:
             .options(selectinload(CreditRequest.rule))
             .order_by(CreditRequest.created_at.desc(), CreditRequest.id.desc())
         ).scalars()
+    )
+
+
+def request_with_student(session: Session, request_id: int) -> CreditRequest | None:
+    """The request and its student in one query, without the student's roles (its page and a
+    decision show the student's name; who may decide is read from the viewer's roles)."""
+    return session.get(
+        CreditRequest, request_id, options=[joinedload(CreditRequest.student).lazyload(Person.role_grants)]
     )
 
 

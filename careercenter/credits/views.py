@@ -266,7 +266,7 @@ def render_request(
 @login_required
 @transaction.writes_on_read
 def request_detail(request_id: int) -> tuple[str, int]:
-    credit_request = db.session.get(CreditRequest, request_id)
+    credit_request = credit_requests.request_with_student(db.session, request_id)
     viewer = me()
     interest = interest_in(db.session, viewer, credit_request.student) if credit_request else None
     if credit_request is None or interest is None:
@@ -304,7 +304,7 @@ def _ask_before_denying(credit_request: CreditRequest, action: str | None, comme
 def decide(request_id: int) -> tuple[str, int] | Response:
     """Decide the step the request waits at (anyone who may: its approvers and their delegates)."""
     advisor = me()
-    credit_request = db.session.get(CreditRequest, request_id)
+    credit_request = credit_requests.request_with_student(db.session, request_id)
     if credit_request is None or interest_in(db.session, advisor, credit_request.student) is None:
         abort(404)
     if approvals.may_decide(db.session, advisor, credit_request) is None:
