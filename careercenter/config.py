@@ -38,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "careercenter_session",
     # The cookie is written when its contents change (sign-in, the idle clock's once-a-minute
-    # move, a flash), not signed again on every response: its expiry stays the absolute lifetime.
+    # move, a flash), not signed and sent again with every response.
     "SESSION_REFRESH_EACH_REQUEST": False,
     "WTF_CSRF_TIME_LIMIT": None,  # the session's own timeouts bound a token's life
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
