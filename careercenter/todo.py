@@ -21,7 +21,8 @@ from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest,
 from careercenter.db import in_subquery
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.notify.models import OutboxMessage, OutboxState
-from careercenter.sso.models import AdvisorAssignment, Person, Role
+from careercenter.sso.models import Person, Role
+from careercenter.sso.service import advisee_ids
 
 #: A person's id: a value, or the parameter of a statement built once (`_count_statement`).
 Id = int | sa.BindParameter[int]
@@ -123,9 +124,8 @@ def student_count(session: Session, student: Person) -> int:
 
 
 def _waiting_requests(advisor_id: Id) -> sa.Select[tuple[CreditRequest]]:
-    advised = sa.select(AdvisorAssignment.student_id).where(AdvisorAssignment.advisor_id == advisor_id)
     return sa.select(CreditRequest).where(
-        in_subquery(CreditRequest.student_id, advised), CreditRequest.state == RequestState.SUBMITTED
+        in_subquery(CreditRequest.student_id, advisee_ids(advisor_id)), CreditRequest.state == RequestState.SUBMITTED
     )
 
 

@@ -21,7 +21,7 @@ from careercenter.credits.models import CreditRequest
 from careercenter.credits.routes import StepKind
 from careercenter.db import in_subquery, utcnow
 from careercenter.sso.models import AdvisorAssignment, Person, PoolMembership, Role, RoleGrant
-from careercenter.sso.service import assignment
+from careercenter.sso.service import advisee_ids, assignment
 
 #: The role a person needs to decide (or, as a delegate, to stand in for) each kind of step.
 ROLE_FOR_KIND = {
@@ -62,7 +62,7 @@ def _fits(session: Session, person: Person, target: tuple[StepKind, str | None, 
     if not person.is_active:
         return False
     if kind is StepKind.ADVISOR:
-        return person.has_role(Role.ADVISOR) and (assignment(session, person.id, request.student_id) is not None)
+        return person.has_role(Role.ADVISOR) and assignment(session, person.id, request.student_id) is not None
     if kind is StepKind.SPONSOR:
         return person.has_role(Role.FACULTY) and request.sponsor_id == person.id
     if kind is StepKind.REGISTRAR:
@@ -119,8 +119,8 @@ def _principal_clause(principal: Person, kinds: Iterable[StepKind]) -> list[sa.C
     student = aliased(Person)
     out: list[sa.ColumnElement[bool]] = []
     if StepKind.ADVISOR in kinds and principal.has_role(Role.ADVISOR):
-        advised = sa.select(AdvisorAssignment.student_id).where(AdvisorAssignment.advisor_id == principal.id)
-        out.append(sa.and_(ApprovalWait.kind == StepKind.ADVISOR, in_subquery(CreditRequest.student_id, advised)))
+        advised = in_subquery(CreditRequest.student_id, advisee_ids(principal.id))
+        out.append(sa.and_(ApprovalWait.kind == StepKind.ADVISOR, advised))
     if StepKind.SPONSOR in kinds and principal.has_role(Role.FACULTY):
         out.append(sa.and_(ApprovalWait.kind == StepKind.SPONSOR, CreditRequest.sponsor_id == principal.id))
     registrar = StepKind.REGISTRAR in kinds and principal.has_role(Role.REGISTRAR)

@@ -99,7 +99,7 @@ def _listing(query: feed.FeedQuery, cursor: str | None, scope: str) -> Response:
         )
         if current_app.debug:  # jsonify indents in debug mode: answer what the ORM path answers
             return jsonify(json.loads(b"".join(body)))
-        return Response(body, mimetype="application/json")  # a list: its length is the Content-Length
+        return Response(body, mimetype="application/json")  # a list: Werkzeug sums its pieces' lengths
     awards, has_more = feed.fetch_page(db.session, query, horizon)
     service.disclose_awards(db.session, current_client(), awards)
     statements = service.statements_for(db.session, awards)

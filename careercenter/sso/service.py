@@ -57,6 +57,11 @@ def can_view_student(session: Session, viewer: Person, student: Person) -> bool:
     return viewer.has_role(Role.ADVISOR) and is_assigned_advisor(session, viewer, student)
 
 
+def advisee_ids(advisor_id: int | sa.ColumnElement[int]) -> sa.Select[tuple[int]]:
+    """Select the ids of the students assigned to advisor `advisor_id` (a subquery's rows)."""
+    return sa.select(AdvisorAssignment.student_id).where(AdvisorAssignment.advisor_id == advisor_id)
+
+
 def advisees_query(advisor: Person) -> sa.Select[tuple[Person]]:
     """Select the students assigned to `advisor`, by name."""
     return (
