@@ -85,15 +85,20 @@ def paginate(
     page: int,
     per_page: int,
     options: Sequence[Any] = (),
+    total: int | None = None,
+    rows: bool = False,
 ) -> Page:
-    """Count `query`'s rows, then load page `page` (1-based) of its entities in `order_by` order.
+    """Count `query`'s rows (unless the caller knows their `total`), then load page `page`
+    (1-based) of its entities — or, with `rows`, of its rows of several columns — in `order_by`
+    order.
 
     Two queries whatever the page size (plus whatever `options` load in bulk).
     """
-    total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    if total is None:
+        total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     page = max(1, page)
     result = session.execute(query.options(*options).order_by(*order_by).limit(per_page).offset((page - 1) * per_page))
-    return Page(list(result.unique().scalars()), total, page, per_page)
+    return Page(list(result.all() if rows else result.unique().scalars()), total, page, per_page)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

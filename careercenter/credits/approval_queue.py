@@ -5,14 +5,14 @@ A fixed number of queries whatever the page size (asserted in tests)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from careercenter.credits.approval_models import ApprovalDecision, ApprovalWait, StepDecision
 from careercenter.credits.eligibility import decidable_clause
-from careercenter.credits.models import CreditRequest, CreditRule, RequestState
+from careercenter.credits.models import CreditRequest, CreditRule, RequestState, request_experiences
 from careercenter.db import Page, paginate
 from careercenter.sso.models import Person
 
@@ -60,6 +60,15 @@ def _order(sort: str) -> list[sa.ColumnElement[object]]:
     return [CreditRequest.submitted_at, CreditRequest.id]
 
 
+@dataclass
+class QueuePage(Page):
+    """A page of the queue: its requests, and, read in the same query, the step each waits at and
+    how many micro-internships each counts."""
+
+    waits: dict[int, ApprovalWait] = field(default_factory=dict)
+    experience_counts: dict[int, int] = field(default_factory=dict)
+
+
 def waiting(
     session: Session,
     person: Person,
@@ -68,8 +77,10 @@ def waiting(
     page: int = 1,
     per_page: int = 20,
     decidable: sa.ColumnElement[bool] | None = None,
-) -> Page:
-    """One page of the requests waiting at a step `person` may decide."""
+    total: int | None = None,
+) -> QueuePage:
+    """One page of the requests waiting at a step `person` may decide (`total`: how many there
+    are, when the caller counted them already — `filter_options` does)."""
     query = _base(session, person, decidable)
     if filters.q:
         like = f"%{filters.q.lower()}%"
@@ -82,45 +93,58 @@ def waiting(
         query = query.where(Person.program == filters.program)
     if filters.step:
         query = query.where(ApprovalWait.step_label == filters.step)
-    return paginate(
+    experience_count = (
+        sa.select(sa.func.count())
+        .select_from(request_experiences)
+        .where(request_experiences.c.request_id == CreditRequest.id)
+        .scalar_subquery()
+    )
+    found = paginate(
         session,
-        query,
+        query.add_columns(ApprovalWait, experience_count),
         options=[
             # the page shows the students' names, not their roles: no query for those
             contains_eager(CreditRequest.student).lazyload(Person.role_grants),
-            contains_eager(CreditRequest.rule),
-            selectinload(CreditRequest.experiences),
+            # nor the rule's definition (a JSON document a row)
+            contains_eager(CreditRequest.rule).defer(CreditRule.definition),
         ],
         order_by=_order(filters.sort if filters.sort in SORTS else "oldest"),
         page=page,
         per_page=per_page,
+        total=total,
+        rows=True,
+    )
+    return QueuePage(
+        [r for r, _, _ in found.items],
+        found.total,
+        found.page,
+        found.per_page,
+        waits={r.id: wait for r, wait, _ in found.items},
+        experience_counts={r.id: n for r, _, n in found.items},
     )
 
 
-def waits_for(session: Session, requests: list[CreditRequest]) -> dict[int, ApprovalWait]:
-    """The step each of `requests` waits at (one query)."""
-    ids = [r.id for r in requests] or [-1]
-    return {
-        w.request_id: w
-        for w in session.execute(sa.select(ApprovalWait).where(ApprovalWait.request_id.in_(ids))).scalars()
-    }
-
-
 def filter_options(
-    session: Session, person: Person, decidable: sa.ColumnElement[bool] | None = None
-) -> dict[str, list[str]]:
-    """The terms, rule codes, programs and step labels present in `person`'s queue."""
+    session: Session, person: Person, filters: QueueFilters, decidable: sa.ColumnElement[bool] | None = None
+) -> tuple[dict[str, list[str]], int | None]:
+    """The terms, rule codes, programs and step labels present in `person`'s queue, and how many
+    of its requests `filters` keep — one statement, its rows counted by those four — or None for
+    the count when the filters search by name (`waiting` counts those)."""
+    groups = (CreditRequest.term, CreditRule.code, Person.program, ApprovalWait.step_label)
     rows = session.execute(
-        _base(session, person, decidable)
-        .with_only_columns(CreditRequest.term, CreditRule.code, Person.program, ApprovalWait.step_label)
-        .distinct()
+        _base(session, person, decidable).with_only_columns(*groups, sa.func.count()).group_by(*groups)
     ).all()
-    return {
+    options = {
         "terms": sorted({r[0] for r in rows}),
         "rules": sorted({r[1] for r in rows}),
         "programs": sorted({r[2] for r in rows if r[2]}),
         "steps": sorted({r[3] for r in rows}),
     }
+    if filters.q:
+        return options, None
+    wanted = (filters.term, filters.rule, filters.program, filters.step)
+    kept = (n for *values, n in rows if all(w is None or w == v for w, v in zip(wanted, values, strict=True)))
+    return options, sum(kept)
 
 
 def counts(session: Session, person: Person) -> tuple[int, int]:

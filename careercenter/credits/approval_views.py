@@ -88,14 +88,16 @@ def _queue_page(extra_errors: list[tuple[str, str]] | None = None) -> str:
     )
     # Who I may decide for (my delegators: a query) is read once for the page and its filters.
     decidable = decidable_clause(db.session, person)
-    page = approval_queue.waiting(db.session, person, filters, page=_page_arg(), per_page=per_page, decidable=decidable)
+    options, total = approval_queue.filter_options(db.session, person, filters, decidable)
+    page = approval_queue.waiting(
+        db.session, person, filters, page=_page_arg(), per_page=per_page, decidable=decidable, total=total
+    )
     return render_template(
         "credits/approvals.html",
         page=page,
         filters=filters,
         sorts=approval_queue.SORTS,
-        options=approval_queue.filter_options(db.session, person, decidable),
-        waits=approval_queue.waits_for(db.session, page.items),
+        options=options,
         evaluations={r.id: Evaluation.from_dict(r.evaluation) for r in page.items if r.evaluation},
         bulk_form=BulkApproveForm(),
         extra_errors=extra_errors,
