@@ -56,7 +56,7 @@ class Person(db.Model):
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="selectin"
     )
-    #: Loaded when asked for (only approvers' pools are): not with every person.
+    #: Loaded when asked for (a signed-in person's with their session, sso.sessions): not with every person.
     pool_memberships: Mapped[list[PoolMembership]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="select"
     )

@@ -87,7 +87,11 @@ def _open_session_statement() -> sa.Select[tuple[WebSession]]:
     return (
         sa.select(WebSession)
         .join(WebSession.person)
-        .options(contains_eager(WebSession.person).joinedload(Person.role_grants))
+        .options(
+            contains_eager(WebSession.person).joinedload(Person.role_grants),
+            # an approver's pages ask for their pools (who may decide what): read with the rest
+            contains_eager(WebSession.person).joinedload(Person.pool_memberships),
+        )
         .where(
             WebSession.token_hash == sa.bindparam("token_hash"),
             WebSession.ended_at.is_(None),
@@ -97,8 +101,8 @@ def _open_session_statement() -> sa.Select[tuple[WebSession]]:
 
 
 def find_open_session(session: Session, token: str) -> WebSession | None:
-    """The open session with `token`, its (active) person and roles loaded with it: one query, by
-    the unique index on `token_hash`."""
+    """The open session with `token`, its (active) person, roles and approver pools loaded with
+    it: one query, by the unique index on `token_hash`."""
     result = session.execute(_open_session_statement(), {"token_hash": _digest(token)})
     return result.unique().scalar_one_or_none()
 
