@@ -9,20 +9,24 @@ The role homes show the list; the top navigation shows the count.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import has_request_context, request, url_for
 from sqlalchemy.orm import Session, joinedload
 
+from careercenter import pagedata
 from careercenter.credits.models import AwardStatus, CreditAward, CreditRequest, RequestState
 from careercenter.db import in_subquery
 from careercenter.internships.models import Experience, ExperienceState
 from careercenter.notify.models import OutboxMessage, OutboxState
 from careercenter.sso.models import Person, Role
 from careercenter.sso.service import advisee_ids
+
+T = TypeVar("T")
 
 #: A person's id: a value, or the parameter of a statement built once (`_count_statement`).
 Id = int | sa.BindParameter[int]
@@ -94,16 +98,12 @@ def _experience_item(e: Experience) -> TodoItem:
 
 
 def student_todo(session: Session, student: Person) -> TodoList:
-    experiences = session.scalars(
-        _student_experiences(student.id).order_by(Experience.updated_at.desc()).limit(LIMIT)
-    ).all()
-    returned = session.scalars(
-        _returned_requests(student.id)
-        .options(joinedload(CreditRequest.rule))
-        .order_by(CreditRequest.decided_at.desc())
-        .limit(LIMIT)
-    ).all()
-    items = [_experience_item(e) for e in experiences]
+    """From the student's experiences and requests as their home's panels read them (one query
+    each, shared: careercenter.pagedata); the count is theirs too, and the navigation's."""
+    experiences = [e for e in pagedata.student_experiences(session, student) if e.state in _STUDENT_STATES]
+    returned = [r for r in pagedata.student_requests(session, student) if r.state == RequestState.RETURNED]
+    _count_memo()[("student", student.id)] = len(experiences) + len(returned)
+    items = [_experience_item(e) for e in _newest(experiences, lambda e: e.updated_at)]
     items += [
         TodoItem(
             f"Change and resubmit your request for {r.rule.course_label}: your advisor returned it",
@@ -111,9 +111,14 @@ def student_todo(session: Session, student: Person) -> TodoList:
             r.decided_at,
             "Change it",
         )
-        for r in returned
+        for r in _newest(returned, lambda r: r.decided_at)
     ]
     return TodoList(_newest_first(items), student_count(session, student))
+
+
+def _newest(rows: list[T], when: Callable[[T], datetime | None]) -> list[T]:
+    """The :data:`LIMIT` newest of `rows` by `when` (those without a time last)."""
+    return sorted(rows, key=lambda row: (when(row) is not None, when(row) or datetime.min), reverse=True)[:LIMIT]
 
 
 def student_count(session: Session, student: Person) -> int:
@@ -241,12 +246,14 @@ def _count_statement(kind: str) -> sa.Select[Any]:
 
 def _count(session: Session, kind: str, person_id: int | None) -> int:
     """The rows of `kind`'s queries for `person_id`, counted in one statement, once per request."""
-    # Per request (its WSGI environ): an app context, and so `g`, may outlive one request in tests.
-    memo: dict[tuple[str, int | None], int] = (
-        request.environ.setdefault("careercenter.todo_counts", {}) if has_request_context() else {}
-    )
+    memo = _count_memo()
     key = (kind, person_id)
     if key not in memo:
         params = {} if person_id is None else {"person_id": person_id}
         memo[key] = sum(session.execute(_count_statement(kind), params).one())
     return memo[key]
+
+
+def _count_memo() -> dict[tuple[str, int | None], int]:
+    # Per request (its WSGI environ): an app context, and so `g`, may outlive one request in tests.
+    return request.environ.setdefault("careercenter.todo_counts", {}) if has_request_context() else {}

@@ -9,15 +9,15 @@ import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
 
+from careercenter import pagedata
 from careercenter.credits import approval_queue
-from careercenter.credits import requests as credit_requests
 from careercenter.credits.models import AwardStatus, CreditAward
 from careercenter.extensions import db
 from careercenter.sso.models import Person
 
 
 def student_panel(person: Person) -> Markup:
-    requests = credit_requests.requests_of(db.session, person)[:5]
+    requests = pagedata.student_requests(db.session, person)[:5]
     return Markup(render_template("credits/_panel_student.html", requests=requests))  # noqa: S704
 
 

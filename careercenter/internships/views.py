@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from careercenter import transaction
+from careercenter import pagedata, transaction
 from careercenter.amendments import panels as amendment_panels
 from careercenter.audit.service import Actor, disclose_to_person
 from careercenter.auth import login_required, me, public, roles_required, student_visible_or_404
@@ -63,7 +63,7 @@ def _form_checked(form: FlaskForm) -> bool:
 
 
 def student_panel(person: Person) -> Markup:
-    experiences = experiences_service.experiences_of(db.session, person)
+    experiences = pagedata.student_experiences(db.session, person)
     counts = {state: 0 for state in ExperienceState}
     for experience in experiences:
         counts[experience.state] += 1
