@@ -64,12 +64,16 @@ def _decide_on_current_data(session: Session, request: CreditRequest) -> None:
     request row, then the audit chain) and two decisions on one request cannot deadlock.
     SQLite has no row locks and needs none: it serialises writers.
 
-    The request's columns are read again and every relationship expired, but for its student:
-    a request never changes student, and dropping the loaded one would read it again."""
+    The request's columns are read again and every relationship expired, but for its student
+    and, when the request still points at it, its rule: a request never changes student, a rule
+    version never changes what it says (a change is a new version), and dropping the loaded ones
+    would read them again."""
     session.execute(sa.select(Person.id).where(Person.id == request.student_id).with_for_update())
     mapper = sa.inspect(CreditRequest)
+    rule_id = request.rule_id
     session.refresh(request, [attr.key for attr in mapper.column_attrs])
-    session.expire(request, [rel.key for rel in mapper.relationships if rel.key != "student"])
+    keep = {"student", "rule"} if request.rule_id == rule_id else {"student"}
+    session.expire(request, [rel.key for rel in mapper.relationships if rel.key not in keep])
 
 
 def _check_decidable(request: CreditRequest, expected_version: int | None) -> None:

@@ -290,10 +290,13 @@ def requests_of(session: Session, student: Person) -> list[CreditRequest]:
 
 
 def request_with_student(session: Session, request_id: int) -> CreditRequest | None:
-    """The request and its student in one query, without the student's roles (its page and a
-    decision show the student's name; who may decide is read from the viewer's roles)."""
+    """The request with its student and rule in one query, without the student's roles (its page
+    and a decision show the student's name and the course; who may decide is read from the
+    viewer's roles)."""
     return session.get(
-        CreditRequest, request_id, options=[joinedload(CreditRequest.student).lazyload(Person.role_grants)]
+        CreditRequest,
+        request_id,
+        options=[joinedload(CreditRequest.student).lazyload(Person.role_grants), joinedload(CreditRequest.rule)],
     )
 
 

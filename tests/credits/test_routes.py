@@ -205,7 +205,7 @@ def test_a_stale_form_after_the_step_moved_on_is_told_so_not_refused(
     assert client.post(f"/credits/requests/{request.id}/decision", data={"action": "approve"}).status_code == 403
 
 
-def test_a_steps_decision_reads_the_assignment_and_student_once_and_its_approvers_mails_in_one_insert(
+def test_a_steps_decision_reads_the_assignment_student_and_rule_once_and_its_approvers_mails_in_one_insert(
     client: Any, login: Any, session: Any, campus: dict[str, Any], make_person: Any
 ) -> None:
     c = campus
@@ -230,6 +230,8 @@ def test_a_steps_decision_reads_the_assignment_and_student_once_and_its_approver
     assert sum("FROM advisor_assignments WHERE" in s for s in sql) == 1
     # The student comes with the request, without their roles, and is kept through the lock.
     assert not [s for s in sql if s.startswith(("SELECT people.id AS people_id", "SELECT role_grants."))]
+    # So does its rule, kept through the lock too (the request still points at the same version).
+    assert not [s for s in sql if s.startswith("SELECT credit_rules.id")]
     # The student's mail goes with the step's move; the two chairs' in one INSERT after it on
     # PostgreSQL (SQLite's RETURNING does not keep the rows' order: SQLAlchemy inserts one by one).
     one_insert = session.get_bind().dialect.name == "postgresql"
