@@ -193,7 +193,10 @@ def _before_commit(session: Session) -> None:
 
 
 def _forget(session: Session, *_: Any) -> None:
-    session.info.pop(_FLAG, None)
+    # A savepoint's rollback (the savepoint is still the session's innermost transaction while
+    # this runs) undoes its own writes only: what the transaction cleared before it stays cleared.
+    if session.get_nested_transaction() is None:
+        session.info.pop(_FLAG, None)
 
 
 def install() -> None:

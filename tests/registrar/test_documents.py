@@ -141,6 +141,31 @@ def test_a_change_to_what_a_document_reads_builds_it_again(
     assert _kept(session, other.id) == other_before  # another award's document is left alone
 
 
+@pg
+def test_a_savepoint_rolled_back_after_a_change_leaves_the_commit_building_it(make_award: Any, session: Any) -> None:
+    """A savepoint rolled back (a unique key's conflict caught, say) undoes its own writes only:
+    the documents cleared before it are still this transaction's to build at its commit."""
+    award = make_award()
+    award.student.display_name = "Renamed before the savepoint"
+    session.flush()  # the trigger clears the award's document
+    savepoint = session.begin_nested()
+    session.execute(sa.update(Person).where(Person.id == award.student_id).values(program="Undone"))
+    savepoint.rollback()
+    assert session.info.get(documents._FLAG) is True
+    session.commit()
+    doc, line = _kept(session, award.id)
+    assert doc is not None and "Renamed before the savepoint" in doc and "Undone" not in doc and line is not None
+    assert documents.differing(session) == []
+
+
+def test_a_rollback_of_the_whole_transaction_forgets_what_it_cleared(session: Any) -> None:
+    session.commit()
+    session.execute(sa.update(Person).where(Person.id == -1).values(display_name="x"))
+    assert session.info.get(documents._FLAG) is True
+    session.rollback()
+    assert documents._FLAG not in session.info
+
+
 #: Statements through the session: whether each may clear a document (and so makes the commit look).
 WRITES = {
     "a person renamed": (lambda: sa.update(Person).where(Person.id == -1).values(display_name="x"), True),
