@@ -3,6 +3,8 @@
 A fixed number of queries per role, whatever the number of items (tests/test_todo.py counts
 them): one query per kind of item (at most :data:`LIMIT` rows each) and one statement counting
 every kind, made once per request (the role home's list and the top navigation's count share it).
+A student's list is the exception: their home's panels read all their experiences and requests
+already (careercenter.pagedata), so the list and its count are taken from those, with no query.
 The role homes show the list; the top navigation shows the count.
 """
 
