@@ -61,8 +61,13 @@ class TodoList:
         return self.total - len(self.items)
 
 
+def _newest(rows: list[T], when: Callable[[T], datetime | None], limit: int | None = None) -> list[T]:
+    """`rows` newest first by `when`, those without a time last; the first `limit` of them."""
+    return sorted(rows, key=lambda row: (when(row) is not None, when(row) or datetime.min), reverse=True)[:limit]
+
+
 def _newest_first(items: list[TodoItem]) -> list[TodoItem]:
-    return sorted(items, key=lambda i: (i.since is not None, i.since or datetime.min), reverse=True)
+    return _newest(items, lambda i: i.since)
 
 
 # ---- students -----------------------------------------------------------------------------------
@@ -105,7 +110,7 @@ def student_todo(session: Session, student: Person) -> TodoList:
     experiences = [e for e in pagedata.student_experiences(session, student) if e.state in _STUDENT_STATES]
     returned = [r for r in pagedata.student_requests(session, student) if r.state == RequestState.RETURNED]
     _count_memo()[("student", student.id)] = len(experiences) + len(returned)
-    items = [_experience_item(e) for e in _newest(experiences, lambda e: e.updated_at)]
+    items = [_experience_item(e) for e in _newest(experiences, lambda e: e.updated_at, LIMIT)]
     items += [
         TodoItem(
             f"Change and resubmit your request for {r.rule.course_label}: your advisor returned it",
@@ -113,14 +118,9 @@ def student_todo(session: Session, student: Person) -> TodoList:
             r.decided_at,
             "Change it",
         )
-        for r in _newest(returned, lambda r: r.decided_at)
+        for r in _newest(returned, lambda r: r.decided_at, LIMIT)
     ]
     return TodoList(_newest_first(items), student_count(session, student))
-
-
-def _newest(rows: list[T], when: Callable[[T], datetime | None]) -> list[T]:
-    """The :data:`LIMIT` newest of `rows` by `when` (those without a time last)."""
-    return sorted(rows, key=lambda row: (when(row) is not None, when(row) or datetime.min), reverse=True)[:LIMIT]
 
 
 def student_count(session: Session, student: Person) -> int:
