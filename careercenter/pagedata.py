@@ -8,7 +8,7 @@ Each list is what the one query gives; callers filter and slice it, never change
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import has_request_context, request
 from sqlalchemy.orm import Session
@@ -21,13 +21,17 @@ from careercenter.sso.models import Person
 
 T = TypeVar("T")
 
-_KEY = "careercenter.pagedata"
+
+def request_memo(name: str) -> dict[Any, Any]:
+    """A dict kept for this request only, in its WSGI environ (an app context, and so `g`, may
+    outlive one request in tests); outside a request, a new one at each call."""
+    return request.environ.setdefault(f"careercenter.{name}", {}) if has_request_context() else {}
 
 
 def _once(key: tuple[str, int], load: Callable[[], T]) -> T:
     if not has_request_context() or request.method not in ("GET", "HEAD"):
         return load()
-    memo: dict[tuple[str, int], T] = request.environ.setdefault(_KEY, {})
+    memo = request_memo("pagedata")
     if key not in memo:
         memo[key] = load()
     return memo[key]

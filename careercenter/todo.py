@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import has_request_context, request, url_for
+from flask import url_for
 from sqlalchemy.orm import Session, joinedload
 
 from careercenter import pagedata
@@ -109,7 +109,8 @@ def student_todo(session: Session, student: Person) -> TodoList:
     each, shared: careercenter.pagedata); the count is theirs too, and the navigation's."""
     experiences = [e for e in pagedata.student_experiences(session, student) if e.state in _STUDENT_STATES]
     returned = [r for r in pagedata.student_requests(session, student) if r.state == RequestState.RETURNED]
-    _count_memo()[("student", student.id)] = len(experiences) + len(returned)
+    total = len(experiences) + len(returned)
+    _count_memo()[("student", student.id)] = total  # the navigation's count: no statement for it
     items = [_experience_item(e) for e in _newest(experiences, lambda e: e.updated_at, LIMIT)]
     items += [
         TodoItem(
@@ -120,7 +121,7 @@ def student_todo(session: Session, student: Person) -> TodoList:
         )
         for r in _newest(returned, lambda r: r.decided_at, LIMIT)
     ]
-    return TodoList(_newest_first(items), student_count(session, student))
+    return TodoList(_newest_first(items), total)
 
 
 def student_count(session: Session, student: Person) -> int:
@@ -257,5 +258,4 @@ def _count(session: Session, kind: str, person_id: int | None) -> int:
 
 
 def _count_memo() -> dict[tuple[str, int | None], int]:
-    # Per request (its WSGI environ): an app context, and so `g`, may outlive one request in tests.
-    return request.environ.setdefault("careercenter.todo_counts", {}) if has_request_context() else {}
+    return pagedata.request_memo("todo_counts")
