@@ -391,13 +391,13 @@ def main() -> None:
             probe = service_cpu_probe(url, server["pid"], workers)
             mixed = run_locust("bench/locustfile.py", base, users, args.seconds, "load", env, probe)
             memory = sampler()
-            if not args.rush and args.jobs_workers:
-                # The transcripts the load asked for, niced behind its requests: how far behind.
-                drain["left_after_run"] = queue_depth(url)
-                drain["drained_seconds_after_run"] = wait_drained(url, args.drain_wait)
-            if args.rush:
+            if args.rush or args.jobs_workers:
+                # The transcripts left behind the load's requests (the worker niced): how far behind.
                 drain["left_after_run"] = queue_depth(url)
                 done_in = wait_drained(url, args.drain_wait)
+            if not args.rush and args.jobs_workers:
+                drain["drained_seconds_after_run"] = done_in
+            if args.rush:
                 elapsed = time.perf_counter() - started
                 drain["left_after_wait"] = 0 if done_in is not None else queue_depth(url)
                 drain["drained_seconds_after_start"] = round(elapsed, 1) if done_in is not None else None
