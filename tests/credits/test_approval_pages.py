@@ -111,6 +111,7 @@ def test_queue_counts_what_the_filters_keep_and_each_requests_micro_internships(
     assert waiting("?program=A&term=2025SP") == "0 requests waiting"
     assert waiting("?q=Student+1&program=B") == "1 request waiting"  # a search counts by itself
     assert waiting("?q=Student&term=2025SP") == "1 request waiting"
+    assert waiting("?program=%27+OR+1%3D1+--&step=%3Cscript%3E") == "0 requests waiting"  # values, not SQL
     rows = client.get("/approvals").get_data(as_text=True)
     assert rows.count("hours in 1 micro-internship<") == 3 and rows.count("hours in 2 micro-internships<") == 1
 
